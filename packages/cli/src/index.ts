@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { serve } from './serve.js';
+
+/** Builds the `wharf` command; each subcommand lives in its own module. */
+export function program(): Command {
+  const cmd = new Command('wharf').description('Wharf: plugin registry, signed distribution and release control').showHelpAfterError();
+  cmd
+    .command('serve')
+    .description('serve the registry (SQLite and a local blob folder by default)')
+    .option('-p, --port <port>', 'port to listen on (WHARF_PORT, default 4873)')
+    .option('-H, --host <host>', 'address to bind (WHARF_HOST, default 127.0.0.1)')
+    .option('-d, --data <dir>', 'data directory (WHARF_DATA_DIR, default ./.wharf)')
+    .option('--database-url <url>', 'postgres://… to keep metadata in PostgreSQL (WHARF_DATABASE_URL)')
+    .option('--public-url <url>', 'base URL written into documents (WHARF_PUBLIC_URL)')
+    .option('-c, --config <file>', 'JSON config file (default ./wharf.config.json when present)')
+    .option('--samples', 'publish the bundled sample plugins on first start')
+    .action(serve);
+  return cmd;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await program().parseAsync(argv);
+}

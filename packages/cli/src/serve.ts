@@ -1,0 +1,37 @@
+import { createWharf, databaseTarget, loadConfig, publishSamples, type ConfigInput } from '@wharf/server';
+
+export interface ServeOptions {
+  port?: string;
+  host?: string;
+  data?: string;
+  databaseUrl?: string;
+  publicUrl?: string;
+  config?: string;
+  samples?: boolean;
+}
+
+/** `wharf serve`: flags override WHARF_* env, which overrides the config file. Stops cleanly on SIGINT/SIGTERM. */
+export async function serve(options: ServeOptions): Promise<void> {
+  const overrides: ConfigInput = {
+    port: options.port === undefined ? undefined : Number(options.port),
+    host: options.host,
+    dataDir: options.data,
+    databaseUrl: options.databaseUrl,
+    publicUrl: options.publicUrl,
+  };
+  const config = loadConfig(overrides, process.env, options.config);
+  const wharf = await createWharf(config);
+  if (options.samples) {
+    const published = await publishSamples(wharf);
+    if (published.length > 0) wharf.app.log.info({ packages: published }, 'published sample plugins');
+  }
+  const address = await wharf.app.listen({ port: config.port, host: config.host });
+  const where = /^postgres/.test(databaseTarget(config)) ? 'PostgreSQL' : databaseTarget(config);
+  wharf.app.log.info(`Wharf registry at ${address}/ (metadata: ${where})`);
+  const stop = async () => {
+    await wharf.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,2 @@
+export * from './npm/index.js';
+export * from './sri.js';

@@ -1,0 +1,3 @@
+export * from './names.js';
+export * from './semver.js';
+export * from './schemas.js';

@@ -1,0 +1,3 @@
+export function activate(api) {
+  api.sidebar.add({ id: 'hello', title: 'Hello', render: () => 'Hello from a Wharf plugin' });
+}

@@ -1,0 +1,3 @@
+export function activate(api) {
+  api.commands.register({ id: 'pdf-export.export', title: 'Export to PDF', run: (note) => api.export.pdf(note, { toc: true }) });
+}

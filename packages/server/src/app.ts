@@ -1,0 +1,109 @@
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import { join, resolve } from 'node:path';
+import { databaseTarget, type WharfConfig } from './config.js';
+import { HttpError } from './errors.js';
+import { openMetadataStore, type MetadataStore } from './storage/metadata-store.js';
+import { FsBlobStore, type BlobStore } from './storage/blob-store.js';
+import { openChangeFeed, type ChangeFeed } from './storage/change-feed.js';
+import { AuthService } from './auth/auth-service.js';
+import { installAuthentication } from './auth/authenticate.js';
+import { authRoutes } from './auth/routes.js';
+import { RegistryService } from './registry/registry-service.js';
+import { registryRoutes } from './registry/routes.js';
+import { createMetrics, type Metrics } from './ops/metrics.js';
+import { opsRoutes } from './ops/routes.js';
+
+/** Everything a running server holds; tests and the CLI reach services through it. */
+export interface Wharf {
+  app: FastifyInstance;
+  config: WharfConfig;
+  store: MetadataStore;
+  blobs: BlobStore;
+  changes: ChangeFeed;
+  metrics: Metrics;
+  auth: AuthService;
+  registry: RegistryService;
+  close(): Promise<void>;
+}
+
+/** Opens storage, wires the services and registers one Fastify plugin per capability. Does not listen. */
+export async function createWharf(config: WharfConfig): Promise<Wharf> {
+  const target = databaseTarget(config);
+  const store = await openMetadataStore(target);
+  const blobs = await new FsBlobStore(join(resolve(config.dataDir), 'blobs')).init();
+  const changes = await openChangeFeed(target);
+  const metrics = createMetrics();
+  const auth = new AuthService(store.auth, { openRegistration: config.openRegistration, adminToken: config.adminToken });
+  await auth.init();
+  const registry = new RegistryService(store, blobs, changes, metrics, { maxTarballBytes: config.maxTarballBytes, maxUnpackedBytes: config.maxUnpackedBytes });
+
+  const app = Fastify({
+    logger: { level: config.logLevel },
+    // Per-request log lines would cost more than most requests; writes log what they did instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: config.trustProxy,
+    // Scoped names reach 214 characters, more once percent-encoded.
+    routerOptions: { maxParamLength: 1024 },
+    bodyLimit: 1024 * 1024,
+  });
+  installErrorHandling(app);
+  installJsonParser(app);
+  installRequestMetrics(app, metrics);
+  installAuthentication(app, auth);
+
+  await app.register(opsRoutes, { store, metrics });
+  await app.register(authRoutes, { auth, loginRateLimit: config.loginRateLimit });
+  await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
+
+  return {
+    app,
+    config,
+    store,
+    blobs,
+    changes,
+    metrics,
+    auth,
+    registry,
+    async close() {
+      await app.close();
+      await changes.close();
+      await store.close();
+    },
+  };
+}
+
+/** Every error leaves as `{ error }` JSON; 5xx details stay in the log. */
+function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
+    if (err instanceof HttpError) return reply.headers(err.headers).code(err.statusCode).send({ error: err.message });
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      const message = err.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? `request body is too large (limit ${request.routeOptions.bodyLimit ?? 'default'} bytes)` : err.message;
+      return reply.code(status).send({ error: message });
+    }
+    request.log.error({ err, url: request.url, method: request.method }, 'request failed');
+    return reply.code(500).send({ error: 'internal server error' });
+  });
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `not found: ${request.method} ${request.url.split('?')[0]}` }));
+}
+
+/** JSON bodies, where an empty body (npm sends some bodiless DELETEs as JSON) is simply no body. */
+function installJsonParser(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    if (body === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(body as string));
+    } catch (err) {
+      done(new HttpError(400, `request body is not valid JSON: ${(err as Error).message}`), undefined);
+    }
+  });
+}
+
+function installRequestMetrics(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.requests.inc({ method: request.method, route, status: reply.statusCode });
+    metrics.latency.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+}

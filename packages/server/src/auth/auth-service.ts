@@ -1,0 +1,170 @@
+import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import type { AuthRepository, TokenRow, UserRow } from '../storage/auth-repository.js';
+import { badRequest, conflict, forbidden, unauthorized } from '../errors.js';
+import { hashPassword, verifyPassword } from './passwords.js';
+import { hashToken, newTokenSecret } from './tokens.js';
+import type { Principal, Role } from './principal.js';
+import { isAdmin } from './principal.js';
+
+export interface AuthOptions {
+  openRegistration: boolean;
+  adminToken?: string | undefined;
+  now?: () => Date;
+}
+
+export interface IssuedToken {
+  token: string;
+  key: string;
+  row: TokenRow;
+}
+
+/** The user that the static admin token acts as: owns what automation publishes. */
+export const ADMIN_USER = 'admin';
+const MIN_PASSWORD = 8;
+
+/** Accounts, passwords and tokens, independent of HTTP. */
+export class AuthService {
+  private readonly now: () => Date;
+  private adminPrincipal: Principal | null = null;
+
+  constructor(
+    private readonly repo: AuthRepository,
+    private readonly options: AuthOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Creates the built-in admin user when an admin token is configured, so admin publishes have an owner. */
+  async init(): Promise<void> {
+    if (!this.options.adminToken) return;
+    const user = (await this.ensureSystemUser(ADMIN_USER, 'admin'));
+    this.adminPrincipal = { userId: user.id, name: user.name, role: 'admin', readonly: false, tokenKey: 'admin-token' };
+  }
+
+  /** A user that cannot log in (no usable password), for the server's own work such as sample plugins. */
+  async ensureSystemUser(name: string, role: Role): Promise<UserRow> {
+    const existing = await this.repo.getUserByName(name);
+    if (existing) return existing;
+    const row: UserRow = { id: randomUUID(), name, email: null, password_hash: '!', role, created_at: this.now().toISOString() };
+    if (!(await this.repo.createUser(row))) return (await this.repo.getUserByName(name))!;
+    return row;
+  }
+
+  /**
+   * `npm adduser` / `npm login` (couch flow): creates the account when the name is free (if registration
+   * is open, or an admin asks), logs in when the password matches, and issues a fresh token either way.
+   */
+  async loginOrRegister(name: string, password: string, email: string | undefined, caller: Principal | null): Promise<{ token: string; created: boolean }> {
+    const existing = await this.repo.getUserByName(name);
+    if (existing) {
+      if (!(await verifyPassword(password, existing.password_hash))) throw unauthorized(`wrong user name or password for ${name}`);
+      return { token: (await this.issueToken(existing, { readonly: false })).token, created: false };
+    }
+    if (!this.options.openRegistration && !isAdmin(caller)) throw forbidden('registration is closed on this registry: ask an administrator for an account');
+    if (password.length < MIN_PASSWORD) throw badRequest(`password must be at least ${MIN_PASSWORD} characters`);
+    const user: UserRow = {
+      id: randomUUID(),
+      name,
+      email: email ?? null,
+      password_hash: await hashPassword(password),
+      role: 'publisher',
+      created_at: this.now().toISOString(),
+    };
+    if (!(await this.repo.createUser(user))) throw conflict(`user ${name} already exists`);
+    return { token: (await this.issueToken(user, { readonly: false })).token, created: true };
+  }
+
+  async issueToken(user: UserRow, opts: { readonly: boolean; cidr?: string[]; name?: string; expiresInDays?: number }): Promise<IssuedToken> {
+    const secret = newTokenSecret();
+    const created = this.now();
+    for (const range of opts.cidr ?? []) parseCidr(range);
+    const row: TokenRow = {
+      key: randomUUID(),
+      user_id: user.id,
+      token_hash: hashToken(secret),
+      token_prefix: secret.slice(0, 12),
+      readonly: opts.readonly ? 1 : 0,
+      cidr_whitelist: JSON.stringify(opts.cidr ?? []),
+      name: opts.name ?? null,
+      created_at: created.toISOString(),
+      expires_at: opts.expiresInDays ? new Date(created.getTime() + opts.expiresInDays * 86_400_000).toISOString() : null,
+    };
+    await this.repo.createToken(row);
+    return { token: secret, key: row.key, row };
+  }
+
+  /** Resolves an Authorization header; null when absent or not valid (the route decides whether that is fine). */
+  async authenticate(header: string | undefined, ip: string): Promise<Principal | null> {
+    if (!header) return null;
+    const space = header.indexOf(' ');
+    const scheme = header.slice(0, space).toLowerCase();
+    const value = header.slice(space + 1).trim();
+    if (scheme === 'bearer') return this.fromToken(value, ip);
+    if (scheme === 'basic') {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 0) return null;
+      const user = await this.repo.getUserByName(decoded.slice(0, colon));
+      if (!user || !(await verifyPassword(decoded.slice(colon + 1), user.password_hash))) return null;
+      return { userId: user.id, name: user.name, role: user.role as Role, readonly: false, tokenKey: null };
+    }
+    return null;
+  }
+
+  private async fromToken(secret: string, ip: string): Promise<Principal | null> {
+    if (this.adminPrincipal && this.options.adminToken && secret === this.options.adminToken) return this.adminPrincipal;
+    const found = await this.repo.findToken(hashToken(secret));
+    if (!found) return null;
+    const { token, user } = found;
+    if (token.expires_at && token.expires_at <= this.now().toISOString()) return null;
+    const cidr = JSON.parse(token.cidr_whitelist) as string[];
+    if (cidr.length > 0 && !ipAllowed(ip, cidr)) return null;
+    return { userId: user.id, name: user.name, role: user.role as Role, readonly: token.readonly === 1, tokenKey: token.key };
+  }
+
+  async checkPassword(principal: Principal, password: string | undefined): Promise<UserRow> {
+    const user = await this.repo.getUserById(principal.userId);
+    if (!user) throw unauthorized();
+    if (password === undefined || !(await verifyPassword(password, user.password_hash))) throw unauthorized('password is wrong or missing');
+    return user;
+  }
+
+  async getUser(principal: Principal): Promise<UserRow> {
+    const user = await this.repo.getUserById(principal.userId);
+    if (!user) throw unauthorized();
+    return user;
+  }
+
+  listTokens(principal: Principal): Promise<TokenRow[]> {
+    return this.repo.listTokens(principal.userId);
+  }
+
+  /** `npm token revoke` passes the key or the whole secret. */
+  async revokeToken(principal: Principal, keyOrSecret: string): Promise<boolean> {
+    const byKey = await this.repo.deleteToken(principal.userId, keyOrSecret);
+    return byKey || this.repo.deleteToken(principal.userId, hashToken(keyOrSecret));
+  }
+
+  getUserByName(name: string): Promise<UserRow | null> {
+    return this.repo.getUserByName(name);
+  }
+}
+
+function parseCidr(range: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } {
+  const [address = '', bits] = range.split('/');
+  const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : null;
+  const prefix = bits === undefined ? (family === 'ipv4' ? 32 : 128) : Number(bits);
+  if (!family || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 'ipv4' ? 32 : 128)) throw badRequest(`invalid CIDR range ${JSON.stringify(range)}`);
+  return { address, prefix, family };
+}
+
+function ipAllowed(ip: string, ranges: string[]): boolean {
+  const list = new BlockList();
+  for (const range of ranges) {
+    const { address, prefix, family } = parseCidr(range);
+    list.addSubnet(address, prefix, family);
+  }
+  const mapped = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
+  return list.check(mapped, isIPv4(mapped) ? 'ipv4' : 'ipv6');
+}

@@ -1,0 +1,32 @@
+import { forbidden, unauthorized } from '../errors.js';
+
+export const ROLES = ['admin', 'release-manager', 'publisher', 'reader'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling: a user through one of their tokens (or Basic auth), or the configured admin token. */
+export interface Principal {
+  userId: string;
+  name: string;
+  role: Role;
+  /** A read-only token: may read and identify itself, never write. */
+  readonly: boolean;
+  /** The token used, for audit; null for Basic auth. */
+  tokenKey: string | null;
+}
+
+export function requireUser(principal: Principal | null): Principal {
+  if (!principal) throw unauthorized();
+  return principal;
+}
+
+/** A principal allowed to change registry data: not anonymous, not a read-only token, not a reader. */
+export function requireWriter(principal: Principal | null): Principal {
+  const p = requireUser(principal);
+  if (p.readonly) throw forbidden('this token is read-only');
+  if (p.role === 'reader') throw forbidden(`user ${p.name} has the reader role and cannot publish or change packages`);
+  return p;
+}
+
+export function isAdmin(principal: Principal | null): boolean {
+  return principal?.role === 'admin' && !principal.readonly;
+}

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+/** Server settings: from the config file, then env, then command-line flags (each overriding the last). */
+export const ConfigSchema = z.object({
+  host: z.string().default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65535).default(4873),
+  dataDir: z.string().default('./.wharf'),
+  /** `postgres://…` for PostgreSQL; otherwise a SQLite file path (default `<dataDir>/wharf.sqlite`). */
+  databaseUrl: z.string().optional(),
+  /** Base of the URLs the registry writes into documents (tarball links); default: from each request's Host. */
+  publicUrl: z.url().optional(),
+  /** Anyone may create an account (`npm adduser`); when false only an admin can. */
+  openRegistration: z.boolean().default(true),
+  /** A static token accepted as admin, for automation and tests. */
+  adminToken: z.string().min(16, 'the admin token must be at least 16 characters').optional(),
+  maxTarballBytes: z.number().int().positive().default(50 * 1024 * 1024),
+  /** Unpacked size a tarball may expand to: guards against gzip bombs. */
+  maxUnpackedBytes: z.number().int().positive().default(512 * 1024 * 1024),
+  /** Login and account-creation attempts per client address per minute. */
+  loginRateLimit: z.number().int().positive().default(20),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Honour X-Forwarded-* from a proxy in front (nginx, a CDN). */
+  trustProxy: z.boolean().default(false),
+});
+export type WharfConfig = z.infer<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** Which `postgres://` URL or SQLite file the metadata lives in. */
+export function databaseTarget(config: WharfConfig): string {
+  return config.databaseUrl ?? join(resolve(config.dataDir), 'wharf.sqlite');
+}
+
+const ENV: Record<string, keyof ConfigInput> = {
+  WHARF_HOST: 'host',
+  WHARF_PORT: 'port',
+  WHARF_DATA_DIR: 'dataDir',
+  WHARF_DATABASE_URL: 'databaseUrl',
+  WHARF_PUBLIC_URL: 'publicUrl',
+  WHARF_ADMIN_TOKEN: 'adminToken',
+  WHARF_LOG_LEVEL: 'logLevel',
+};
+
+/**
+ * Merges a JSON config file (explicit path, or `wharf.config.json` in the working directory when
+ * present), the WHARF_* environment and explicit overrides, then validates the result.
+ */
+export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env, file?: string): WharfConfig {
+  const fromFile = readConfigFile(file);
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(ENV)) if (env[name] !== undefined && env[name] !== '') fromEnv[key] = env[name];
+  if (env.WHARF_OPEN_REGISTRATION !== undefined) fromEnv.openRegistration = env.WHARF_OPEN_REGISTRATION !== 'false';
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  const parsed = ConfigSchema.safeParse({ ...fromFile, ...fromEnv, ...defined });
+  if (!parsed.success) throw new Error(`invalid configuration: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
+
+function readConfigFile(file: string | undefined): Record<string, unknown> {
+  const path = file ?? 'wharf.config.json';
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if (!file && (err as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new Error(`cannot read config file ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    throw new Error(`config file ${path} is not valid JSON: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,41 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import { badRequest } from './errors.js';
+
+/** Validates input against a core schema; a mismatch is a 400 naming the first bad field. */
+export function parseBody<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  throw badRequest(`invalid ${what}${path}: ${issue.message}`);
+}
+
+/** Base of absolute URLs written into documents: the configured public URL, else what the client called. */
+export function baseUrl(request: FastifyRequest, publicUrl: string | undefined): string {
+  if (publicUrl) return publicUrl.replace(/\/+$/, '');
+  return `${request.protocol}://${request.host}`;
+}
+
+export type NameHandler = (name: string, request: FastifyRequest, reply: FastifyReply) => unknown;
+
+/**
+ * Registers a route for both spellings of a package name: `/<name>` (unscoped, or scoped with its
+ * slash encoded as `%2f`, which npm sends) and `/@<scope>/<name>` (what tarball URLs and humans use).
+ */
+export function packageRoute(
+  app: FastifyInstance,
+  method: 'GET' | 'PUT' | 'DELETE' | 'HEAD',
+  prefix: string,
+  suffix: string,
+  handler: NameHandler,
+  options: { bodyLimit?: number } = {},
+): void {
+  app.route<{ Params: { name: string } }>({ method, url: `${prefix}/:name${suffix}`, ...options, handler: (req, reply) => handler(req.params.name, req, reply) });
+  app.route<{ Params: { scope: string; pkg: string } }>({
+    method,
+    url: `${prefix}/@:scope/:pkg${suffix}`,
+    ...options,
+    handler: (req, reply) => handler(`@${req.params.scope}/${req.params.pkg}`, req, reply),
+  });
+}

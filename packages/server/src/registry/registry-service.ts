@@ -1,0 +1,395 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import semver from 'semver';
+import {
+  isPackageNameError,
+  isStrictSemver,
+  isValidDistTag,
+  parsePackageName,
+  parseSri,
+  tarballFileName,
+  type PackageName,
+  type PackumentWrite,
+} from '@wharf/core';
+import type { MetadataStore } from '../storage/metadata-store.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import type { PackageDocument, VersionRow } from '../storage/package-repository.js';
+import type { ChangeFeed } from '../storage/change-feed.js';
+import type { Metrics } from '../ops/metrics.js';
+import { badRequest, conflict, forbidden, notFound, tooLarge, unprocessable } from '../errors.js';
+import { isAdmin, requireWriter, type Principal } from '../auth/principal.js';
+import { abbreviatedPackument, fullPackument, revision } from './packument.js';
+import { BlobCache, PackageCache, type Rendered } from './package-cache.js';
+import { inspectTarball, TarballError } from './tarball-inspector.js';
+
+export interface NpmSearchObject {
+  package: {
+    name: string;
+    version: string;
+    description: string;
+    keywords: string[];
+    date: string;
+    links: Record<string, string>;
+    publisher: { username: string; email: string };
+    maintainers: { username: string; email: string }[];
+  };
+  score: { final: number; detail: { quality: number; popularity: number; maintenance: number } };
+  searchScore: number;
+}
+
+export type PackumentKind = 'full' | 'abbreviated';
+
+export interface RegistryLimits {
+  maxTarballBytes: number;
+  maxUnpackedBytes: number;
+}
+
+export interface TarballRef {
+  key: string;
+  size: number;
+  integrity: string;
+}
+
+export interface PublishedVersion {
+  name: string;
+  version: string;
+  tags: string[];
+  integrity: string;
+  files: { path: string; size: number }[];
+  packageJson: Record<string, unknown>;
+  tarball: Buffer;
+  principal: Principal;
+}
+
+/** Dependency maps whose tarball copy must match the published manifest (see `checkManifestMatches`). */
+const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencies'] as const;
+
+/**
+ * The npm registry's behaviour, independent of HTTP: publish, read, tag, deprecate, unpublish.
+ * Reads go through a per-process cache that every write (here or on another replica) invalidates.
+ */
+export class RegistryService {
+  private readonly cache = new PackageCache();
+  private readonly blobCache = new BlobCache();
+  private readonly publishHooks: ((v: PublishedVersion) => Promise<void>)[] = [];
+
+  constructor(
+    private readonly store: MetadataStore,
+    private readonly blobs: BlobStore,
+    private readonly changes: ChangeFeed,
+    private readonly metrics: Metrics,
+    private readonly limits: RegistryLimits,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    changes.onPackageChanged((name) => this.cache.invalidate(name));
+  }
+
+  /** Work other capabilities attach to a successful publish (signatures, SBOM, search index). */
+  onPublished(hook: (v: PublishedVersion) => Promise<void>): void {
+    this.publishHooks.push(hook);
+  }
+
+  async document(name: string): Promise<PackageDocument | null> {
+    const cached = this.cache.getDoc(name);
+    if (cached) return cached;
+    const doc = await this.store.packages.getDocument(name);
+    if (doc) this.cache.setDoc(name, doc);
+    return doc;
+  }
+
+  async packument(name: string, kind: PackumentKind, baseUrl: string): Promise<Rendered | null> {
+    const doc = await this.document(name);
+    if (!doc) return null;
+    return this.cache.rendered(name, `${kind}\0${baseUrl}`, () => {
+      const body = JSON.stringify(kind === 'full' ? fullPackument(doc, baseUrl) : abbreviatedPackument(doc, baseUrl));
+      return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
+    });
+  }
+
+  /** Finds the version a tarball file name (`<bare>-<version>.tgz`) refers to. */
+  async tarball(name: string, file: string): Promise<TarballRef | null> {
+    const parsed = parsePackageName(name);
+    if (isPackageNameError(parsed) || !file.startsWith(`${parsed.bare}-`) || !file.endsWith('.tgz')) return null;
+    const version = file.slice(parsed.bare.length + 1, -'.tgz'.length);
+    const doc = await this.document(name);
+    const row = doc?.versions.find((v) => v.version === version);
+    return row ? { key: row.blob_key, size: row.size, integrity: row.integrity } : null;
+  }
+
+  /** Tarball bytes, from memory when small and hot. */
+  async tarballBytes(ref: TarballRef): Promise<Buffer | null> {
+    const hit = this.blobCache.get(ref.key);
+    if (hit) return hit;
+    if (ref.size > this.blobCache.maxEntryBytes) return null;
+    const bytes = await this.blobs.get(ref.key);
+    if (bytes) this.blobCache.set(ref.key, bytes);
+    return bytes;
+  }
+
+  tarballStream(ref: TarballRef): Readable {
+    return this.blobs.stream(ref.key);
+  }
+
+  /** `/-/v1/search` results in the shape npm search prints. */
+  async search(text: string, from: number, size: number): Promise<{ rows: NpmSearchObject[]; total: number }> {
+    const { rows, total } = await this.store.packages.search(text, from, size);
+    const objects: NpmSearchObject[] = [];
+    for (const pkg of rows) {
+      const doc = await this.document(pkg.name);
+      if (!doc) continue;
+      const latest = doc.tags.latest ?? doc.versions.at(-1)?.version ?? '';
+      const row = doc.versions.find((v) => v.version === latest);
+      const manifest = row ? (JSON.parse(row.manifest) as { _npmUser?: { name: string; email: string } }) : {};
+      const maintainers = doc.owners.map((o) => ({ username: o.name, email: o.email ?? '' }));
+      objects.push({
+        package: {
+          name: pkg.name,
+          version: latest,
+          description: pkg.description ?? '',
+          keywords: JSON.parse(pkg.keywords) as string[],
+          date: pkg.modified_at,
+          links: {},
+          publisher: manifest._npmUser ? { username: manifest._npmUser.name, email: manifest._npmUser.email } : (maintainers[0] ?? { username: '', email: '' }),
+          maintainers,
+        },
+        score: { final: 1, detail: { quality: 1, popularity: 1, maintenance: 1 } },
+        searchScore: 1,
+      });
+    }
+    return { rows: objects, total };
+  }
+
+  async publish(principal: Principal | null, urlName: string, body: PackumentWrite): Promise<PublishedVersion> {
+    const caller = requireWriter(principal);
+    const pkg = this.checkName(urlName, body.name);
+    const versionKeys = Object.keys(body.versions);
+    const attachments = Object.entries(body._attachments ?? {});
+    if (versionKeys.length !== 1) throw badRequest(`a publish must carry exactly one version, got ${versionKeys.length}`);
+    if (attachments.length !== 1) throw badRequest(`a publish must carry exactly one tarball attachment, got ${attachments.length}`);
+    const version = versionKeys[0]!;
+    const manifest = body.versions[version]!;
+    if (!isStrictSemver(version)) throw unprocessable(`version "${version}" is not strict SemVer (MAJOR.MINOR.PATCH[-prerelease][+build])`);
+    if (manifest.name !== pkg.name || manifest.version !== version) throw unprocessable(`the version document names ${manifest.name}@${manifest.version}, not ${pkg.name}@${version}`);
+    // Cheap refusals before decoding and storing anything: a stranger cannot fill the blob store.
+    const existing = await this.document(pkg.name);
+    if (existing && !existing.owners.some((o) => o.name === caller.name)) throw forbidden(notOwnerMessage(caller, pkg.name));
+    if (existing?.versions.some((v) => v.version === version)) throw conflict(republishMessage(pkg.name, version));
+    const [attachmentName, attachment] = attachments[0]!;
+    if (attachmentName !== tarballFileName(pkg.name, version) && attachmentName !== `${pkg.name}-${version}.tgz`) {
+      throw badRequest(`attachment ${attachmentName} does not match ${tarballFileName(pkg.name, version)}`);
+    }
+    const tarball = Buffer.from(attachment.data, 'base64');
+    if (tarball.length > this.limits.maxTarballBytes) throw tooLarge(`tarball is ${tarball.length} bytes; the limit is ${this.limits.maxTarballBytes}`);
+    if (attachment.length !== undefined && attachment.length !== tarball.length) throw unprocessable(`attachment length says ${attachment.length} bytes but carries ${tarball.length}`);
+    const sha512 = createHash('sha512').update(tarball).digest();
+    const integrity = `sha512-${sha512.toString('base64')}`;
+    const shasum = createHash('sha1').update(tarball).digest('hex');
+    checkDeclaredHashes(manifest.dist, tarball, shasum);
+
+    const tags = this.publishTags(body['dist-tags'], version);
+    let facts;
+    try {
+      facts = await inspectTarball(tarball, this.limits.maxUnpackedBytes);
+    } catch (err) {
+      if (err instanceof TarballError) throw unprocessable(err.message);
+      throw err;
+    }
+    if (facts.packageJson.name !== pkg.name || facts.packageJson.version !== version) {
+      throw unprocessable(`package.json in the tarball is ${String(facts.packageJson.name)}@${String(facts.packageJson.version)}, not ${pkg.name}@${version}`);
+    }
+    checkManifestMatches(manifest, facts.packageJson);
+
+    const key = sha512.toString('hex');
+    await this.blobs.put(key, tarball);
+    const user = await this.store.auth.getUserById(caller.userId);
+    const { readme: manifestReadme, readmeFilename: _drop, ...stored } = manifest as Record<string, unknown>;
+    const storedDist = { ...(manifest.dist ?? {}) };
+    delete storedDist.tarball;
+    const now = this.now().toISOString();
+    const row: VersionRow = {
+      package: pkg.name,
+      version,
+      manifest: JSON.stringify({ ...stored, dist: storedDist, _npmUser: { name: caller.name, email: user?.email ?? '' } }),
+      integrity,
+      shasum,
+      size: tarball.length,
+      blob_key: key,
+      deprecated: typeof manifest.deprecated === 'string' && manifest.deprecated !== '' ? manifest.deprecated : null,
+      published_at: now,
+      publisher_id: caller.userId,
+    };
+    const readme = typeof body.readme === 'string' ? body.readme : typeof manifestReadme === 'string' ? manifestReadme : null;
+    const keywords = Array.isArray(manifest.keywords) ? manifest.keywords.filter((k): k is string => typeof k === 'string') : [];
+    const outcome = await this.store.packages.publish({
+      name: pkg.name,
+      scope: pkg.scope,
+      version: row,
+      tags,
+      description: typeof manifest.description === 'string' ? manifest.description : (body.description ?? null),
+      readme,
+      keywords,
+      now,
+    });
+    switch (outcome) {
+      case 'not-owner':
+        throw forbidden(notOwnerMessage(caller, pkg.name));
+      case 'scope-taken':
+        throw forbidden(`scope @${pkg.scope} belongs to another user: only its owner may create packages in it`);
+      case 'version-exists':
+        throw conflict(republishMessage(pkg.name, version));
+      case 'version-tombstoned':
+        throw conflict(`version ${version} of ${pkg.name} was unpublished and cannot be reused: publish a new version`);
+      case 'published':
+        break;
+    }
+    await this.changes.packageChanged(pkg.name);
+    this.metrics.publishes.inc();
+    const published: PublishedVersion = { name: pkg.name, version, tags, integrity, files: facts.files, packageJson: facts.packageJson, tarball, principal: caller };
+    for (const hook of this.publishHooks) await hook(published);
+    return published;
+  }
+
+  /**
+   * `PUT /<name>` without attachments, or `PUT /<name>/-rev/<rev>`: npm sends the whole document back
+   * with its changes. Deprecation messages and the owner list are applied; versions missing from the
+   * document are unpublished only on the `-rev` form (`allowRemovals`), as the npm CLI uses it.
+   */
+  async updateDocument(principal: Principal | null, urlName: string, body: PackumentWrite, allowRemovals: boolean): Promise<void> {
+    const caller = requireWriter(principal);
+    const pkg = this.checkName(urlName, body.name);
+    const doc = await this.requireOwnedDocument(caller, pkg.name);
+    const now = this.now().toISOString();
+    const deprecations = new Map<string, string | null>();
+    for (const [version, manifest] of Object.entries(body.versions)) {
+      const row = doc.versions.find((v) => v.version === version);
+      if (!row) throw badRequest(`version ${version} of ${pkg.name} does not exist: publish it with npm publish`);
+      const message = typeof manifest.deprecated === 'string' && manifest.deprecated !== '' ? manifest.deprecated : null;
+      if (message !== row.deprecated) deprecations.set(version, message);
+    }
+    const removed = allowRemovals ? doc.versions.map((v) => v.version).filter((v) => !(v in body.versions)) : [];
+    if (removed.length === doc.versions.length && removed.length > 0) {
+      throw badRequest(`this would unpublish every version of ${pkg.name}: unpublish the whole package instead (npm unpublish ${pkg.name} --force)`);
+    }
+    const owners = await this.requestedOwners(body, doc);
+    if (deprecations.size > 0) await this.store.packages.setDeprecations(pkg.name, deprecations, now);
+    if (removed.length > 0) await this.store.packages.removeVersions(pkg.name, removed, now);
+    if (owners) await this.store.packages.setOwners(pkg.name, owners, now);
+    await this.changes.packageChanged(pkg.name);
+  }
+
+  async unpublishPackage(principal: Principal | null, name: string): Promise<void> {
+    const caller = requireWriter(principal);
+    await this.requireOwnedDocument(caller, name);
+    await this.store.packages.removePackage(name, this.now().toISOString());
+    await this.changes.packageChanged(name);
+  }
+
+  /** `DELETE /<name>/-/<file>/-rev/<rev>`, the last step of a version unpublish: the version is already gone. */
+  async confirmTarballRemoval(principal: Principal | null, name: string): Promise<void> {
+    const caller = requireWriter(principal);
+    await this.requireOwnedDocument(caller, name);
+  }
+
+  async distTags(name: string): Promise<Record<string, string>> {
+    const doc = await this.document(name);
+    if (!doc) throw notFound(`package ${name} not found`);
+    return doc.tags;
+  }
+
+  async setDistTag(principal: Principal | null, name: string, tag: string, version: string): Promise<void> {
+    const caller = requireWriter(principal);
+    if (!isValidDistTag(tag)) throw badRequest(`invalid dist-tag "${tag}": tags start with a letter and must not be valid SemVer ranges`);
+    const doc = await this.requireOwnedDocument(caller, name);
+    if (!doc.versions.some((v) => v.version === version)) throw notFound(`version ${version} of ${name} does not exist`);
+    await this.store.packages.setDistTag(name, tag, version, this.now().toISOString());
+    await this.changes.packageChanged(name);
+  }
+
+  async removeDistTag(principal: Principal | null, name: string, tag: string): Promise<void> {
+    const caller = requireWriter(principal);
+    if (tag === 'latest') throw badRequest('the latest tag cannot be removed: point it at another version instead');
+    const doc = await this.requireOwnedDocument(caller, name);
+    if (!(tag in doc.tags)) throw notFound(`${name} has no dist-tag "${tag}"`);
+    await this.store.packages.removeDistTag(name, tag, this.now().toISOString());
+    await this.changes.packageChanged(name);
+  }
+
+  revision(doc: PackageDocument): string {
+    return revision(doc);
+  }
+
+  private checkName(urlName: string, bodyName: string | undefined): PackageName {
+    const parsed = parsePackageName(urlName);
+    if (isPackageNameError(parsed)) throw badRequest(parsed.error);
+    if (bodyName !== undefined && bodyName !== urlName) throw badRequest(`the document names ${bodyName} but was sent to ${urlName}`);
+    return parsed;
+  }
+
+  private async requireOwnedDocument(caller: Principal, name: string): Promise<PackageDocument> {
+    const doc = await this.store.packages.getDocument(name);
+    if (!doc) throw notFound(`package ${name} not found`);
+    if (!isAdmin(caller) && !doc.owners.some((o) => o.name === caller.name)) throw forbidden(`you (${caller.name}) are not an owner of ${name}`);
+    return doc;
+  }
+
+  /** Dist-tags a publish moves: those the client sent (all must name the published version), else `latest`. */
+  private publishTags(sent: Record<string, string> | undefined, version: string): string[] {
+    const tags = Object.entries(sent ?? {});
+    if (tags.length === 0) return semver.prerelease(version) ? [] : ['latest'];
+    for (const [tag, target] of tags) {
+      if (!isValidDistTag(tag)) throw badRequest(`invalid dist-tag "${tag}": tags start with a letter and must not be valid SemVer ranges`);
+      if (target !== version) throw badRequest(`dist-tag ${tag} points at ${target}, not at the version being published (${version})`);
+    }
+    return tags.map(([tag]) => tag);
+  }
+
+  /** The owner list npm owner add/rm sends as `maintainers`, as user ids; null when unchanged. */
+  private async requestedOwners(body: PackumentWrite, doc: PackageDocument): Promise<string[] | null> {
+    const maintainers = body.maintainers;
+    if (!Array.isArray(maintainers)) return null;
+    const names = [...new Set(maintainers.map((m) => (m && typeof m === 'object' ? String((m as { name?: unknown }).name ?? '') : '')))].sort();
+    if (names.join('\0') === doc.owners.map((o) => o.name).sort().join('\0')) return null;
+    if (names.length === 0 || names.includes('')) throw badRequest('a package must keep at least one owner, each with a name');
+    const ids: string[] = [];
+    for (const name of names) {
+      const user = await this.store.auth.getUserByName(name);
+      if (!user) throw notFound(`user ${name} does not exist`);
+      ids.push(user.id);
+    }
+    return ids;
+  }
+}
+
+const notOwnerMessage = (caller: Principal, name: string) =>
+  `you (${caller.name}) are not an owner of ${name}: ask an owner to run \`npm owner add ${caller.name} ${name}\``;
+const republishMessage = (name: string, version: string) => `cannot publish over the previously published version ${version} of ${name}`;
+
+/** The client's `dist.integrity` and `dist.shasum`, when sent, must describe the bytes received. */
+function checkDeclaredHashes(dist: { integrity?: string | undefined; shasum?: string | undefined } | undefined, tarball: Buffer, shasum: string): void {
+  if (dist?.shasum && dist.shasum !== shasum) throw unprocessable(`dist.shasum ${dist.shasum} does not match the tarball (sha1 ${shasum})`);
+  if (dist?.integrity) {
+    const sri = parseSri(dist.integrity);
+    if (!sri) throw unprocessable(`dist.integrity is not a valid SRI hash`);
+    const actual = createHash(sri.algorithm).update(tarball).digest('base64');
+    if (actual !== sri.digest) throw unprocessable(`dist.integrity does not match the tarball: declared ${dist.integrity}, got ${sri.algorithm}-${actual}`);
+  }
+}
+
+/**
+ * Guards against "manifest confusion": what installers read from the registry must say what the
+ * tarball's package.json says about dependencies. npm folds optionalDependencies into dependencies
+ * when it normalises a manifest, so the two are compared as one map.
+ */
+function checkManifestMatches(manifest: Record<string, unknown>, packageJson: Record<string, unknown>): void {
+  const deps = (doc: Record<string, unknown>, field: (typeof DEPENDENCY_FIELDS)[number]) => {
+    const value = doc[field];
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  };
+  const installDeps = (doc: Record<string, unknown>) => ({ ...deps(doc, 'dependencies'), ...deps(doc, 'optionalDependencies') });
+  const same = (a: Record<string, unknown>, b: Record<string, unknown>) => {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].every((k) => a[k] === b[k]);
+  };
+  if (!same(installDeps(manifest), installDeps(packageJson))) throw unprocessable('the published manifest\'s dependencies differ from package.json in the tarball');
+  if (!same(deps(manifest, 'peerDependencies'), deps(packageJson, 'peerDependencies'))) throw unprocessable('the published manifest\'s peerDependencies differ from package.json in the tarball');
+}

@@ -1,0 +1,102 @@
+import { Parser, type ReadEntry } from 'tar';
+import { posix } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+export interface TarballFacts {
+  packageJson: Record<string, unknown>;
+  files: { path: string; size: number }[];
+  unpackedSize: number;
+}
+
+export class TarballError extends Error {}
+
+const ENTRY_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
+const MAX_PACKAGE_JSON = 1024 * 1024;
+
+/**
+ * Reads a package tarball without unpacking it and refuses anything an installer should not have
+ * to trust: not gzip, entries outside `package/`, absolute or `..` paths, links leaving the package,
+ * devices, or more unpacked bytes than allowed. Returns its package.json and file list.
+ */
+export async function inspectTarball(bytes: Uint8Array, maxUnpackedBytes: number): Promise<TarballFacts> {
+  if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) throw new TarballError('tarball is not gzip-compressed');
+  let tarBytes: Buffer;
+  try {
+    tarBytes = gunzipSync(bytes, { maxOutputLength: maxUnpackedBytes + 64 * 1024 * 1024 });
+  } catch (err) {
+    throw new TarballError(`tarball does not decompress: ${(err as Error).message}`);
+  }
+  const files: { path: string; size: number }[] = [];
+  let unpackedSize = 0;
+  let packageJson: Buffer | null = null;
+  let failure: string | null = null;
+  const fail = (msg: string) => {
+    failure ??= msg;
+  };
+
+  const parser = new Parser({
+    strict: true,
+    onwarn: (_code, message) => fail(`tarball is malformed: ${message}`),
+    onReadEntry: (entry: ReadEntry) => {
+      const problem = entryProblem(entry);
+      if (problem) fail(problem);
+      if (entry.type !== 'Directory' && !problem) {
+        unpackedSize += entry.size;
+        if (unpackedSize > maxUnpackedBytes) fail(`tarball unpacks to more than ${maxUnpackedBytes} bytes`);
+        files.push({ path: normalise(entry.path).slice('package/'.length), size: entry.size });
+      }
+      if (!problem && normalise(entry.path) === 'package/package.json' && entry.type === 'File') {
+        if (entry.size > MAX_PACKAGE_JSON) fail('package.json is larger than 1 MiB');
+        const chunks: Buffer[] = [];
+        entry.on('data', (c: Buffer) => chunks.push(c));
+        entry.on('end', () => {
+          packageJson = Buffer.concat(chunks);
+        });
+        return;
+      }
+      entry.resume();
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    parser.on('error', (err: Error) => reject(new TarballError(`tarball is malformed: ${err.message}`)));
+    parser.on('end', () => resolve());
+    parser.end(tarBytes);
+  }).catch((err: unknown) => fail((err as Error).message));
+
+  if (failure) throw new TarballError(failure);
+  if (files.length === 0) throw new TarballError('tarball has no files');
+  if (!packageJson) throw new TarballError('tarball has no package/package.json');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse((packageJson as Buffer).toString('utf8'));
+  } catch {
+    throw new TarballError('package/package.json is not valid JSON');
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new TarballError('package/package.json is not a JSON object');
+  return { packageJson: parsed as Record<string, unknown>, files, unpackedSize };
+}
+
+function normalise(path: string): string {
+  return path.replace(/\/+$/, '');
+}
+
+function entryProblem(entry: ReadEntry): string | null {
+  const raw = entry.path;
+  if (entry.type === 'Directory' && normalise(raw) === 'package') return null;
+  if (!ENTRY_TYPES.has(entry.type)) return `tarball entry ${raw} is a ${entry.type}, which packages may not contain`;
+  if (!isInsidePackage(raw)) return `tarball entry ${JSON.stringify(raw)} is outside package/`;
+  if (entry.type === 'SymbolicLink') {
+    const target = entry.linkpath ?? '';
+    if (target.startsWith('/') || !isInsidePackage(posix.join(posix.dirname(raw), target))) return `symbolic link ${raw} points outside the package (${target})`;
+  }
+  if (entry.type === 'Link' && !isInsidePackage(entry.linkpath ?? '')) return `hard link ${raw} points outside the package (${entry.linkpath ?? ''})`;
+  return null;
+}
+
+/** A relative path whose normal form stays under `package/`. */
+function isInsidePackage(path: string): boolean {
+  if (path.startsWith('/') || /^[a-zA-Z]:/.test(path) || path.includes('\\') || path.includes('\0')) return false;
+  if (path.split('/').includes('..')) return false;
+  const normal = posix.normalize(path);
+  return normal.startsWith('package/') && normal.length > 'package/'.length;
+}

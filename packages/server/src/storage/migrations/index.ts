@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import { registryTables } from './0001-registry.js';
+
+/**
+ * Every schema migration, by name; names sort in the order they run. A capability that needs
+ * tables adds a file here and one line below. Only portable column types (text, integer, bigint)
+ * are used, so one migration serves SQLite and PostgreSQL.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-registry': registryTables,
+};

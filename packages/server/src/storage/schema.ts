@@ -1,0 +1,87 @@
+/**
+ * Table types for Kysely. Timestamps are ISO-8601 strings and JSON is text, so that one
+ * code path serves SQLite and PostgreSQL with identical results (ISO strings sort as time).
+ */
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  email: string | null;
+  password_hash: string;
+  role: string;
+  created_at: string;
+}
+
+export interface TokensTable {
+  /** Public identifier shown by `npm token list`; never the secret. */
+  key: string;
+  user_id: string;
+  /** sha256 of the secret: a database leak does not leak usable tokens. */
+  token_hash: string;
+  token_prefix: string;
+  readonly: number;
+  cidr_whitelist: string;
+  name: string | null;
+  created_at: string;
+  expires_at: string | null;
+}
+
+export interface PackagesTable {
+  name: string;
+  scope: string | null;
+  description: string | null;
+  readme: string | null;
+  keywords: string;
+  /** Monotonic counter behind CouchDB-style `_rev`, bumped on every change. */
+  rev: number;
+  created_at: string;
+  modified_at: string;
+}
+
+export interface PackageOwnersTable {
+  package: string;
+  user_id: string;
+}
+
+export interface ScopesTable {
+  scope: string;
+  owner_id: string;
+  created_at: string;
+}
+
+export interface VersionsTable {
+  package: string;
+  version: string;
+  /** The version document as published, minus fields the registry owns (dist.tarball is rewritten on read). */
+  manifest: string;
+  integrity: string;
+  shasum: string;
+  size: number;
+  blob_key: string;
+  deprecated: string | null;
+  published_at: string;
+  publisher_id: string;
+}
+
+export interface DistTagsTable {
+  package: string;
+  tag: string;
+  version: string;
+}
+
+export interface VersionTombstonesTable {
+  package: string;
+  version: string;
+  removed_at: string;
+}
+
+export interface Database {
+  users: UsersTable;
+  tokens: TokensTable;
+  packages: PackagesTable;
+  package_owners: PackageOwnersTable;
+  scopes: ScopesTable;
+  versions: VersionsTable;
+  dist_tags: DistTagsTable;
+  version_tombstones: VersionTombstonesTable;
+}
