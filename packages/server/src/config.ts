@@ -44,9 +44,9 @@ const ENV: Record<string, keyof ConfigInput> = {
 
 /**
  * Merges a JSON config file (explicit path, or `wharf.config.json` in the working directory when
- * present), the WHARF_* environment and explicit overrides, then validates the result.
+ * present; null for none), the WHARF_* environment and explicit overrides, then validates the result.
  */
-export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env, file?: string): WharfConfig {
+export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env, file?: string | null): WharfConfig {
   const fromFile = readConfigFile(file);
   const fromEnv: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV)) if (env[name] !== undefined && env[name] !== '') fromEnv[key] = env[name];
@@ -57,7 +57,8 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
   return parsed.data;
 }
 
-function readConfigFile(file: string | undefined): Record<string, unknown> {
+function readConfigFile(file: string | null | undefined): Record<string, unknown> {
+  if (file === null) return {};
   const path = file ?? 'wharf.config.json';
   let text: string;
   try {
