@@ -61,6 +61,18 @@ export interface PublishedVersion {
   principal: Principal;
 }
 
+/** A publish that passed the registry's own checks, offered to capabilities before anything is stored. */
+export interface PublishCandidate {
+  name: string;
+  version: string;
+  /** The version document as sent by the client. */
+  manifest: Record<string, unknown>;
+  packageJson: Record<string, unknown>;
+  files: { path: string; size: number }[];
+  tarball: Buffer;
+  principal: Principal;
+}
+
 /** Dependency maps whose tarball copy must match the published manifest (see `checkManifestMatches`). */
 const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencies'] as const;
 
@@ -72,6 +84,7 @@ export class RegistryService {
   private readonly cache = new PackageCache();
   private readonly blobCache = new BlobCache();
   private readonly publishHooks: ((v: PublishedVersion) => Promise<void>)[] = [];
+  private readonly prePublishHooks: ((c: PublishCandidate) => Promise<void>)[] = [];
 
   constructor(
     private readonly store: MetadataStore,
@@ -87,6 +100,14 @@ export class RegistryService {
   /** Work other capabilities attach to a successful publish (signatures, SBOM, search index). */
   onPublished(hook: (v: PublishedVersion) => Promise<void>): void {
     this.publishHooks.push(hook);
+  }
+
+  /**
+   * Policy checks that may refuse a publish (signature, vulnerability policy): called before the
+   * tarball is stored; a thrown HttpError is the response.
+   */
+  beforePublish(hook: (c: PublishCandidate) => Promise<void>): void {
+    this.prePublishHooks.push(hook);
   }
 
   async document(name: string): Promise<PackageDocument | null> {
@@ -198,6 +219,8 @@ export class RegistryService {
       throw unprocessable(`package.json in the tarball is ${String(facts.packageJson.name)}@${String(facts.packageJson.version)}, not ${pkg.name}@${version}`);
     }
     checkManifestMatches(manifest, facts.packageJson);
+    const candidate: PublishCandidate = { name: pkg.name, version, manifest, packageJson: facts.packageJson, files: facts.files, tarball, principal: caller };
+    for (const hook of this.prePublishHooks) await hook(candidate);
 
     const key = sha512.toString('hex');
     await this.blobs.put(key, tarball);
