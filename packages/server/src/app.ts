@@ -12,6 +12,10 @@ import { RegistryService } from './registry/registry-service.js';
 import { registryRoutes } from './registry/routes.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/routes.js';
+import { AuditLog } from './audit/audit-log.js';
+import { auditRoutes } from './audit/routes.js';
+import { EventBus } from './events/event-bus.js';
+import { eventsRoutes } from './events/routes.js';
 
 /** Everything a running server holds; tests and the CLI reach services through it. */
 export interface Wharf {
@@ -20,9 +24,13 @@ export interface Wharf {
   store: MetadataStore;
   blobs: BlobStore;
   changes: ChangeFeed;
+  /** Change notices for every replica's subscribers and SSE clients (GET /events). */
+  events: EventBus;
   metrics: Metrics;
   auth: AuthService;
   registry: RegistryService;
+  /** The tamper-evident log every control-plane change is recorded in. */
+  audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -32,9 +40,11 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   const store = await openMetadataStore(target);
   const blobs = await new FsBlobStore(join(resolve(config.dataDir), 'blobs')).init();
   const changes = await openChangeFeed(target);
+  const events = await new EventBus(changes).init();
   const metrics = createMetrics();
   const auth = new AuthService(store.auth, { openRegistration: config.openRegistration, adminToken: config.adminToken });
   await auth.init();
+  const audit = new AuditLog(store.db, store.dialect);
   const registry = new RegistryService(store, blobs, changes, metrics, { maxTarballBytes: config.maxTarballBytes, maxUnpackedBytes: config.maxUnpackedBytes });
 
   const app = Fastify({
@@ -52,7 +62,9 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   installAuthentication(app, auth);
 
   await app.register(opsRoutes, { store, metrics });
+  await app.register(eventsRoutes, { events, heartbeatMs: 15_000 });
   await app.register(authRoutes, { auth, loginRateLimit: config.loginRateLimit });
+  await app.register(auditRoutes, { audit });
   await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
 
   return {
@@ -61,9 +73,11 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     store,
     blobs,
     changes,
+    events,
     metrics,
     auth,
     registry,
+    audit,
     async close() {
       await app.close();
       await changes.close();

@@ -8,8 +8,21 @@ import pg from 'pg';
 export interface ChangeFeed {
   packageChanged(name: string): Promise<void>;
   onPackageChanged(listener: (name: string) => void): void;
+  /**
+   * Any other topic over the same transport. Delivered exactly once to every process, this one
+   * included; on PostgreSQL in NOTIFY order, which is the same for every replica. Payloads must stay
+   * under PostgreSQL's NOTIFY limit (8000 bytes).
+   */
+  broadcast(topic: string, payload: string): Promise<void>;
+  onBroadcast(topic: string, listener: (payload: string) => void): Promise<void>;
   close(): Promise<void>;
 }
+
+const TOPIC = /^[a-z][a-z0-9_]{0,40}$/;
+const topicChannel = (topic: string) => {
+  if (!TOPIC.test(topic)) throw new Error(`invalid change-feed topic ${topic}`);
+  return `wharf_topic_${topic}`;
+};
 
 const CHANNEL = 'wharf_package_changed';
 
@@ -19,6 +32,8 @@ export async function openChangeFeed(target: string): Promise<ChangeFeed> {
     return {
       packageChanged: async (name) => void local.emit('changed', name),
       onPackageChanged: (listener) => void local.on('changed', listener),
+      broadcast: async (topic, payload) => void local.emit(topicChannel(topic), payload),
+      onBroadcast: async (topic, listener) => void local.on(topicChannel(topic), listener),
       close: async () => void local.removeAllListeners(),
     };
   }
@@ -27,7 +42,9 @@ export async function openChangeFeed(target: string): Promise<ChangeFeed> {
   await listener.query(`LISTEN ${CHANNEL}`);
   listener.on('notification', (msg) => {
     if (msg.channel === CHANNEL && msg.payload) local.emit('changed', msg.payload);
+    else if (msg.channel.startsWith('wharf_topic_') && msg.payload !== undefined) local.emit(msg.channel, msg.payload);
   });
+  const listening = new Set<string>();
   return {
     // NOTIFY reaches this process's own listener too, but the local emit must not wait for the round trip.
     packageChanged: async (name) => {
@@ -35,6 +52,16 @@ export async function openChangeFeed(target: string): Promise<ChangeFeed> {
       await listener.query('select pg_notify($1, $2)', [CHANNEL, name]);
     },
     onPackageChanged: (fn) => void local.on('changed', fn),
+    // No local emit here: the NOTIFY loopback is the single delivery, so every replica sees one order.
+    broadcast: async (topic, payload) => void (await listener.query('select pg_notify($1, $2)', [topicChannel(topic), payload])),
+    onBroadcast: async (topic, fn) => {
+      const channel = topicChannel(topic);
+      local.on(channel, fn);
+      if (!listening.has(channel)) {
+        listening.add(channel);
+        await listener.query(`LISTEN ${channel}`);
+      }
+    },
     close: async () => {
       local.removeAllListeners();
       await listener.end();
