@@ -12,8 +12,6 @@ import { RegistryService } from './registry/registry-service.js';
 import { registryRoutes } from './registry/routes.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/routes.js';
-import { AuditLog } from './audit/audit-log.js';
-import { auditRoutes } from './audit/routes.js';
 import { EventBus } from './events/event-bus.js';
 import { eventsRoutes } from './events/routes.js';
 
@@ -29,8 +27,6 @@ export interface Wharf {
   metrics: Metrics;
   auth: AuthService;
   registry: RegistryService;
-  /** The tamper-evident log every control-plane change is recorded in. */
-  audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -44,7 +40,6 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   const metrics = createMetrics();
   const auth = new AuthService(store.auth, { openRegistration: config.openRegistration, adminToken: config.adminToken });
   await auth.init();
-  const audit = new AuditLog(store.db, store.dialect);
   const registry = new RegistryService(store, blobs, changes, metrics, { maxTarballBytes: config.maxTarballBytes, maxUnpackedBytes: config.maxUnpackedBytes });
 
   const app = Fastify({
@@ -64,7 +59,6 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(opsRoutes, { store, metrics });
   await app.register(eventsRoutes, { events, heartbeatMs: 15_000 });
   await app.register(authRoutes, { auth, loginRateLimit: config.loginRateLimit });
-  await app.register(auditRoutes, { audit });
   await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
 
   return {
@@ -77,7 +71,6 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     metrics,
     auth,
     registry,
-    audit,
     async close() {
       await app.close();
       await changes.close();
