@@ -1,2 +1,3 @@
 export * from './npm/index.js';
 export * from './sri.js';
+export * from './supply-chain/index.js';

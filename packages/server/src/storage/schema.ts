@@ -75,6 +75,48 @@ export interface VersionTombstonesTable {
   removed_at: string;
 }
 
+/** CycloneDX JSON of one published version, built at publish time and never rewritten. */
+export interface SbomsTable {
+  package: string;
+  version: string;
+  document: string;
+  created_at: string;
+}
+
+/** An imported OSV advisory; re-importing the same id replaces it. */
+export interface AdvisoriesTable {
+  id: string;
+  /** OSV `modified`, as sent. */
+  modified: string;
+  /** The OSV JSON as validated. */
+  document: string;
+  imported_at: string;
+}
+
+/** npm package names an advisory affects: how publishes and `npm audit` find it. */
+export interface AdvisoryPackagesTable {
+  advisory_id: string;
+  package: string;
+}
+
+/** What publishing a package with a vulnerable dependency does in a scope ("*" is the registry default). */
+export interface ScopePoliciesTable {
+  scope: string;
+  vulnerable: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** A finding a version was published with under the "flag" policy. */
+export interface VulnerabilityFlagsTable {
+  package: string;
+  version: string;
+  advisory_id: string;
+  component: string;
+  declared_range: string;
+  flagged_at: string;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -84,4 +126,9 @@ export interface Database {
   versions: VersionsTable;
   dist_tags: DistTagsTable;
   version_tombstones: VersionTombstonesTable;
+  sboms: SbomsTable;
+  advisories: AdvisoriesTable;
+  advisory_packages: AdvisoryPackagesTable;
+  scope_policies: ScopePoliciesTable;
+  vulnerability_flags: VulnerabilityFlagsTable;
 }

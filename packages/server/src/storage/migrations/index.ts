@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { registryTables } from './0001-registry.js';
+import { supplyChainTables } from './0003-supply-chain.js';
 
 /**
  * Every schema migration, by name; names sort in the order they run. A capability that needs
@@ -8,4 +9,5 @@ import { registryTables } from './0001-registry.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-registry': registryTables,
+  '0003-supply-chain': supplyChainTables,
 };
