@@ -12,6 +12,8 @@ import { RegistryService } from './registry/registry-service.js';
 import { registryRoutes } from './registry/routes.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/routes.js';
+import { AuditLog } from './audit/audit-log.js';
+import { auditRoutes } from './audit/routes.js';
 import { EventBus } from './events/event-bus.js';
 import { eventsRoutes } from './events/routes.js';
 
@@ -27,6 +29,8 @@ export interface Wharf {
   metrics: Metrics;
   auth: AuthService;
   registry: RegistryService;
+  /** The tamper-evident log every control-plane change is recorded in. */
+  audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -40,6 +44,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   const metrics = createMetrics();
   const auth = new AuthService(store.auth, { openRegistration: config.openRegistration, adminToken: config.adminToken });
   await auth.init();
+  const audit = new AuditLog(store.db, store.dialect);
   const registry = new RegistryService(store, blobs, changes, metrics, { maxTarballBytes: config.maxTarballBytes, maxUnpackedBytes: config.maxUnpackedBytes });
 
   const app = Fastify({
@@ -49,6 +54,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     trustProxy: config.trustProxy,
     // Scoped names reach 214 characters, more once percent-encoded.
     routerOptions: { maxParamLength: 1024 },
+    rewriteUrl: (req) => decodeScopeSlash(req.url ?? '/'),
     bodyLimit: 1024 * 1024,
   });
   installErrorHandling(app);
@@ -59,6 +65,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(opsRoutes, { store, metrics });
   await app.register(eventsRoutes, { events, heartbeatMs: 15_000 });
   await app.register(authRoutes, { auth, loginRateLimit: config.loginRateLimit });
+  await app.register(auditRoutes, { audit });
   await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
 
   return {
@@ -71,12 +78,21 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     metrics,
     auth,
     registry,
+    audit,
     async close() {
       await app.close();
       await changes.close();
       await store.close();
     },
   };
+}
+
+/**
+ * npm sends scoped names with the slash encoded (`/@scope%2fname`); routing on the decoded form means
+ * one route serves both spellings, and `/@scope%2fname/<version>` cannot be mistaken for another path.
+ */
+export function decodeScopeSlash(url: string): string {
+  return url.replace(/^((?:\/-\/package)?\/@[^/%?]+)%2f/i, '$1/');
 }
 
 /** Every error leaves as `{ error }` JSON; 5xx details stay in the log. */

@@ -20,8 +20,8 @@ export function baseUrl(request: FastifyRequest, publicUrl: string | undefined):
 export type NameHandler = (name: string, request: FastifyRequest, reply: FastifyReply) => unknown;
 
 /**
- * Registers a route for both spellings of a package name: `/<name>` (unscoped, or scoped with its
- * slash encoded as `%2f`, which npm sends) and `/@<scope>/<name>` (what tarball URLs and humans use).
+ * Registers a route for unscoped names (`/<name>`) and scoped ones (`/@<scope>/<name>`; the `%2f`
+ * spelling npm sends is decoded before routing, see `decodeScopeSlash`).
  */
 export function packageRoute(
   app: FastifyInstance,

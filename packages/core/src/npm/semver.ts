@@ -1,11 +1,13 @@
 import semver from 'semver';
 
-/**
- * Strict SemVer 2.0.0: what `semver.valid` accepts after loose parsing is not enough
- * (it tolerates a leading "v" or "="), so the cleaned form must equal the input.
- */
+// The regular expression published with SemVer 2.0.0 (semver.org): `semver.valid` tolerates a leading
+// "v" or "=" and drops build metadata, so it cannot tell canonical versions from loose ones.
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+/** Strict SemVer 2.0.0: MAJOR.MINOR.PATCH[-prerelease][+build], no prefixes, no leading zeros. */
 export function isStrictSemver(version: string): boolean {
-  return typeof version === 'string' && semver.valid(version) === version;
+  return typeof version === 'string' && version.length <= 256 && SEMVER.test(version);
 }
 
 /** Highest stable (non-prerelease) version, else the highest of all; null for none. */

@@ -117,6 +117,21 @@ export interface VulnerabilityFlagsTable {
   flagged_at: string;
 }
 
+/** Append-only; each row's hash covers its content and the previous row's hash (see @wharf/core auditHash). */
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  /** JSON. */
+  before: string;
+  /** JSON. */
+  after: string;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -131,4 +146,5 @@ export interface Database {
   advisory_packages: AdvisoryPackagesTable;
   scope_policies: ScopePoliciesTable;
   vulnerability_flags: VulnerabilityFlagsTable;
+  audit_log: AuditLogTable;
 }
