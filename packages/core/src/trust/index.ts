@@ -1,0 +1,35 @@
+// Explicit exports: generic helper names (hex, digest) stay private to avoid clashes in @wharf/core.
+export { TrustError, isTrustError, type TrustErrorCode } from './errors.js';
+export { canonicalBytes, sriOf, toHex as trustToHex, fromHex as trustFromHex } from './bytes.js';
+export {
+  PublicKeySchema,
+  KeyPairFileSchema,
+  publicKeyOf,
+  keyIdOf,
+  generateKeyPair,
+  publicPart,
+  signBytes,
+  verifyBytes,
+  type PublicKey,
+  type KeyPairFile,
+} from './keys.js';
+export {
+  TOP_LEVEL_ROLES,
+  WharfTargetCustomSchema,
+  parseEnvelope,
+  verifyThreshold,
+  isExpired,
+  type TopLevelRole,
+  type Envelope,
+  type RootSigned,
+  type TimestampSigned,
+  type SnapshotSigned,
+  type TargetsSigned,
+  type WharfTargetCustom,
+  type TargetFile as TrustTargetFile,
+  type MetaFile as TrustMetaFile,
+} from './metadata.js';
+export { PackageSignatureFieldSchema, packageDigestPayload, signPackage, verifyPackageSignature, targetPath, type PackageSignatureField, type PackageDigest } from './package-signature.js';
+export { readLimited, type FetchLike } from './transport.js';
+export { MemoryTrustedMetadataStore, type TrustedMetadataStore } from './store.js';
+export { TrustClient, type TrustClientOptions, type TrustedTarget, type VerifiedPackage } from './client.js';

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import { canonicalBytes } from './bytes.js';
+import { PublicKeySchema, verifyBytes } from './keys.js';
+import { TrustError } from './errors.js';
+
+/** TUF metadata (spec 1.0): unknown fields are kept, since signatures cover the document as sent. */
+export const TOP_LEVEL_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
+export type TopLevelRole = (typeof TOP_LEVEL_ROLES)[number];
+
+const version = z.number().int().min(1);
+const expires = z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'expires must be an ISO timestamp in UTC without fractions');
+const hashes = z.record(z.string(), z.string().regex(/^[0-9a-f]+$/));
+
+export const SignatureSchema = z.looseObject({ keyid: z.string(), sig: z.string() });
+export const RoleSchema = z.looseObject({ keyids: z.array(z.string()), threshold: z.number().int().min(1) });
+export const MetaFileSchema = z.looseObject({ version, length: z.number().int().min(0).optional(), hashes: hashes.optional() });
+export type MetaFile = z.infer<typeof MetaFileSchema>;
+
+/** Wharf's fields in a target's `custom`: what the client checks beyond length and hashes. */
+export const WharfTargetCustomSchema = z.looseObject({
+  name: z.string(),
+  version: z.string(),
+  integrity: z.string(),
+  /** sha512 SRI of every file in the tarball, by path inside `package/`. */
+  files: z.record(z.string(), z.string()),
+  /** The publisher's signature over the package digest; absent when published unsigned. */
+  signature: z.looseObject({ keyid: z.string(), sig: z.string(), public: z.string() }).optional(),
+  revoked: z.looseObject({ reason: z.string(), at: z.string() }).optional(),
+});
+export type WharfTargetCustom = z.infer<typeof WharfTargetCustomSchema>;
+
+export const TargetFileSchema = z.looseObject({
+  length: z.number().int().min(0),
+  hashes,
+  custom: z.looseObject({ wharf: WharfTargetCustomSchema.optional() }).optional(),
+});
+export type TargetFile = z.infer<typeof TargetFileSchema>;
+
+const common = { spec_version: z.string(), version, expires };
+export const RootSignedSchema = z.looseObject({
+  _type: z.literal('root'),
+  ...common,
+  consistent_snapshot: z.boolean(),
+  keys: z.record(z.string(), PublicKeySchema),
+  roles: z.looseObject({ root: RoleSchema, targets: RoleSchema, snapshot: RoleSchema, timestamp: RoleSchema }),
+});
+export const TimestampSignedSchema = z.looseObject({ _type: z.literal('timestamp'), ...common, meta: z.looseObject({ 'snapshot.json': MetaFileSchema }) });
+export const SnapshotSignedSchema = z.looseObject({ _type: z.literal('snapshot'), ...common, meta: z.record(z.string(), MetaFileSchema) });
+export const TargetsSignedSchema = z.looseObject({ _type: z.literal('targets'), ...common, targets: z.record(z.string(), TargetFileSchema) });
+
+export type RootSigned = z.infer<typeof RootSignedSchema>;
+export type TimestampSigned = z.infer<typeof TimestampSignedSchema>;
+export type SnapshotSigned = z.infer<typeof SnapshotSignedSchema>;
+export type TargetsSigned = z.infer<typeof TargetsSignedSchema>;
+
+const SIGNED = { root: RootSignedSchema, timestamp: TimestampSignedSchema, snapshot: SnapshotSignedSchema, targets: TargetsSignedSchema };
+type SignedOf = { root: RootSigned; timestamp: TimestampSigned; snapshot: SnapshotSigned; targets: TargetsSigned };
+
+export interface Envelope<R extends TopLevelRole> {
+  /** The parsed view, for reading fields. */
+  signed: SignedOf[R];
+  /** The `signed` object exactly as received: what signatures are checked against. */
+  raw: unknown;
+  signatures: { keyid: string; sig: string }[];
+}
+
+const EnvelopeSchema = z.looseObject({ signed: z.unknown(), signatures: z.array(SignatureSchema) });
+
+/** Parses a metadata file of the expected role; any shape problem is `malformed`. */
+export function parseEnvelope<R extends TopLevelRole>(role: R, text: string): Envelope<R> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new TrustError('malformed', `${role} metadata is not JSON`);
+  }
+  const env = EnvelopeSchema.safeParse(json);
+  if (!env.success) throw new TrustError('malformed', `${role} metadata is not a signed envelope`);
+  const signed = SIGNED[role].safeParse(env.data.signed);
+  if (!signed.success) throw new TrustError('malformed', `${role} metadata: ${signed.error.issues[0]?.path.join('.')} ${signed.error.issues[0]?.message}`);
+  return { signed: signed.data as SignedOf[R], raw: env.data.signed, signatures: env.data.signatures };
+}
+
+/**
+ * Counts valid signatures from the role's keys; each key id counts once however often it is
+ * listed (TUF 5.3.4, key compromise below threshold).
+ */
+export function verifyThreshold(root: RootSigned, role: TopLevelRole, envelope: Envelope<TopLevelRole>, label: string = role): void {
+  const spec = root.roles[role];
+  const message = canonicalBytes(envelope.raw);
+  const counted = new Set<string>();
+  for (const { keyid, sig } of envelope.signatures) {
+    if (counted.has(keyid) || !spec.keyids.includes(keyid)) continue;
+    const key = root.keys[keyid];
+    if (key && verifyBytes(key.keyval.public, sig, message)) counted.add(keyid);
+  }
+  if (counted.size < spec.threshold) {
+    throw new TrustError('signature-threshold', `${label} has ${counted.size} valid signature(s) from trusted ${role} keys; ${spec.threshold} required`);
+  }
+}
+
+export function isExpired(signed: { expires: string }, now: Date): boolean {
+  return Date.parse(signed.expires) <= now.getTime();
+}
