@@ -1,0 +1,39 @@
+import type { Principal, Role } from '../auth/principal.js';
+import { forbidden, unauthorized } from '../errors.js';
+
+/**
+ * Every control-plane action and the roles allowed to perform it: the one table every control-plane
+ * route consults through `authorize`. `write` actions are also refused to read-only tokens.
+ * Admins run the platform (users, audit, the config draft); release managers decide what clients
+ * receive (publish/rollback snapshots, the version gate, rollouts, flags); publishers and readers
+ * act on the registry only.
+ */
+export const PERMISSIONS = {
+  'audit.read': { roles: ['admin'], write: false },
+  'users.set-role': { roles: ['admin'], write: true },
+  'snapshots.schema': { roles: ['admin'], write: true },
+  'snapshots.draft': { roles: ['admin'], write: true },
+  'snapshots.read-draft': { roles: ['admin'], write: false },
+  'snapshots.publish': { roles: ['admin', 'release-manager'], write: true },
+  'snapshots.history': { roles: ['admin', 'release-manager'], write: false },
+  'release.set': { roles: ['admin', 'release-manager'], write: true },
+  'rollouts.read': { roles: ['admin', 'release-manager'], write: false },
+  'rollouts.write': { roles: ['admin', 'release-manager'], write: true },
+  'flags.read': { roles: ['admin', 'release-manager'], write: false },
+  'flags.write': { roles: ['admin', 'release-manager'], write: true },
+} as const satisfies Record<string, { roles: readonly Role[]; write: boolean }>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function roleMay(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission].roles as readonly Role[]).includes(role);
+}
+
+/** 401 for anonymous callers, 403 for a role without the right or a read-only token on a write. */
+export function authorize(principal: Principal | null, permission: Permission): Principal {
+  if (!principal) throw unauthorized();
+  const rule = PERMISSIONS[permission];
+  if (!roleMay(principal.role, permission)) throw forbidden(`role ${principal.role} may not ${permission} (allowed: ${rule.roles.join(', ')})`);
+  if (rule.write && principal.readonly) throw forbidden('this token is read-only');
+  return principal;
+}
