@@ -4,6 +4,8 @@ import { openDatabase, pingDatabase, type DialectName } from './database.js';
 import { migrateToLatest } from './migrations.js';
 import { AuthRepository } from './auth-repository.js';
 import { PackageRepository } from './package-repository.js';
+import { openSearchIndex } from '../search/open-search-index.js';
+import type { SearchIndex } from '../search/search-index.js';
 
 /**
  * Everything Wharf keeps besides blobs, behind one interface with one repository per capability.
@@ -14,6 +16,8 @@ export interface MetadataStore {
   readonly dialect: DialectName;
   readonly auth: AuthRepository;
   readonly packages: PackageRepository;
+  /** Full-text index of listings and packages (FTS5 or PostgreSQL full text, by dialect). */
+  readonly search: SearchIndex;
   /** For repositories of other capabilities built on the same connection and transactions. */
   readonly db: Kysely<Database>;
   ping(): Promise<void>;
@@ -29,6 +33,7 @@ export async function openMetadataStore(target: string): Promise<MetadataStore> 
     db,
     auth: new AuthRepository(db),
     packages: new PackageRepository(db),
+    search: openSearchIndex(db, dialect),
     ping: () => pingDatabase(db),
     close: () => db.destroy(),
   };

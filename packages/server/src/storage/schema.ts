@@ -132,6 +132,99 @@ export interface AuditLogTable {
   hash: string;
 }
 
+/** A marketplace listing; `state` is pending | published | suspended. Tags and screenshots are JSON arrays. */
+export interface PluginsTable {
+  id: string;
+  name: string;
+  description: string;
+  category: string;
+  package: string | null;
+  tags: string;
+  homepage: string | null;
+  icon: string | null;
+  screenshots: string;
+  publisher: string | null;
+  owner_id: string;
+  state: string;
+  installs: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PluginReviewsTable {
+  id: string;
+  plugin_id: string;
+  /** null once the author erased their account. */
+  user_id: string | null;
+  rating: number;
+  title: string | null;
+  body: string;
+  hidden: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ModerationReportsTable {
+  id: string;
+  plugin_id: string;
+  review_id: string | null;
+  reporter_id: string | null;
+  reason: string;
+  details: string;
+  state: string;
+  resolution: string | null;
+  resolved_by: string | null;
+  created_at: string;
+  resolved_at: string | null;
+}
+
+/** Opt-in counters as received (no user, address or device); purged after 90 days. */
+export interface AnalyticsEventsTable {
+  id: string;
+  plugin_id: string;
+  version: string | null;
+  day: string;
+  installs: number;
+  activations: number;
+  errors: number;
+  received_at: string;
+}
+
+export interface PluginDailyStatsTable {
+  plugin_id: string;
+  day: string;
+  installs: number;
+  activations: number;
+  errors: number;
+}
+
+/** One searchable thing: a listing (`plugin:<id>`) or a registry package (`package:<name>`). */
+export interface SearchDocumentsTable {
+  doc_id: string;
+  kind: string;
+  ref: string;
+  name: string;
+  description: string;
+  keywords: string;
+  category: string | null;
+  /** JSON array. */
+  tags: string;
+  package: string | null;
+  popularity: number;
+  rating_sum: number;
+  rating_count: number;
+  min_host_key: string | null;
+  min_host_version: string | null;
+  updated_at: string;
+  /** SQLite only: rowid of the document in the FTS5 table. */
+  text_id: number | null;
+}
+
+export interface SearchTagsTable {
+  doc_id: string;
+  tag: string;
+}
+
 export interface Database {
   users: UsersTable;
   tokens: TokensTable;
@@ -141,6 +234,13 @@ export interface Database {
   versions: VersionsTable;
   dist_tags: DistTagsTable;
   version_tombstones: VersionTombstonesTable;
+  plugins: PluginsTable;
+  plugin_reviews: PluginReviewsTable;
+  moderation_reports: ModerationReportsTable;
+  analytics_events: AnalyticsEventsTable;
+  plugin_daily_stats: PluginDailyStatsTable;
+  search_documents: SearchDocumentsTable;
+  search_tags: SearchTagsTable;
   sboms: SbomsTable;
   advisories: AdvisoriesTable;
   advisory_packages: AdvisoryPackagesTable;

@@ -1,0 +1,3 @@
+export * from './schemas.js';
+export * from './search.js';
+export * from './analytics.js';
