@@ -12,6 +12,9 @@ import { RegistryService } from './registry/registry-service.js';
 import { registryRoutes } from './registry/routes.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/routes.js';
+import { SupplyChainRepository } from './supply-chain/supply-chain-repository.js';
+import { SupplyChainService } from './supply-chain/supply-chain-service.js';
+import { supplyChainRoutes } from './supply-chain/routes.js';
 import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/routes.js';
 import { EventBus } from './events/event-bus.js';
@@ -46,6 +49,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await auth.init();
   const audit = new AuditLog(store.db, store.dialect);
   const registry = new RegistryService(store, blobs, changes, metrics, { maxTarballBytes: config.maxTarballBytes, maxUnpackedBytes: config.maxUnpackedBytes });
+  const supplyChain = new SupplyChainService(new SupplyChainRepository(store.db), registry);
 
   const app = Fastify({
     logger: { level: config.logLevel },
@@ -67,6 +71,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(authRoutes, { auth, loginRateLimit: config.loginRateLimit });
   await app.register(auditRoutes, { audit });
   await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
+  await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl });
 
   return {
     app,

@@ -1,0 +1,224 @@
+import {
+  AdvisoryImportSchema,
+  DEFAULT_VULNERABLE_POLICY,
+  ScopePolicySchema,
+  advisoryCwes,
+  advisorySeverity,
+  declaredDependencies,
+  findVulnerabilities,
+  isPackageNameError,
+  npmPackagesOf,
+  parsePackageName,
+  policyScopeKey,
+  versionIsAffected,
+  vulnerableVersions,
+  type AuditBulkRequest,
+  type AuditBulkResponse,
+  type OsvAdvisory,
+  type VulnerabilityFinding,
+  type VulnerablePolicy,
+} from '@wharf/core';
+import { badRequest, forbidden, notFound, unprocessable } from '../errors.js';
+import { parseBody } from '../http.js';
+import { isAdmin, requireUser, type Principal } from '../auth/principal.js';
+import type { PublishCandidate, PublishedVersion, RegistryService } from '../registry/registry-service.js';
+import type { FlagRow, ImportOutcome, SupplyChainRepository } from './supply-chain-repository.js';
+import { buildSbom } from './sbom.js';
+
+export interface EffectivePolicy {
+  /** The policy key that decided: a scope, `*` (the registry default), or null for the built-in default. */
+  scope: string | null;
+  vulnerable: VulnerablePolicy;
+}
+
+export interface VersionVulnerabilities {
+  name: string;
+  version: string;
+  policy: EffectivePolicy;
+  /** Findings recorded when the version was published under the "flag" policy. */
+  flagged: { advisory: string; component: string; declaredRange: string; flaggedAt: string }[];
+  /** Findings against the advisories known now (advisories imported after the publish included). */
+  findings: VulnerabilityFinding[];
+}
+
+export interface ImportReport {
+  imported: number;
+  advisories: { id: string; outcome: ImportOutcome }[];
+}
+
+function requireAdmin(principal: Principal | null): Principal {
+  const p = requireUser(principal);
+  if (!isAdmin(p)) throw forbidden(`user ${p.name} is not an administrator`);
+  return p;
+}
+
+const parseAdvisory = (document: string) => JSON.parse(document) as OsvAdvisory;
+
+/**
+ * Supply-chain facts about published versions: the SBOM every publish produces, OSV advisories
+ * imported by operators, the per-scope policy that refuses or flags publishes with vulnerable
+ * dependencies, and the bulk advisory answer `npm audit` asks for.
+ */
+export class SupplyChainService {
+  constructor(
+    private readonly repo: SupplyChainRepository,
+    private readonly registry: RegistryService,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    registry.beforePublish((candidate) => this.checkPublish(candidate));
+    registry.onPublished((published) => this.recordPublish(published));
+  }
+
+  /** The "block" policy refuses here, before the tarball is stored. */
+  private async checkPublish(candidate: PublishCandidate): Promise<void> {
+    const policy = await this.policyFor(candidate.name);
+    if (policy.vulnerable !== 'block') return;
+    const findings = await this.findingsFor(candidate.packageJson);
+    if (findings.length === 0) return;
+    const list = findings.map((f) => `${f.advisory} (${f.severity}) affects ${f.component}@${f.vulnerableVersions}, reachable from the declared range "${f.declaredRange}"`).join('; ');
+    throw unprocessable(
+      `${candidate.name}@${candidate.version} depends on vulnerable versions and the policy of ${policy.scope === null || policy.scope === '*' ? 'this registry' : `scope @${policy.scope}`} is "block": ${list}. Narrow or raise those dependency ranges past the affected versions.`,
+    );
+  }
+
+  /**
+   * After a publish: the SBOM, and the findings the version is flagged with. Under "block" findings
+   * can only appear here if an advisory arrived between the check and the store; they are recorded
+   * too, since the version is public by now.
+   */
+  private async recordPublish(published: PublishedVersion): Promise<void> {
+    const at = this.now();
+    await this.repo.putSbom(published.name, published.version, await buildSbom(published, at), at.toISOString());
+    const policy = await this.policyFor(published.name);
+    if (policy.vulnerable === 'allow') return;
+    const findings = await this.findingsFor(published.packageJson);
+    await this.repo.addFlags(
+      findings.map<FlagRow>((f) => ({ package: published.name, version: published.version, advisory_id: f.advisory, component: f.component, declared_range: f.declaredRange, flagged_at: at.toISOString() })),
+    );
+  }
+
+  private async findingsFor(packageJson: Record<string, unknown>): Promise<VulnerabilityFinding[]> {
+    const dependencies = declaredDependencies(packageJson);
+    if (dependencies.length === 0) return [];
+    const advisories = (await this.repo.advisoriesFor(dependencies.map((d) => d.name))).map(parseAdvisory);
+    return findVulnerabilities(dependencies, advisories);
+  }
+
+  /** CycloneDX JSON of a published version, or null when the version does not exist (any more). */
+  async sbom(name: string, version: string): Promise<string | null> {
+    if (!(await this.versionExists(name, version))) return null;
+    return this.repo.getSbom(name, version);
+  }
+
+  async vulnerabilities(name: string, version: string): Promise<VersionVulnerabilities | null> {
+    const doc = await this.registry.document(name);
+    const row = doc?.versions.find((v) => v.version === version);
+    if (!row) return null;
+    const [policy, flags, findings] = await Promise.all([this.policyFor(name), this.repo.getFlags(name, version), this.findingsFor(JSON.parse(row.manifest) as Record<string, unknown>)]);
+    return {
+      name,
+      version,
+      policy,
+      flagged: flags.map((f) => ({ advisory: f.advisory_id, component: f.component, declaredRange: f.declared_range, flaggedAt: f.flagged_at })),
+      findings,
+    };
+  }
+
+  async importAdvisories(principal: Principal | null, body: unknown): Promise<ImportReport> {
+    requireAdmin(principal);
+    const advisories = parseBody(AdvisoryImportSchema, body, 'advisories');
+    const ids = new Set<string>();
+    for (const a of advisories) {
+      if (ids.has(a.id)) throw badRequest(`advisory ${a.id} appears twice in one import`);
+      ids.add(a.id);
+    }
+    const outcomes = await this.repo.importAdvisories(
+      advisories.map((a) => ({ id: a.id, modified: a.modified, document: JSON.stringify(a), packages: npmPackagesOf(a) })),
+      this.now().toISOString(),
+    );
+    return { imported: outcomes.filter((o) => o === 'created' || o === 'updated').length, advisories: advisories.map((a, i) => ({ id: a.id, outcome: outcomes[i]! })) };
+  }
+
+  async listAdvisories(pkg: string | undefined): Promise<OsvAdvisory[]> {
+    return (await this.repo.listAdvisories(pkg)).map(parseAdvisory);
+  }
+
+  async advisory(id: string): Promise<OsvAdvisory> {
+    const document = await this.repo.getAdvisory(id);
+    if (!document) throw notFound(`advisory ${id} not found`);
+    return parseAdvisory(document);
+  }
+
+  /** A scope's own policy, else the registry default (`*`), else "flag". */
+  async policyFor(packageName: string): Promise<EffectivePolicy> {
+    const parsed = parsePackageName(packageName);
+    return this.policyForScope(isPackageNameError(parsed) ? null : parsed.scope);
+  }
+
+  private async policyForScope(scope: string | null): Promise<EffectivePolicy> {
+    const own = scope ? await this.repo.getPolicy(scope) : null;
+    const row = own ?? (await this.repo.getPolicy('*'));
+    return row ? { scope: row.scope, vulnerable: row.vulnerable as VulnerablePolicy } : { scope: null, vulnerable: DEFAULT_VULNERABLE_POLICY };
+  }
+
+  async policies(principal: Principal | null): Promise<{ default: VulnerablePolicy; scopes: Record<string, { vulnerable: string; updatedAt: string; updatedBy: string }> }> {
+    requireAdmin(principal);
+    const rows = await this.repo.listPolicies();
+    return {
+      default: DEFAULT_VULNERABLE_POLICY,
+      scopes: Object.fromEntries(rows.map((r) => [r.scope, { vulnerable: r.vulnerable, updatedAt: r.updated_at, updatedBy: r.updated_by }])),
+    };
+  }
+
+  async scopePolicy(principal: Principal | null, scopeInput: string): Promise<EffectivePolicy> {
+    requireAdmin(principal);
+    const scope = this.scopeKey(scopeInput);
+    return this.policyForScope(scope === '*' ? null : scope);
+  }
+
+  async setScopePolicy(principal: Principal | null, scopeInput: string, body: unknown): Promise<EffectivePolicy> {
+    const caller = requireAdmin(principal);
+    const scope = this.scopeKey(scopeInput);
+    const policy = parseBody(ScopePolicySchema, body, 'policy');
+    await this.repo.setPolicy(scope, policy.vulnerable, this.now().toISOString(), caller.name);
+    return { scope, vulnerable: policy.vulnerable };
+  }
+
+  /**
+   * npm's bulk audit: for each package, the advisories that affect at least one of the versions
+   * sent, with npm-style `vulnerable_versions`. Packages without any are left out, as npm expects.
+   */
+  async auditBulk(request: AuditBulkRequest, advisoryUrl: (id: string) => string): Promise<AuditBulkResponse> {
+    const response: AuditBulkResponse = {};
+    const advisories = (await this.repo.advisoriesFor(Object.keys(request))).map(parseAdvisory).filter((a) => !a.withdrawn);
+    for (const [name, versions] of Object.entries(request)) {
+      for (const advisory of advisories) {
+        const range = vulnerableVersions(advisory, name);
+        if (range === null || !versions.some((v) => versionIsAffected(v, range))) continue;
+        const { severity, cvss } = advisorySeverity(advisory);
+        const reference = advisory.references?.find((r) => r.type === 'ADVISORY') ?? advisory.references?.[0];
+        (response[name] ??= []).push({
+          id: advisory.id,
+          url: reference?.url ?? advisoryUrl(advisory.id),
+          title: advisory.summary ?? advisory.details?.split('\n')[0] ?? advisory.id,
+          severity,
+          vulnerable_versions: range,
+          cwe: advisoryCwes(advisory),
+          cvss,
+        });
+      }
+    }
+    return response;
+  }
+
+  private scopeKey(input: string): string {
+    const key = policyScopeKey(input);
+    if (key === null) throw badRequest(`"${input}" is not a scope: use @name, name, or * for the registry default`);
+    return key;
+  }
+
+  private async versionExists(name: string, version: string): Promise<boolean> {
+    const doc = await this.registry.document(name);
+    return doc?.versions.some((v) => v.version === version) ?? false;
+  }
+}
