@@ -19,6 +19,9 @@ import { AuditLog } from './audit/audit-log.js';
 import { auditRoutes } from './audit/routes.js';
 import { EventBus } from './events/event-bus.js';
 import { eventsRoutes } from './events/routes.js';
+import { FlagService } from './flags/flag-service.js';
+import { flagRoutes } from './flags/routes.js';
+import { ofrepRoutes } from './flags/ofrep-routes.js';
 
 /** Everything a running server holds; tests and the CLI reach services through it. */
 export interface Wharf {
@@ -29,6 +32,8 @@ export interface Wharf {
   changes: ChangeFeed;
   /** Change notices for every replica's subscribers and SSE clients (GET /events). */
   events: EventBus;
+  /** The feature flag set (Unleash format, the four Wharf states, OFREP). */
+  flags: FlagService;
   metrics: Metrics;
   auth: AuthService;
   registry: RegistryService;
@@ -48,6 +53,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   const auth = new AuthService(store.auth, { openRegistration: config.openRegistration, adminToken: config.adminToken });
   await auth.init();
   const audit = new AuditLog(store.db, store.dialect);
+  const flags = new FlagService(store.db, audit, events);
   const registry = new RegistryService(store, blobs, changes, metrics, { maxTarballBytes: config.maxTarballBytes, maxUnpackedBytes: config.maxUnpackedBytes });
   const supplyChain = new SupplyChainService(new SupplyChainRepository(store.db), registry);
 
@@ -68,6 +74,8 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
 
   await app.register(opsRoutes, { store, metrics });
   await app.register(eventsRoutes, { events, heartbeatMs: 15_000 });
+  await app.register(flagRoutes, { flags });
+  await app.register(ofrepRoutes, { flags });
   await app.register(authRoutes, { auth, loginRateLimit: config.loginRateLimit });
   await app.register(auditRoutes, { audit });
   await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
@@ -80,6 +88,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     blobs,
     changes,
     events,
+    flags,
     metrics,
     auth,
     registry,

@@ -225,7 +225,20 @@ export interface SearchTagsTable {
   tag: string;
 }
 
+/** One revision of the flag set; the latest is current. See migrations/0005-flags.ts. */
+export interface FlagRevisionsTable {
+  /** The flag set's version number, bumped by every change. */
+  revision: number;
+  /** JSON: { features, segments } in Unleash's client-features format, as operators wrote it. */
+  definition: string;
+  /** JSON array of the flag keys whose kill switch (FORCE_OFF) is on. */
+  forced_off: string;
+  created_at: string;
+  actor: string;
+}
+
 export interface Database {
+  flag_revisions: FlagRevisionsTable;
   users: UsersTable;
   tokens: TokensTable;
   packages: PackagesTable;

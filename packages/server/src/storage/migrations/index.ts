@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { registryTables } from './0001-registry.js';
+import { flagTables } from './0005-flags.js';
 import { marketplaceTables } from './0006-marketplace.js';
 import { releaseControlTables } from './0004-release-control.js';
 import { supplyChainTables } from './0003-supply-chain.js';
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0006-marketplace': marketplaceTables,
   '0004-release-control': releaseControlTables,
   '0003-supply-chain': supplyChainTables,
+  '0005-flags': flagTables,
 };
