@@ -49,7 +49,8 @@ export async function supplyChainRoutes(app: FastifyInstance, opts: SupplyChainR
     const { version } = request.params as { version: string };
     const sbom = await supplyChain.sbom(name, version);
     if (!sbom) throw notFound(`no SBOM for ${name}@${version}: the version does not exist`);
-    return reply.header('cache-control', IMMUTABLE_CACHE).type(CYCLONEDX_JSON).send(sbom);
+    // Sent as bytes: Fastify would append a charset parameter to a string body, which the media type does not define.
+    return reply.header('cache-control', IMMUTABLE_CACHE).header('content-type', CYCLONEDX_JSON).send(Buffer.from(sbom));
   });
 
   packageRoute(app, 'GET', '/plugins', '/:version/vulnerabilities.json', async (name, request, reply) => {
