@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { serve } from './serve.js';
+import { registerFlagCommands } from './flags.js';
 
 /** Builds the `wharf` command; each subcommand lives in its own module. */
 export function program(): Command {
@@ -15,6 +16,7 @@ export function program(): Command {
     .option('-c, --config <file>', 'JSON config file (default ./wharf.config.json when present)')
     .option('--samples', 'publish the bundled sample plugins on first start')
     .action(serve);
+  registerFlagCommands(cmd);
   return cmd;
 }
 

@@ -1,0 +1,141 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { ClientFeaturesSchema, FLAG_STATES, FlagPatchSchema, type ClientFeatures, type FlagStatus } from '@wharf/core';
+import { z } from 'zod';
+
+export interface FlagsOptions {
+  registry?: string;
+  token?: string;
+  json?: boolean;
+}
+
+const DEFAULT_REGISTRY = 'http://127.0.0.1:4873';
+
+const AdminViewSchema = ClientFeaturesSchema.extend({
+  states: z.record(z.string(), z.looseObject({ state: z.string(), percentage: z.number().optional() })),
+});
+type AdminView = z.infer<typeof AdminViewSchema>;
+
+/** A failed call, carrying the server's `{ error }` message; the command exits 1 with it. */
+export class FlagsCommandError extends Error {}
+
+async function call(options: FlagsOptions, method: string, path: string, body?: unknown): Promise<unknown> {
+  const base = (options.registry ?? process.env.WHARF_REGISTRY ?? DEFAULT_REGISTRY).replace(/\/+$/, '');
+  const token = options.token ?? process.env.WHARF_TOKEN;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    throw new FlagsCommandError(`${method} ${path}: ${res.status} (not JSON: ${text.slice(0, 200)})`);
+  }
+  if (!res.ok) throw new FlagsCommandError(`${method} ${path}: ${res.status} ${(json as { error?: string } | undefined)?.error ?? res.statusText}`);
+  return json;
+}
+
+const describeState = (s: FlagStatus | undefined) => (s === undefined ? '?' : s.state === 'ROLLOUT' ? `ROLLOUT ${s.percentage}%` : s.state);
+
+/** `wharf flags list`: one line per flag (state, variants), or the whole set with --json. */
+export async function flagsList(options: FlagsOptions): Promise<AdminView> {
+  const view = AdminViewSchema.parse(await call(options, 'GET', '/api/v1/flags'));
+  if (options.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+  else {
+    const width = Math.max(4, ...view.features.map((f) => f.name.length));
+    process.stdout.write(`${'FLAG'.padEnd(width)}  STATE          VARIANTS\n`);
+    for (const f of view.features) {
+      process.stdout.write(`${f.name.padEnd(width)}  ${describeState(view.states[f.name] as FlagStatus).padEnd(13)}  ${(f.variants ?? []).map((v) => v.name).join(',') || '-'}\n`);
+    }
+    process.stdout.write(`version ${view.version}\n`);
+  }
+  return view;
+}
+
+/** `wharf flags get <key>`: the flag's definition and state as JSON. */
+export async function flagsGet(key: string, options: FlagsOptions): Promise<unknown> {
+  const view = AdminViewSchema.parse(await call(options, 'GET', '/api/v1/flags'));
+  const feature = view.features.find((f) => f.name === key);
+  if (!feature) throw new FlagsCommandError(`flag ${key} does not exist (version ${view.version})`);
+  const out = { ...view.states[key], version: view.version, feature };
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+  return out;
+}
+
+/** `wharf flags set <file>`: replaces the whole set with a client-features JSON file (`-` for stdin). */
+export async function flagsSet(file: string, options: FlagsOptions): Promise<AdminView> {
+  const text = file === '-' ? await readStdin() : await readFile(file, 'utf8').catch((err: Error) => Promise.reject(new FlagsCommandError(`cannot read ${file}: ${err.message}`)));
+  let set: ClientFeatures;
+  try {
+    set = ClientFeaturesSchema.parse(JSON.parse(text));
+  } catch (err) {
+    throw new FlagsCommandError(`${file} is not a flag set in Unleash's client-features format: ${err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message}`);
+  }
+  const view = AdminViewSchema.parse(await call(options, 'PUT', '/api/v1/flags', set));
+  process.stdout.write(`flag set replaced: ${view.features.length} flags, version ${view.version}\n`);
+  return view;
+}
+
+export interface PatchOptions extends FlagsOptions {
+  state?: string;
+  percentage?: string;
+  variants?: string;
+}
+
+/** `wharf flags patch <key>`: state, percentage or variants (JSON text or @file). */
+export async function flagsPatch(key: string, options: PatchOptions): Promise<unknown> {
+  const patch: Record<string, unknown> = {};
+  if (options.state !== undefined) patch.state = options.state.toUpperCase().replace('-', '_');
+  if (options.percentage !== undefined) patch.percentage = Number(options.percentage.replace(/%$/, ''));
+  if (options.variants !== undefined) {
+    const text = options.variants.startsWith('@') ? await readFile(options.variants.slice(1), 'utf8') : options.variants;
+    try {
+      patch.variants = JSON.parse(text);
+    } catch (err) {
+      throw new FlagsCommandError(`--variants is not JSON: ${(err as Error).message}`);
+    }
+  }
+  const parsed = FlagPatchSchema.safeParse(patch);
+  if (!parsed.success) throw new FlagsCommandError(`invalid change: ${z.prettifyError(parsed.error)}`);
+  const res = (await call(options, 'PATCH', `/api/v1/flags/${encodeURIComponent(key)}`, parsed.data)) as FlagStatus & { version: number };
+  process.stdout.write(`${key}: ${describeState(res)} (version ${res.version})\n`);
+  return res;
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Runs a command body, turning its failures into a message on stderr and exit code 1. */
+const run =
+  <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) =>
+  async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      if (!(err instanceof FlagsCommandError) && !(err instanceof TypeError)) throw err;
+      process.stderr.write(`wharf flags: ${err.message}${err instanceof TypeError && (err as { cause?: Error }).cause ? ` (${(err as { cause?: Error }).cause!.message})` : ''}\n`);
+      process.exitCode = 1;
+    }
+  };
+
+export function registerFlagCommands(program: Command): void {
+  const flags = program.command('flags').description('feature flags: the four states, Unleash-format flag sets');
+  const withServer = (cmd: Command) =>
+    cmd.option('--registry <url>', `Wharf server (WHARF_REGISTRY, default ${DEFAULT_REGISTRY})`).option('--token <token>', 'admin or release-manager token (WHARF_TOKEN)');
+  withServer(flags.command('list').description('every flag with its state and variants').option('--json', 'print the whole flag set')).action(run((o: FlagsOptions) => flagsList(o)));
+  withServer(flags.command('get <key>').description("one flag's definition and state")).action(run((key: string, o: FlagsOptions) => flagsGet(key, o)));
+  withServer(flags.command('set <file>').description("replace the whole flag set with a client-features JSON file ('-' reads stdin)")).action(run((file: string, o: FlagsOptions) => flagsSet(file, o)));
+  withServer(
+    flags
+      .command('patch <key>')
+      .description('change one flag (created when a state is given and it does not exist)')
+      .option('--state <state>', `one of ${FLAG_STATES.join(', ')}`)
+      .option('--percentage <n>', 'rollout percentage, 0-100')
+      .option('--variants <json>', 'variants as JSON, or @file'),
+  ).action(run((key: string, o: PatchOptions) => flagsPatch(key, o)));
+}
