@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { serve } from './serve.js';
+import { registerAuditCommands } from './audit.js';
 import { registerFlagCommands } from './flags.js';
 
 /** Builds the `wharf` command; each subcommand lives in its own module. */
@@ -16,6 +17,7 @@ export function program(): Command {
     .option('-c, --config <file>', 'JSON config file (default ./wharf.config.json when present)')
     .option('--samples', 'publish the bundled sample plugins on first start')
     .action(serve);
+  registerAuditCommands(cmd);
   registerFlagCommands(cmd);
   return cmd;
 }

@@ -1,0 +1,48 @@
+import type { z } from 'zod';
+
+/** Where the control-plane commands reach the server: flags, then WHARF_URL / WHARF_TOKEN. */
+export interface ServerOptions {
+  url?: string;
+  token?: string;
+}
+
+export const DEFAULT_SERVER_URL = 'http://127.0.0.1:4873';
+
+/** A failed control-plane call, with the server's `{ error }` message. */
+export class ControlPlaneError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** JSON over HTTP against a Wharf server, each answer validated by its core schema. */
+export class ControlPlane {
+  readonly baseUrl: string;
+  private readonly token: string | undefined;
+
+  constructor(options: ServerOptions, env: NodeJS.ProcessEnv = process.env) {
+    this.baseUrl = (options.url ?? env.WHARF_URL ?? DEFAULT_SERVER_URL).replace(/\/+$/, '');
+    this.token = options.token ?? env.WHARF_TOKEN;
+  }
+
+  async call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    const json = text === '' ? undefined : (JSON.parse(text) as unknown);
+    if (!res.ok) {
+      const message = (json as { error?: string } | undefined)?.error ?? res.statusText;
+      throw new ControlPlaneError(res.status, `${method} ${path}: ${res.status} ${message}`);
+    }
+    return schema.parse(json);
+  }
+}
+
+export function addServerOptions<T extends { option(flags: string, description: string): T }>(cmd: T): T {
+  return cmd.option('--url <url>', `Wharf server (WHARF_URL, default ${DEFAULT_SERVER_URL})`).option('--token <token>', 'bearer token (WHARF_TOKEN)');
+}
