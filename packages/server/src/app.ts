@@ -12,8 +12,6 @@ import { RegistryService } from './registry/registry-service.js';
 import { registryRoutes } from './registry/routes.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/routes.js';
-import { AuditLog } from './audit/audit-log.js';
-import { auditRoutes } from './audit/routes.js';
 import { SupplyChainRepository } from './supply-chain/supply-chain-repository.js';
 import { SupplyChainService } from './supply-chain/supply-chain-service.js';
 import { supplyChainRoutes } from './supply-chain/routes.js';
