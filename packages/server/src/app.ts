@@ -10,6 +10,7 @@ import { installAuthentication } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
 import { RegistryService } from './registry/registry-service.js';
 import { registryRoutes } from './registry/routes.js';
+import { setupTrust, trustRoutes, type TrustService } from './trust/index.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/routes.js';
 import { SupplyChainRepository } from './supply-chain/supply-chain-repository.js';
@@ -37,6 +38,8 @@ export interface Wharf {
   metrics: Metrics;
   auth: AuthService;
   registry: RegistryService;
+  /** Signed catalog metadata (TUF), publisher keys, revocation, provenance. */
+  trust: TrustService;
   /** The tamper-evident log every control-plane change is recorded in. */
   audit: AuditLog;
   close(): Promise<void>;
@@ -71,6 +74,8 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   installJsonParser(app);
   installRequestMetrics(app, metrics);
   installAuthentication(app, auth);
+  const trust = await setupTrust(config, store, registry, (err) => app.log.error({ err }, 'trust metadata re-signing failed'));
+  app.addHook('onClose', async () => trust.stop());
 
   await app.register(opsRoutes, { store, metrics });
   await app.register(eventsRoutes, { events, heartbeatMs: 15_000 });
@@ -79,6 +84,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(authRoutes, { auth, loginRateLimit: config.loginRateLimit });
   await app.register(auditRoutes, { audit });
   await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
+  await app.register(trustRoutes, { trust: trust.service });
   await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl });
 
   return {
@@ -92,6 +98,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     metrics,
     auth,
     registry,
+    trust: trust.service,
     audit,
     async close() {
       await app.close();

@@ -6,3 +6,4 @@ export { HttpError } from './errors.js';
 export { publishSamples } from './samples.js';
 export { packDirectory, publishDocument } from './registry/pack.js';
 export { inspectTarball, TarballError } from './registry/tarball-inspector.js';
+export { tarballFileHashes, rootDocument, signRootDocument, tufTime, TrustService, DEFAULT_LIFETIMES } from './trust/index.js';

@@ -26,6 +26,8 @@ export const WharfTargetCustomSchema = z.looseObject({
   /** The publisher's signature over the package digest; absent when published unsigned. */
   signature: z.looseObject({ keyid: z.string(), sig: z.string(), public: z.string() }).optional(),
   revoked: z.looseObject({ reason: z.string(), at: z.string() }).optional(),
+  /** The registry's signature (a targets key) over the same package digest, made when it accepted the publish. */
+  countersignature: z.looseObject({ keyid: z.string(), sig: z.string() }).optional(),
 });
 export type WharfTargetCustom = z.infer<typeof WharfTargetCustomSchema>;
 

@@ -237,7 +237,56 @@ export interface FlagRevisionsTable {
   actor: string;
 }
 
+/** Signed TUF metadata, every version of every role (see migrations/0002-trust.ts). */
+export interface TrustMetadataTable {
+  role: string;
+  version: number;
+  /** JSON. */
+  body: string;
+  expires: string;
+  created_at: string;
+}
+
+export interface TrustDeveloperKeysTable {
+  keyid: string;
+  user_id: string;
+  public_key: string;
+  name: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+export interface TrustVersionsTable {
+  package: string;
+  version: string;
+  integrity: string;
+  length: number;
+  sha256: string;
+  sha512: string;
+  /** JSON. */
+  files: string;
+  signature: string | null;
+  countersignature: string;
+  /** JSON. */
+  provenance: string;
+  revoked_reason: string | null;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  created_at: string;
+}
+
+export interface TrustScopePoliciesTable {
+  scope: string;
+  require_signature: number;
+  updated_at: string;
+  updated_by: string;
+}
+
 export interface Database {
+  trust_metadata: TrustMetadataTable;
+  trust_developer_keys: TrustDeveloperKeysTable;
+  trust_versions: TrustVersionsTable;
+  trust_scope_policies: TrustScopePoliciesTable;
   flag_revisions: FlagRevisionsTable;
   users: UsersTable;
   tokens: TokensTable;

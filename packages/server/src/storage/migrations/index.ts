@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { registryTables } from './0001-registry.js';
+import { trustTables } from './0002-trust.js';
 import { flagTables } from './0005-flags.js';
 import { marketplaceTables } from './0006-marketplace.js';
 import { releaseControlTables } from './0004-release-control.js';
@@ -12,6 +13,7 @@ import { supplyChainTables } from './0003-supply-chain.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-registry': registryTables,
+  '0002-trust': trustTables,
   '0006-marketplace': marketplaceTables,
   '0004-release-control': releaseControlTables,
   '0003-supply-chain': supplyChainTables,

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+
+/** Bodies of the trust HTTP API (server validates, CLI sends). */
+export const RegisterKeyBodySchema = z.object({
+  public: z.string().regex(/^[0-9a-f]{64}$/, 'public must be a 32-byte Ed25519 public key in hex'),
+  name: z.string().min(1).max(100).optional(),
+});
+export type RegisterKeyBody = z.infer<typeof RegisterKeyBodySchema>;
+
+// Control characters are refused: they are where RFC 8785 and TUF's canonical JSON disagree.
+const plainText = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+
+export const RevokeBodySchema = z.object({ name: z.string().min(1), version: z.string().min(1), reason: plainText(500) });
+export type RevokeBody = z.infer<typeof RevokeBodySchema>;
+
+export const SignaturePolicyBodySchema = z.object({ requireSignature: z.boolean() });
+export type SignaturePolicyBody = z.infer<typeof SignaturePolicyBodySchema>;
+
+export interface RegisteredKey {
+  keyid: string;
+  public: string;
+  name: string | null;
+  created_at: string;
+  revoked_at: string | null;
+}

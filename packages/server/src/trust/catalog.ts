@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { Metadata, MetadataKind, MetaFile, Signature, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
+import { signBytes, targetPath, type KeyPairFile, type PublicKey, type TopLevelRole } from '@wharf/core';
+import type { TrustVersionRow } from './trust-repository.js';
+
+/** TUF metadata built with @tufjs/models; the repository logic (versions, what goes where) is ours. */
+export const SPEC_VERSION = '1.0.31';
+
+/** TUF timestamps: ISO 8601 UTC without fractions. */
+export const tufTime = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export interface RoleKeys {
+  keys: { keyid: string; key: PublicKey }[];
+  threshold: number;
+}
+
+/** An unsigned root document (signatures are added by whoever holds root keys). */
+export function rootDocument(version: number, expires: Date, roles: Record<TopLevelRole, RoleKeys>): Record<string, unknown> {
+  const keys: Record<string, PublicKey> = {};
+  for (const r of Object.values(roles)) for (const k of r.keys) keys[k.keyid] = k.key;
+  const roleJson = Object.fromEntries(Object.entries(roles).map(([name, r]) => [name, { keyids: r.keys.map((k) => k.keyid), threshold: r.threshold }]));
+  const signed = { _type: 'root', spec_version: SPEC_VERSION, version, expires: tufTime(expires), consistent_snapshot: true, keys, roles: roleJson };
+  // Round trip through the models: a document they refuse never reaches a client.
+  return Metadata.fromJSON(MetadataKind.Root, { signed, signatures: [] } as never).toJSON() as Record<string, unknown>;
+}
+
+export function signRootDocument(doc: Record<string, unknown>, keys: KeyPairFile[]): string {
+  const md = Metadata.fromJSON(MetadataKind.Root, doc as never);
+  return sign(md, keys);
+}
+
+export function targetsMetadata(version: number, expires: Date, rows: TrustVersionRow[]): Metadata<Targets> {
+  const targets: Record<string, TargetFile> = {};
+  for (const r of rows) {
+    const path = targetPath(r.package, r.version);
+    const wharf: Record<string, unknown> = { name: r.package, version: r.version, integrity: r.integrity, files: JSON.parse(r.files), countersignature: JSON.parse(r.countersignature) };
+    if (r.signature) wharf.signature = JSON.parse(r.signature);
+    if (r.revoked_reason !== null) wharf.revoked = { reason: r.revoked_reason, at: r.revoked_at };
+    targets[path] = new TargetFile({ path, length: r.length, hashes: { sha256: r.sha256, sha512: r.sha512 }, unrecognizedFields: { custom: { wharf } as never } });
+  }
+  return new Metadata(new Targets({ version, expires: tufTime(expires), specVersion: SPEC_VERSION, targets }));
+}
+
+/** What a snapshot or timestamp says about the file it names: version, exact length, sha256. */
+export function metaFileFor(version: number, body: string): MetaFile {
+  const bytes = Buffer.from(body, 'utf8');
+  return new MetaFile({ version, length: bytes.length, hashes: { sha256: createHash('sha256').update(bytes).digest('hex') } });
+}
+
+export const snapshotMetadata = (version: number, expires: Date, targets: MetaFile) =>
+  new Metadata(new Snapshot({ version, expires: tufTime(expires), specVersion: SPEC_VERSION, meta: { 'targets.json': targets } }));
+
+export const timestampMetadata = (version: number, expires: Date, snapshot: MetaFile) =>
+  new Metadata(new Timestamp({ version, expires: tufTime(expires), specVersion: SPEC_VERSION, snapshotMeta: snapshot }));
+
+/** Signs with every given key (TUF canonical JSON, the models' own encoding) and serialises. */
+export function sign(md: Pick<Metadata<Targets>, 'sign' | 'toJSON'>, keys: KeyPairFile[]): string {
+  for (const k of keys) md.sign((data) => new Signature({ keyID: k.keyid, sig: signBytes(k, data) }), true);
+  return JSON.stringify(md.toJSON());
+}

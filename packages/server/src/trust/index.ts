@@ -1,0 +1,44 @@
+import { join, resolve } from 'node:path';
+import type { WharfConfig } from '../config.js';
+import type { MetadataStore } from '../storage/metadata-store.js';
+import type { RegistryService } from '../registry/registry-service.js';
+import { Keyring } from './keyring.js';
+import { TrustRepository } from './trust-repository.js';
+import { TrustService, type TrustLifetimes } from './trust-service.js';
+
+export { TrustService, DEFAULT_LIFETIMES, type TrustLifetimes } from './trust-service.js';
+export { trustRoutes } from './routes.js';
+export { tarballFileHashes } from './file-hashes.js';
+export { rootDocument, signRootDocument, tufTime } from './catalog.js';
+
+export interface TrustSetup {
+  service: TrustService;
+  /** Stops the re-signing timer. */
+  stop(): void;
+}
+
+/**
+ * Opens the keyring (WHARF_TRUST_KEYS_DIR, default `<dataDir>/trust-keys`; WHARF_TRUST_KEYS for
+ * keys from a secret store), bootstraps root and catalog on first start, hooks publishes, and
+ * re-signs expiring timestamp/snapshot/targets every WHARF_TRUST_RESIGN_INTERVAL_MS (default 60 s).
+ */
+export async function setupTrust(
+  config: WharfConfig,
+  store: MetadataStore,
+  registry: RegistryService,
+  onError: (err: unknown) => void,
+  env: NodeJS.ProcessEnv = process.env,
+  lifetimes?: TrustLifetimes,
+): Promise<TrustSetup> {
+  const keyring = await Keyring.open(env.WHARF_TRUST_KEYS_DIR ?? join(resolve(config.dataDir), 'trust-keys'), env.WHARF_TRUST_KEYS);
+  const service = new TrustService(new TrustRepository(store.db), store, keyring, { builderId: `${config.publicUrl ?? 'wharf'}/trust`, lifetimes });
+  await service.init();
+  registry.beforePublish((c) => service.checkPublish(c));
+  registry.onPublished((v) => service.recordPublish(v));
+  const interval = Number(env.WHARF_TRUST_RESIGN_INTERVAL_MS ?? 60_000);
+  const timer = setInterval(() => {
+    service.resignExpiring().catch(onError);
+  }, interval);
+  timer.unref();
+  return { service, stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,79 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { Database, TrustDeveloperKeysTable, TrustVersionsTable } from '../storage/schema.js';
+
+export type TrustVersionRow = Selectable<TrustVersionsTable>;
+export type DeveloperKeyRow = Selectable<TrustDeveloperKeysTable>;
+
+/** SQL of the trust capability; the same statements serve SQLite and PostgreSQL. */
+export class TrustRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async latestMetadata(role: string): Promise<{ version: number; body: string; expires: string } | null> {
+    const row = await this.db.selectFrom('trust_metadata').select(['version', 'body', 'expires']).where('role', '=', role).orderBy('version', 'desc').limit(1).executeTakeFirst();
+    return row ?? null;
+  }
+
+  async metadataVersion(role: string, version: number): Promise<string | null> {
+    const row = await this.db.selectFrom('trust_metadata').select('body').where('role', '=', role).where('version', '=', version).executeTakeFirst();
+    return row?.body ?? null;
+  }
+
+  /** Several roles at once, or none: a snapshot is never visible without its targets. */
+  async insertMetadata(rows: { role: string; version: number; body: string; expires: string }[], now: string): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const r of rows) await tx.insertInto('trust_metadata').values({ ...r, created_at: now }).execute();
+    });
+  }
+
+  async addKey(row: TrustDeveloperKeysTable): Promise<boolean> {
+    const existing = await this.db.selectFrom('trust_developer_keys').select('keyid').where('keyid', '=', row.keyid).executeTakeFirst();
+    if (existing) return false;
+    await this.db.insertInto('trust_developer_keys').values(row).execute();
+    return true;
+  }
+
+  async key(keyid: string): Promise<DeveloperKeyRow | null> {
+    return (await this.db.selectFrom('trust_developer_keys').selectAll().where('keyid', '=', keyid).executeTakeFirst()) ?? null;
+  }
+
+  async keysOf(userId: string): Promise<DeveloperKeyRow[]> {
+    return this.db.selectFrom('trust_developer_keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
+  }
+
+  async revokeKey(keyid: string, at: string): Promise<void> {
+    await this.db.updateTable('trust_developer_keys').set({ revoked_at: at }).where('keyid', '=', keyid).where('revoked_at', 'is', null).execute();
+  }
+
+  async addVersion(row: TrustVersionsTable): Promise<void> {
+    await this.db.insertInto('trust_versions').values(row).execute();
+  }
+
+  async version(pkg: string, version: string): Promise<TrustVersionRow | null> {
+    return (await this.db.selectFrom('trust_versions').selectAll().where('package', '=', pkg).where('version', '=', version).executeTakeFirst()) ?? null;
+  }
+
+  /** Versions still published (an unpublished version leaves the catalog). */
+  async catalog(): Promise<TrustVersionRow[]> {
+    return this.db
+      .selectFrom('trust_versions as t')
+      .innerJoin('versions as v', (j) => j.onRef('v.package', '=', 't.package').onRef('v.version', '=', 't.version'))
+      .selectAll('t')
+      .orderBy('t.package')
+      .orderBy('t.version')
+      .execute();
+  }
+
+  async revoke(pkg: string, version: string, reason: string, by: string, at: string): Promise<void> {
+    await this.db.updateTable('trust_versions').set({ revoked_reason: reason, revoked_at: at, revoked_by: by }).where('package', '=', pkg).where('version', '=', version).execute();
+  }
+
+  async requiresSignature(scope: string): Promise<boolean> {
+    const row = await this.db.selectFrom('trust_scope_policies').select('require_signature').where('scope', '=', scope).executeTakeFirst();
+    return row?.require_signature === 1;
+  }
+
+  async setPolicy(scope: string, requireSignature: boolean, by: string, at: string): Promise<void> {
+    const values = { require_signature: requireSignature ? 1 : 0, updated_at: at, updated_by: by };
+    await this.db.insertInto('trust_scope_policies').values({ scope, ...values }).onConflict((oc) => oc.column('scope').doUpdateSet(values)).execute();
+  }
+}

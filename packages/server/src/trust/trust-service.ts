@@ -1,0 +1,329 @@
+import { createHash } from 'node:crypto';
+import {
+  PackageSignatureFieldSchema,
+  isPackageNameError,
+  isTrustError,
+  keyIdOf,
+  parseEnvelope,
+  parsePackageName,
+  publicKeyOf,
+  publicPart,
+  signPackage,
+  verifyPackageSignature,
+  verifyThreshold,
+  TOP_LEVEL_ROLES,
+  type DsseEnvelope,
+  type RegisterKeyBody,
+  type RegisteredKey,
+  type RevokeBody,
+  type RootSigned,
+  type TopLevelRole,
+} from '@wharf/core';
+import { badRequest, forbidden, notFound, unprocessable } from '../errors.js';
+import { isAdmin, requireUser, requireWriter, type Principal } from '../auth/principal.js';
+import type { MetadataStore } from '../storage/metadata-store.js';
+import type { PublishCandidate, PublishedVersion } from '../registry/registry-service.js';
+import { metaFileFor, rootDocument, sign, signRootDocument, snapshotMetadata, targetsMetadata, timestampMetadata } from './catalog.js';
+import { tarballFileHashes } from './file-hashes.js';
+import type { Keyring } from './keyring.js';
+import { provenanceEnvelope, repositoryOf } from './provenance.js';
+import type { TrustRepository } from './trust-repository.js';
+
+const DAY = 24 * 3600 * 1000;
+
+/** How long each role's metadata stays valid; re-signed when a quarter of that is left. */
+export interface TrustLifetimes {
+  root: number;
+  targets: number;
+  snapshot: number;
+  timestamp: number;
+}
+export const DEFAULT_LIFETIMES: TrustLifetimes = { root: 365 * DAY, targets: 90 * DAY, snapshot: 7 * DAY, timestamp: DAY };
+
+interface Checked {
+  files: Record<string, string>;
+  signature: { keyid: string; sig: string; public: string } | null;
+}
+
+/**
+ * The registry side of trust: issues TUF metadata for every published version, checks and
+ * countersigns publisher signatures, records provenance, revokes, and accepts new roots.
+ */
+export class TrustService {
+  /** Work done in beforePublish, handed to the after-publish hook without hashing twice. */
+  private readonly checked = new WeakMap<Buffer, Checked>();
+  /** Metadata versions are issued one change at a time. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly repo: TrustRepository,
+    private readonly store: MetadataStore,
+    private readonly keyring: Keyring,
+    private readonly opts: { builderId: string; lifetimes?: TrustLifetimes; now?: () => Date },
+  ) {}
+
+  private get lifetimes(): TrustLifetimes {
+    return this.opts.lifetimes ?? DEFAULT_LIFETIMES;
+  }
+
+  private now(): Date {
+    return this.opts.now?.() ?? new Date();
+  }
+
+  /** First start: one fresh key per role, root v1 signed by its root key, then a first catalog. */
+  async init(): Promise<void> {
+    if (!(await this.repo.latestMetadata('root'))) {
+      const roles = {} as Record<TopLevelRole, { keys: { keyid: string; key: ReturnType<typeof publicPart> }[]; threshold: number }>;
+      for (const role of TOP_LEVEL_ROLES) {
+        const pair = await this.keyring.generate();
+        roles[role] = { keys: [{ keyid: pair.keyid, key: publicPart(pair) }], threshold: 1 };
+      }
+      const doc = rootDocument(1, new Date(this.now().getTime() + this.lifetimes.root), roles);
+      const root = parseEnvelope('root', JSON.stringify(doc)).signed;
+      const body = signRootDocument(doc, this.keyring.forRole(root, 'root'));
+      await this.repo.insertMetadata([{ role: 'root', version: 1, body, expires: root.expires }], this.now().toISOString());
+    }
+    if (!(await this.repo.latestMetadata('timestamp'))) await this.issue('targets');
+  }
+
+  async metadata(role: TopLevelRole, version?: number): Promise<string | null> {
+    if (version !== undefined) return this.repo.metadataVersion(role, version);
+    return (await this.repo.latestMetadata(role))?.body ?? null;
+  }
+
+  async root(): Promise<RootSigned> {
+    const latest = await this.repo.latestMetadata('root');
+    if (!latest) throw new Error('trust metadata is not initialised');
+    return parseEnvelope('root', latest.body).signed;
+  }
+
+  /**
+   * New metadata versions: from `targets` down (a catalog change), from `snapshot` down, or only
+   * a timestamp (expiry). Each is signed by every key this server holds for the role.
+   */
+  issue(from: 'targets' | 'snapshot' | 'timestamp'): Promise<void> {
+    const run = this.queue.then(() => this.issueNow(from));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async issueNow(from: 'targets' | 'snapshot' | 'timestamp'): Promise<void> {
+    const root = await this.root();
+    const now = this.now();
+    const at = (ms: number) => new Date(now.getTime() + ms);
+    const rows: { role: string; version: number; body: string; expires: string }[] = [];
+    const latest = { targets: await this.repo.latestMetadata('targets'), snapshot: await this.repo.latestMetadata('snapshot'), timestamp: await this.repo.latestMetadata('timestamp') };
+    let targets = latest.targets;
+    if (from === 'targets' || !targets) {
+      const version = (targets?.version ?? 0) + 1;
+      const md = targetsMetadata(version, at(this.lifetimes.targets), await this.repo.catalog());
+      targets = { version, body: sign(md, this.keysFor(root, 'targets')), expires: md.signed.expires };
+      rows.push({ role: 'targets', ...targets });
+    }
+    let snapshot = latest.snapshot;
+    if (from !== 'timestamp' || !snapshot || rows.length > 0) {
+      const version = (snapshot?.version ?? 0) + 1;
+      const md = snapshotMetadata(version, at(this.lifetimes.snapshot), metaFileFor(targets.version, targets.body));
+      snapshot = { version, body: sign(md, this.keysFor(root, 'snapshot')), expires: md.signed.expires };
+      rows.push({ role: 'snapshot', ...snapshot });
+    }
+    const version = (latest.timestamp?.version ?? 0) + 1;
+    const md = timestampMetadata(version, at(this.lifetimes.timestamp), metaFileFor(snapshot.version, snapshot.body));
+    rows.push({ role: 'timestamp', version, body: sign(md, this.keysFor(root, 'timestamp')), expires: md.signed.expires });
+    await this.repo.insertMetadata(rows, now.toISOString());
+  }
+
+  /** Re-signs whatever is within a quarter of its lifetime of expiring; run on a timer. */
+  async resignExpiring(): Promise<'targets' | 'snapshot' | 'timestamp' | null> {
+    const now = this.now().getTime();
+    for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
+      const latest = await this.repo.latestMetadata(role);
+      if (!latest || Date.parse(latest.expires) - now < this.lifetimes[role] / 4) {
+        await this.issue(role);
+        return role;
+      }
+    }
+    return null;
+  }
+
+  private keysFor(root: RootSigned, role: TopLevelRole) {
+    const keys = this.keyring.forRole(root, role);
+    if (keys.length < root.roles[role].threshold) {
+      throw new Error(`this server holds ${keys.length} ${role} key(s) of root v${root.version}; ${root.roles[role].threshold} are needed to sign`);
+    }
+    return keys;
+  }
+
+  /**
+   * Pre-publish check: a signature in the version document (`wharf` field) must cover the exact
+   * files and tarball, by a key registered to the publisher; unsigned publishes pass unless the
+   * scope (or `*`) requires signatures.
+   */
+  async checkPublish(c: PublishCandidate): Promise<void> {
+    const files = await tarballFileHashes(c.tarball);
+    for (const path of Object.keys(files)) {
+      if (/[\u0000-\u001f\u007f]/.test(path)) throw unprocessable(`file name ${JSON.stringify(path)} contains control characters, which signed metadata cannot carry`);
+    }
+    const integrity = `sha512-${createHash('sha512').update(c.tarball).digest('base64')}`;
+    const field = c.manifest.wharf;
+    if (field === undefined) {
+      const scope = parsePackageName(c.name);
+      const scopes = ['*', ...(!isPackageNameError(scope) && scope.scope ? [scope.scope] : [])];
+      for (const s of scopes) {
+        if (await this.repo.requiresSignature(s)) {
+          throw unprocessable(`${s === '*' ? 'this registry' : `scope @${s}`} requires signed publishes: register a key (wharf keys register) and publish with \`wharf publish --key FILE\``);
+        }
+      }
+      this.checked.set(c.tarball, { files, signature: null });
+      return;
+    }
+    const parsed = PackageSignatureFieldSchema.safeParse(field);
+    if (!parsed.success) throw unprocessable(`the version document's "wharf" signature field is malformed: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+    const sent = parsed.data;
+    const differing = [...new Set([...Object.keys(files), ...Object.keys(sent.files)])].filter((p) => files[p] !== sent.files[p]);
+    if (differing.length > 0) throw unprocessable(`signed file hashes do not match the tarball (${differing.slice(0, 3).join(', ')})`);
+    const key = await this.repo.key(sent.signature.keyid);
+    if (!key || key.user_id !== c.principal.userId) throw unprocessable(`signing key ${sent.signature.keyid} is not registered to ${c.principal.name}: run wharf keys register`);
+    if (key.revoked_at) throw unprocessable(`signing key ${sent.signature.keyid} was revoked on ${key.revoked_at}`);
+    if (!verifyPackageSignature(key.public_key, sent.signature.sig, { name: c.name, version: c.version, integrity, files })) {
+      throw unprocessable(`the publisher signature does not verify for ${c.name}@${c.version} with key ${sent.signature.keyid}`);
+    }
+    this.checked.set(c.tarball, { files, signature: { ...sent.signature, public: key.public_key } });
+  }
+
+  /** After the version is stored: countersign, record provenance, list it in new signed metadata. */
+  async recordPublish(v: PublishedVersion): Promise<void> {
+    const checked = this.checked.get(v.tarball) ?? { files: await tarballFileHashes(v.tarball), signature: null };
+    const root = await this.root();
+    const [registryKey] = this.keysFor(root, 'targets');
+    const sha512 = createHash('sha512').update(v.tarball).digest('hex');
+    const at = this.now().toISOString();
+    const commit = typeof v.packageJson.gitHead === 'string' ? v.packageJson.gitHead : null;
+    const provenance = provenanceEnvelope(
+      {
+        name: v.name,
+        version: v.version,
+        sha512,
+        files: checked.files,
+        publisher: v.principal.name,
+        tokenId: v.principal.tokenKey,
+        repository: repositoryOf(v.packageJson),
+        commit,
+        developerKeyid: checked.signature?.keyid ?? null,
+        builderId: this.opts.builderId,
+      at,
+      },
+      registryKey!,
+    );
+    await this.repo.addVersion({
+      package: v.name,
+      version: v.version,
+      integrity: v.integrity,
+      length: v.tarball.length,
+      sha256: createHash('sha256').update(v.tarball).digest('hex'),
+      sha512,
+      files: JSON.stringify(checked.files),
+      signature: checked.signature ? JSON.stringify(checked.signature) : null,
+      countersignature: JSON.stringify({ keyid: registryKey!.keyid, sig: signPackage(registryKey!, { name: v.name, version: v.version, integrity: v.integrity, files: checked.files }) }),
+      provenance: JSON.stringify(provenance),
+      revoked_reason: null,
+      revoked_at: null,
+      revoked_by: null,
+      created_at: at,
+    });
+    await this.issue('targets');
+  }
+
+  async provenance(name: string, version: string): Promise<DsseEnvelope> {
+    const row = await this.repo.version(name, version);
+    if (!row) throw notFound(`no provenance for ${name}@${version}`);
+    return JSON.parse(row.provenance) as DsseEnvelope;
+  }
+
+  async registerKey(principal: Principal | null, body: RegisterKeyBody): Promise<RegisteredKey> {
+    const caller = requireWriter(principal);
+    const keyid = await keyIdOf(publicKeyOf(body.public));
+    const row = { keyid, user_id: caller.userId, public_key: body.public, name: body.name ?? null, created_at: this.now().toISOString(), revoked_at: null };
+    if (!(await this.repo.addKey(row))) {
+      const existing = await this.repo.key(keyid);
+      if (existing?.user_id !== caller.userId) throw forbidden(`key ${keyid} is registered to another user`);
+      return toRegistered(existing);
+    }
+    return toRegistered(row);
+  }
+
+  async keysOf(principal: Principal | null): Promise<RegisteredKey[]> {
+    return (await this.repo.keysOf(requireUser(principal).userId)).map(toRegistered);
+  }
+
+  async revokeKey(principal: Principal | null, keyid: string): Promise<void> {
+    const caller = requireWriter(principal);
+    const key = await this.repo.key(keyid);
+    if (!key || (key.user_id !== caller.userId && !isAdmin(caller))) throw notFound(`no key ${keyid} of yours`);
+    await this.repo.revokeKey(keyid, this.now().toISOString());
+  }
+
+  /** Marks a version revoked in signed targets metadata (admin or package owner). */
+  async revoke(principal: Principal | null, body: RevokeBody): Promise<void> {
+    const caller = requireWriter(principal);
+    const doc = await this.store.packages.getDocument(body.name);
+    if (!doc || !doc.versions.some((v) => v.version === body.version)) throw notFound(`${body.name}@${body.version} does not exist`);
+    if (!isAdmin(caller) && !doc.owners.some((o) => o.name === caller.name)) throw forbidden(`you (${caller.name}) are neither an admin nor an owner of ${body.name}`);
+    const row = await this.repo.version(body.name, body.version);
+    if (!row) throw notFound(`${body.name}@${body.version} has no trust record (published before trust metadata existed)`);
+    if (row.revoked_at) return;
+    await this.repo.revoke(body.name, body.version, body.reason, caller.name, this.now().toISOString());
+    await this.issue('targets');
+  }
+
+  async setPolicy(principal: Principal | null, scope: string, requireSignature: boolean): Promise<void> {
+    const caller = requireWriter(principal);
+    if (!isAdmin(caller)) {
+      const owner = scope === '*' ? null : await this.store.db.selectFrom('scopes').select('owner_id').where('scope', '=', scope).executeTakeFirst();
+      if (owner?.owner_id !== caller.userId) throw forbidden(`only an admin or the owner of @${scope} may set its signature policy`);
+    }
+    await this.repo.setPolicy(scope, requireSignature, caller.name, this.now().toISOString());
+  }
+
+  /**
+   * Accepts root N+1 (signed offline by a threshold of root N's keys and of its own), then
+   * re-issues every other role under it so clients see the rotation at their next refresh.
+   */
+  async updateRoot(principal: Principal | null, envelope: unknown): Promise<number> {
+    if (!isAdmin(principal)) throw forbidden('only an admin may install a new root');
+    const text = JSON.stringify(envelope);
+    let next;
+    try {
+      next = parseEnvelope('root', text);
+    } catch (err) {
+      throw badRequest(isTrustError(err) ? err.message : 'not a root metadata envelope');
+    }
+    const current = await this.root();
+    if (next.signed.version !== current.version + 1) throw unprocessable(`new root must be version ${current.version + 1}, got ${next.signed.version}`);
+    if (Date.parse(next.signed.expires) <= this.now().getTime()) throw unprocessable(`new root expired at ${next.signed.expires}`);
+    try {
+      verifyThreshold(current, 'root', next, `root v${next.signed.version} (by root v${current.version}'s keys)`);
+      verifyThreshold(next.signed, 'root', next, `root v${next.signed.version} (by its own keys)`);
+    } catch (err) {
+      throw unprocessable(isTrustError(err) ? err.message : String(err));
+    }
+    await this.keyring.reload();
+    for (const role of ['targets', 'snapshot', 'timestamp'] as const) {
+      const held = this.keyring.forRole(next.signed, role).length;
+      if (held < next.signed.roles[role].threshold) {
+        throw unprocessable(`this server holds ${held} of the ${next.signed.roles[role].threshold} ${role} keys root v${next.signed.version} requires: add the key files to the keys directory first`);
+      }
+    }
+    await this.repo.insertMetadata([{ role: 'root', version: next.signed.version, body: text, expires: next.signed.expires }], this.now().toISOString());
+    await this.issue('targets');
+    return next.signed.version;
+  }
+}
+
+const toRegistered = (r: { keyid: string; public_key: string; name: string | null; created_at: string; revoked_at: string | null }): RegisteredKey => ({
+  keyid: r.keyid,
+  public: r.public_key,
+  name: r.name,
+  created_at: r.created_at,
+  revoked_at: r.revoked_at,
+});
