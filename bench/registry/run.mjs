@@ -2,7 +2,7 @@
 // Registry benchmark of issue 2: Wharf vs Verdaccio 6.8 (vs nginx for tarballs), on 127.0.0.1 only.
 // `npm run bench:registry -- --help` lists the knobs; bench/registry/README.md explains the cases.
 import { existsSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readOptions } from './lib/options.mjs';
 import { Resources, run } from './lib/processes.mjs';
@@ -53,6 +53,8 @@ function loadCases(probes) {
   ].filter((c) => options.cases.length === 0 || options.cases.some((prefix) => c.id.startsWith(prefix)));
 }
 
+const loadAtStart = loadavg();
+
 async function main() {
   await setUp();
   const { createUser, probe, publish, seed, wharfRouteTime } = await import('./lib/client.mjs');
@@ -101,8 +103,11 @@ async function main() {
 
   const probes = new Map();
   for (const s of servers) probes.set(s, await Promise.all(set.map((pkg) => probe(s, pkg))));
-  const first = probes.get(servers[0])[0];
-  log(`one full packument weighs ${first.fullBytes} bytes, one tarball ${set[0].versions.at(-1).tarball.length} bytes`);
+  for (const s of servers) {
+    const p = probes.get(s)[0];
+    log(`${s.name}: full packument of ${set[0].name} ${p.fullBytes} bytes, abbreviated ${p.abbreviatedBytes} bytes`);
+  }
+  log(`one tarball: ${set[0].versions.at(-1).tarball.length} bytes`);
 
   let nginx = null;
   if (options.only.has('nginx')) {
@@ -160,6 +165,8 @@ async function main() {
     `machine: ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`,
     `set: ${options.packages} packages × ${options.versions} versions; ${options.connections} connections, ${options.duration} s per case after ${options.warmup} s warm-up`,
     `Wharf metadata: ${options.databaseUrl ? 'PostgreSQL' : 'SQLite'}; nginx workers: ${options.nginxWorkers}`,
+    // Other work on the machine takes CPU from both servers and autocannon alike: this says how much.
+    `load average at start ${loadAtStart.map((l) => l.toFixed(1)).join(' ')}, at end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
   ].join('\n');
   console.log(`\n${header}\n`);
   console.log(loadTable(cases, results));

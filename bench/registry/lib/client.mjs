@@ -48,10 +48,11 @@ export async function seed(server, token, set, concurrency) {
 export async function probe(server, pkg) {
   const path = `/${pkg.name.replace('/', '%2f')}`;
   const full = await fetch(server.url + path, { headers: { accept: 'application/json' } });
-  const fullDoc = await full.json();
+  const fullText = await full.text();
   if (!full.ok) throw new Error(`${server.name}: GET ${path} → ${full.status}`);
+  const fullDoc = JSON.parse(fullText);
   const abbreviated = await fetch(server.url + path, { headers: { accept: ABBREVIATED } });
-  await abbreviated.arrayBuffer();
+  const abbreviatedBytes = (await abbreviated.arrayBuffer()).byteLength;
   const etag = abbreviated.headers.get('etag');
   const latest = pkg.versions.at(-1);
   const dist = fullDoc.versions?.[latest.version]?.dist;
@@ -62,7 +63,7 @@ export async function probe(server, pkg) {
   const expected = `sha512-${createHash('sha512').update(latest.tarball).digest('base64')}`;
   if (dist.integrity !== expected) throw new Error(`${server.name}: ${pkg.name}@${latest.version} integrity ${dist.integrity} ≠ ${expected}`);
   const tarballPaths = pkg.versions.map((v) => new URL(fullDoc.versions[v.version].dist.tarball).pathname);
-  return { path, etag, tarballPath, tarballPaths, fullBytes: Buffer.byteLength(JSON.stringify(fullDoc)) };
+  return { path, etag, tarballPath, tarballPaths, fullBytes: Buffer.byteLength(fullText), abbreviatedBytes };
 }
 
 /** Wharf's histogram for one route: total seconds and count, from the Prometheus text. */

@@ -10,7 +10,7 @@ const SPEC = {
   publishes: { env: 'BENCH_PUBLISHES', default: 100, help: 'sequential publishes timed per server (0: skip)' },
   'seed-concurrency': { env: 'BENCH_SEED_CONCURRENCY', default: 4, help: 'packages seeded in parallel' },
   'nginx-workers': { env: 'BENCH_NGINX_WORKERS', default: 1, help: 'nginx worker processes' },
-  timeout: { env: 'BENCH_TIMEOUT', default: 1800, help: 'seconds after which the whole run is aborted' },
+  timeout: { env: 'BENCH_TIMEOUT', default: 3600, help: 'seconds after which the whole run is aborted' },
   only: { env: 'BENCH_ONLY', default: 'wharf,verdaccio,nginx', help: 'servers to measure, comma-separated' },
   cases: { env: 'BENCH_CASES', default: '', help: 'case ids to run (prefix match, comma-separated); empty: all' },
   'database-url': { env: 'BENCH_WHARF_DATABASE_URL', default: '', help: "Wharf's metadata database (default: SQLite in the temp dir)" },
