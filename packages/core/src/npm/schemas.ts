@@ -51,12 +51,13 @@ export const CouchUserSchema = z.looseObject({
 });
 
 /** Body of `POST /-/npm/v1/tokens`. */
+// npm 11 sends every field, unset ones as null.
 export const TokenCreateSchema = z.looseObject({
-  password: z.string().optional(),
-  readonly: z.boolean().optional(),
-  cidr_whitelist: z.array(z.string()).optional(),
-  name: z.string().max(128).optional(),
-  expires: z.union([z.number(), z.string()]).optional(),
+  password: z.string().nullish(),
+  readonly: z.boolean().nullish(),
+  cidr_whitelist: z.array(z.string()).nullish(),
+  name: z.string().max(128).nullish(),
+  expires: z.union([z.number(), z.string()]).nullish(),
 });
 
 /** Body of `PUT /-/package/<name>/dist-tags/<tag>`: a bare JSON string. */

@@ -69,10 +69,10 @@ export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }:
   app.post('/-/npm/v1/tokens', { config: limited }, async (request, reply) => {
     const caller = requireWriter(request.principal);
     const body = parseBody(TokenCreateSchema, request.body);
-    const user = await auth.checkPassword(caller, body.password);
-    const expiresInDays = body.expires === undefined ? undefined : Number(body.expires);
+    const user = await auth.checkPassword(caller, body.password ?? undefined);
+    const expiresInDays = body.expires == null ? undefined : Number(body.expires);
     if (expiresInDays !== undefined && (!Number.isFinite(expiresInDays) || expiresInDays <= 0)) throw badRequest('expires must be a positive number of days');
-    const issued = await auth.issueToken(user, { readonly: body.readonly ?? false, cidr: body.cidr_whitelist ?? [], name: body.name, expiresInDays });
+    const issued = await auth.issueToken(user, { readonly: body.readonly ?? false, cidr: body.cidr_whitelist ?? [], name: body.name ?? undefined, expiresInDays });
     reply.code(201);
     return {
       token: issued.token,
