@@ -5,3 +5,4 @@ export * from './audit/index.js';
 export * from './marketplace/index.js';
 export * from './trust/index.js';
 export * from './flags/index.js';
+export * from './release/index.js';

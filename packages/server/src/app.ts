@@ -13,6 +13,14 @@ import { registryRoutes } from './registry/routes.js';
 import { setupTrust, trustRoutes, type TrustService } from './trust/index.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/routes.js';
+import { SnapshotService } from './snapshots/snapshot-service.js';
+import { snapshotRoutes } from './snapshots/routes.js';
+import { ReleaseService } from './release/release-service.js';
+import { releaseRoutes } from './release/gate-routes.js';
+import { RolloutService } from './release/rollout-service.js';
+import { rolloutRoutes } from './release/rollout-routes.js';
+import { RoleService } from './access/role-service.js';
+import { accessRoutes } from './access/routes.js';
 import { SupplyChainRepository } from './supply-chain/supply-chain-repository.js';
 import { SupplyChainService } from './supply-chain/supply-chain-service.js';
 import { supplyChainRoutes } from './supply-chain/routes.js';
@@ -38,6 +46,12 @@ export interface Wharf {
   metrics: Metrics;
   auth: AuthService;
   registry: RegistryService;
+  /** Config snapshots: draft → preview → published versions. */
+  snapshots: SnapshotService;
+  /** The version gate's policy (GET /meta/release). */
+  release: ReleaseService;
+  /** Staged rollouts on channels, with automatic rollback. */
+  rollouts: RolloutService;
   /** Signed catalog metadata (TUF), publisher keys, revocation, provenance. */
   trust: TrustService;
   /** The tamper-evident log every control-plane change is recorded in. */
@@ -56,6 +70,9 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   const auth = new AuthService(store.auth, { openRegistration: config.openRegistration, adminToken: config.adminToken });
   await auth.init();
   const audit = new AuditLog(store.db, store.dialect);
+  const snapshots = new SnapshotService(store.db, audit, events);
+  const release = new ReleaseService(store.db, audit, events);
+  const rollouts = new RolloutService(store, changes, audit, events);
   const flags = new FlagService(store.db, audit, events);
   const registry = new RegistryService(store, blobs, changes, metrics, { maxTarballBytes: config.maxTarballBytes, maxUnpackedBytes: config.maxUnpackedBytes });
   const supplyChain = new SupplyChainService(new SupplyChainRepository(store.db), registry);
@@ -83,6 +100,10 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(ofrepRoutes, { flags });
   await app.register(authRoutes, { auth, loginRateLimit: config.loginRateLimit });
   await app.register(auditRoutes, { audit });
+  await app.register(accessRoutes, { roles: new RoleService(store.db, audit) });
+  await app.register(snapshotRoutes, { snapshots });
+  await app.register(releaseRoutes, { release, snapshots });
+  await app.register(rolloutRoutes, { rollouts });
   await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
   await app.register(trustRoutes, { trust: trust.service });
   await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl });
@@ -100,6 +121,9 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     registry,
     trust: trust.service,
     audit,
+    snapshots,
+    release,
+    rollouts,
     async close() {
       await app.close();
       await changes.close();

@@ -16,6 +16,7 @@ export const PERMISSIONS = {
   'snapshots.read-draft': { roles: ['admin'], write: false },
   'snapshots.publish': { roles: ['admin', 'release-manager'], write: true },
   'snapshots.history': { roles: ['admin', 'release-manager'], write: false },
+  'release.read': { roles: ['admin', 'release-manager'], write: false },
   'release.set': { roles: ['admin', 'release-manager'], write: true },
   'rollouts.read': { roles: ['admin', 'release-manager'], write: false },
   'rollouts.write': { roles: ['admin', 'release-manager'], write: true },

@@ -282,6 +282,57 @@ export interface TrustScopePoliciesTable {
   updated_by: string;
 }
 
+/** Config working copies: stage is 'schema', 'draft' or 'preview'; document is JSON. */
+export interface ConfigStagesTable {
+  stage: string;
+  document: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** Published config versions, never updated. */
+export interface ConfigVersionsTable {
+  version: number;
+  document: string;
+  content_hash: string;
+  published_at: string;
+  published_by: string;
+  rollback_of: number | null;
+}
+
+export interface ReleasePolicyTable {
+  id: string;
+  /** JSON ReleasePolicy. */
+  policy: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+export interface RolloutsTable {
+  id: string;
+  plugin: string;
+  channel: string;
+  version: string;
+  previous_version: string | null;
+  /** Hundredths of a percent, 0..10000. */
+  percentage_bp: number;
+  state: string;
+  /** Basis points, 0..10000. */
+  error_threshold_bp: number;
+  min_sample: number;
+  reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface VersionHealthTable {
+  plugin: string;
+  version: string;
+  activations: number;
+  errors: number;
+  updated_at: string;
+}
+
 export interface Database {
   trust_metadata: TrustMetadataTable;
   trust_developer_keys: TrustDeveloperKeysTable;
@@ -309,4 +360,9 @@ export interface Database {
   scope_policies: ScopePoliciesTable;
   vulnerability_flags: VulnerabilityFlagsTable;
   audit_log: AuditLogTable;
+  config_stages: ConfigStagesTable;
+  config_versions: ConfigVersionsTable;
+  release_policy: ReleasePolicyTable;
+  rollouts: RolloutsTable;
+  version_health: VersionHealthTable;
 }

@@ -1,0 +1,8 @@
+import { z } from 'zod';
+
+export const ROLE_NAMES = ['admin', 'release-manager', 'publisher', 'reader'] as const;
+
+/** Body of `PUT /api/v1/users/:name/role`. */
+export const RoleUpdateSchema = z.object({ role: z.enum(ROLE_NAMES) });
+
+export const UserRoleSchema = z.object({ name: z.string(), role: z.enum(ROLE_NAMES) });

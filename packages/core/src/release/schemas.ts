@@ -1,0 +1,89 @@
+import { z } from 'zod';
+
+export const CHANNELS = ['alpha', 'beta', 'stable'] as const;
+export const ChannelSchema = z.enum(CHANNELS);
+export type Channel = z.infer<typeof ChannelSchema>;
+
+/**
+ * active: the percentage of buckets gets `version`, the others `previousVersion`.
+ * halted: frozen, nobody new is added (buckets already in keep the new version); raise is refused until resume.
+ * completed: reached 100 %; the channel's dist-tag now points at `version`.
+ * rolled_back: everyone gets `previousVersion` again (by hand or automatically).
+ */
+export const ROLLOUT_STATES = ['active', 'halted', 'completed', 'rolled_back'] as const;
+export const RolloutStateSchema = z.enum(ROLLOUT_STATES);
+export type RolloutState = z.infer<typeof RolloutStateSchema>;
+
+const Percentage = z.number().min(0).max(100).multipleOf(0.01);
+const PluginName = z.string().min(1).max(214);
+const Version = z.string().min(1).max(256);
+
+export const RolloutCreateSchema = z.object({
+  plugin: PluginName,
+  channel: ChannelSchema,
+  version: Version,
+  percentage: Percentage,
+  /** Largest tolerated excess of the new version's error rate over the previous one's (0.05 = 5 points). */
+  errorThreshold: z.number().min(0).max(1).default(0.05),
+  /** Reports (activations + errors) each version needs before the comparison counts. */
+  minSample: z.number().int().min(1).default(100),
+});
+export type RolloutCreate = z.infer<typeof RolloutCreateSchema>;
+
+export const RolloutRaiseSchema = z.object({ percentage: Percentage });
+
+export const RolloutSchema = z.object({
+  id: z.string(),
+  plugin: PluginName,
+  channel: ChannelSchema,
+  version: Version,
+  previousVersion: Version.nullable(),
+  percentage: z.number(),
+  state: RolloutStateSchema,
+  errorThreshold: z.number(),
+  minSample: z.number().int(),
+  reason: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type Rollout = z.infer<typeof RolloutSchema>;
+
+export const RolloutListSchema = z.object({ rollouts: z.array(RolloutSchema) });
+
+/** What a client receives for its install id. */
+export const ResolvedVersionSchema = z.object({
+  plugin: PluginName,
+  channel: ChannelSchema,
+  version: Version,
+  /** The rollout that decided, when one did. */
+  rolloutId: z.string().nullable(),
+  inRollout: z.boolean(),
+});
+export type ResolvedVersion = z.infer<typeof ResolvedVersionSchema>;
+
+export const ResolveQuerySchema = z.object({ plugin: PluginName, channel: ChannelSchema, installId: z.string().min(1).max(256) });
+
+/**
+ * Opt-in health report, already aggregated by the SDK over its reporting window: counts only, no
+ * install id, user or address. `activations` counts successful activations; `errors` counts failed
+ * activations plus runtime errors.
+ */
+export const HealthReportSchema = z.object({
+  reports: z
+    .array(
+      z.object({
+        plugin: PluginName,
+        version: Version,
+        activations: z.number().int().min(0).max(1_000_000),
+        errors: z.number().int().min(0).max(1_000_000),
+      }),
+    )
+    .min(1)
+    .max(100),
+});
+export type HealthReport = z.infer<typeof HealthReportSchema>;
+
+export interface VersionHealth {
+  activations: number;
+  errors: number;
+}

@@ -1,0 +1,49 @@
+import canonicalizeModule from 'canonicalize';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { z } from 'zod';
+
+// CommonJS `module.exports = fn` typed as an ES default export: under NodeNext the import is the function.
+const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
+
+/** `sha256-<hex>` of the RFC 8785 canonical JSON of a config document: key order does not matter. */
+export function snapshotContentHash(document: unknown): string {
+  const text = canonicalize(document);
+  if (text === undefined) throw new TypeError('document has no canonical JSON form');
+  return `sha256-${bytesToHex(sha256(utf8ToBytes(text)))}`;
+}
+
+/** Body of `POST /api/v1/snapshots/draft`. */
+export const SnapshotDraftSchema = z.object({ document: z.record(z.string(), z.unknown()) });
+
+/** Body of `PUT /api/v1/snapshots/schema`: a JSON Schema the draft must satisfy. */
+export const SnapshotSchemaBodySchema = z.object({ schema: z.record(z.string(), z.unknown()) });
+
+export const SnapshotRollbackSchema = z.object({ version: z.number().int().positive() });
+
+/** The draft or the preview: a working copy, mutable, admin-only. */
+export const SnapshotStageSchema = z.object({
+  stage: z.enum(['draft', 'preview']),
+  document: z.record(z.string(), z.unknown()),
+  contentHash: z.string(),
+  updatedAt: z.string(),
+  updatedBy: z.string(),
+});
+export type SnapshotStage = z.infer<typeof SnapshotStageSchema>;
+
+/** One published version: immutable once written. `rollbackOf` names the version it republished. */
+export const PublishedSnapshotSchema = z.object({
+  version: z.number().int().positive(),
+  contentHash: z.string(),
+  publishedAt: z.string(),
+  publishedBy: z.string(),
+  rollbackOf: z.number().int().nullable(),
+  document: z.record(z.string(), z.unknown()),
+});
+export type PublishedSnapshot = z.infer<typeof PublishedSnapshotSchema>;
+
+export const SnapshotHistorySchema = z.object({
+  versions: z.array(PublishedSnapshotSchema.omit({ document: true })),
+  current: z.number().int().nullable(),
+});
+export type SnapshotHistory = z.infer<typeof SnapshotHistorySchema>;
