@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { serve } from './serve.js';
 import { registerAuditCommands } from './audit.js';
+import { registerAdvisoryCommands } from './advisories.js';
 import { registerFlagCommands } from './flags.js';
 
 /** Builds the `wharf` command; each subcommand lives in its own module. */
@@ -18,6 +19,7 @@ export function program(): Command {
     .option('--samples', 'publish the bundled sample plugins on first start')
     .action(serve);
   registerAuditCommands(cmd);
+  registerAdvisoryCommands(cmd);
   registerFlagCommands(cmd);
   return cmd;
 }

@@ -99,3 +99,10 @@ export const AdvisoryImportSchema = z.preprocess(
 export function npmPackagesOf(advisory: OsvAdvisory): string[] {
   return [...new Set((advisory.affected ?? []).filter((a) => a.package.ecosystem === 'npm').map((a) => a.package.name))].sort();
 }
+
+/** Answer of `POST /api/v1/advisories`: what happened to each advisory, in the order sent. */
+export const AdvisoryImportReportSchema = z.object({
+  imported: z.number().int().nonnegative(),
+  advisories: z.array(z.object({ id: z.string(), outcome: z.enum(['created', 'updated', 'unchanged', 'older']) })),
+});
+export type AdvisoryImportReport = z.infer<typeof AdvisoryImportReportSchema>;

@@ -12,6 +12,7 @@ import {
   policyScopeKey,
   versionIsAffected,
   vulnerableVersions,
+  type AdvisoryImportReport,
   type AuditBulkRequest,
   type AuditBulkResponse,
   type OsvAdvisory,
@@ -22,7 +23,7 @@ import { badRequest, forbidden, notFound, unprocessable } from '../errors.js';
 import { parseBody } from '../http.js';
 import { isAdmin, requireUser, type Principal } from '../auth/principal.js';
 import type { PublishCandidate, PublishedVersion, RegistryService } from '../registry/registry-service.js';
-import type { FlagRow, ImportOutcome, SupplyChainRepository } from './supply-chain-repository.js';
+import type { FlagRow, SupplyChainRepository } from './supply-chain-repository.js';
 import { buildSbom } from './sbom.js';
 
 export interface EffectivePolicy {
@@ -39,11 +40,6 @@ export interface VersionVulnerabilities {
   flagged: { advisory: string; component: string; declaredRange: string; flaggedAt: string }[];
   /** Findings against the advisories known now (advisories imported after the publish included). */
   findings: VulnerabilityFinding[];
-}
-
-export interface ImportReport {
-  imported: number;
-  advisories: { id: string; outcome: ImportOutcome }[];
 }
 
 function requireAdmin(principal: Principal | null): Principal {
@@ -124,7 +120,7 @@ export class SupplyChainService {
     };
   }
 
-  async importAdvisories(principal: Principal | null, body: unknown): Promise<ImportReport> {
+  async importAdvisories(principal: Principal | null, body: unknown): Promise<AdvisoryImportReport> {
     requireAdmin(principal);
     const advisories = parseBody(AdvisoryImportSchema, body, 'advisories');
     const ids = new Set<string>();
