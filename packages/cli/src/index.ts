@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { serve } from './serve.js';
+import { registerTrustCommands } from './trust-commands.js';
 import { registerAuditCommands } from './audit.js';
 import { registerAdvisoryCommands } from './advisories.js';
 import { registerFlagCommands } from './flags.js';
@@ -18,6 +19,7 @@ export function program(): Command {
     .option('-c, --config <file>', 'JSON config file (default ./wharf.config.json when present)')
     .option('--samples', 'publish the bundled sample plugins on first start')
     .action(serve);
+  registerTrustCommands(cmd);
   registerAuditCommands(cmd);
   registerAdvisoryCommands(cmd);
   registerFlagCommands(cmd);

@@ -23,3 +23,7 @@ export interface RegisteredKey {
   created_at: string;
   revoked_at: string | null;
 }
+
+export const RegisteredKeySchema = z.object({ keyid: z.string(), public: z.string(), name: z.string().nullable(), created_at: z.string(), revoked_at: z.string().nullable() });
+export const RootUpdateResponseSchema = z.object({ version: z.number().int() });
+export const TrustOkSchema = z.looseObject({});
