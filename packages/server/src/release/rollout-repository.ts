@@ -19,6 +19,11 @@ export class RolloutRepository {
     return (await db.selectFrom('rollouts').selectAll().where('plugin', '=', plugin).where('channel', '=', channel).orderBy('created_at', 'desc').orderBy('id').limit(1).executeTakeFirst()) ?? null;
   }
 
+  /** The channel's dist-tag, read directly: resolution is the hot path and needs nothing else of the packument. */
+  async channelTag(db: Kysely<Database>, plugin: string, channel: string): Promise<string | null> {
+    return (await db.selectFrom('dist_tags').select('version').where('package', '=', plugin).where('tag', '=', channel).executeTakeFirst())?.version ?? null;
+  }
+
   async open(db: Kysely<Database>, plugin: string): Promise<RolloutRow[]> {
     return db.selectFrom('rollouts').selectAll().where('plugin', '=', plugin).where('state', 'in', OPEN_STATES).execute();
   }

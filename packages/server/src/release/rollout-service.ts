@@ -102,9 +102,8 @@ export class RolloutService {
   }
 
   async resolve(plugin: string, channel: Channel, installId: string): Promise<ResolvedVersion> {
-    const [rollout, doc] = await Promise.all([this.repo.latest(this.db, plugin, channel), this.store.packages.getDocument(plugin)]);
-    if (!doc) throw notFound(`package ${plugin} not found`);
-    const decided = resolveRolloutVersion(rollout ? toRollout(rollout) : null, doc.tags[channel] ?? null, installId);
+    const [rollout, tag] = await Promise.all([this.repo.latest(this.db, plugin, channel), this.repo.channelTag(this.db, plugin, channel)]);
+    const decided = resolveRolloutVersion(rollout ? toRollout(rollout) : null, tag, installId);
     if (decided.version === null) throw notFound(`${plugin} has no version on channel ${channel}`);
     const open = rollout !== null && OPEN_STATES.includes(rollout.state);
     return { plugin, channel, version: decided.version, rolloutId: open ? rollout.id : null, inRollout: decided.inRollout };
