@@ -48,6 +48,10 @@ export class PackageCache {
   invalidate(name: string): void {
     this.entries.delete(name);
   }
+
+  clear(): void {
+    this.entries.clear();
+  }
 }
 
 /** Immutable blob bytes for small tarballs, bounded by total size. */
