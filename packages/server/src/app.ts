@@ -10,6 +10,9 @@ import { installAuthentication } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
 import { RegistryService } from './registry/registry-service.js';
 import { registryRoutes } from './registry/routes.js';
+import { ApiCatalog } from './docs/api-catalog.js';
+import { docsRoutes } from './docs/routes.js';
+import { installMarketplace, type Marketplace } from './marketplace/install.js';
 import { setupTrust, trustRoutes, type TrustService } from './trust/index.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/routes.js';
@@ -46,6 +49,8 @@ export interface Wharf {
   metrics: Metrics;
   auth: AuthService;
   registry: RegistryService;
+  /** Listings, reviews, moderation, search, opt-in analytics and GDPR export/erasure. */
+  marketplace: Marketplace;
   /** Config snapshots: draft → preview → published versions. */
   snapshots: SnapshotService;
   /** The version gate's policy (GET /meta/release). */
@@ -105,6 +110,10 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(releaseRoutes, { release, snapshots });
   await app.register(rolloutRoutes, { rollouts });
   await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
+  const catalog = new ApiCatalog();
+  const marketplace = await installMarketplace(app, { store, registry, changes, catalog });
+  app.addHook('onClose', async () => marketplace.stop());
+  await app.register(docsRoutes, { catalog, version: '0.1.0' });
   await app.register(trustRoutes, { trust: trust.service });
   await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl });
 
@@ -119,6 +128,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     metrics,
     auth,
     registry,
+    marketplace,
     trust: trust.service,
     audit,
     snapshots,

@@ -153,11 +153,13 @@ export class RegistryService {
 
   /** `/-/v1/search` results in the shape npm search prints. */
   async search(text: string, from: number, size: number): Promise<{ rows: NpmSearchObject[]; total: number }> {
-    const { rows, total } = await this.store.packages.search(text, from, size);
+    // The marketplace's full-text index, where every package change lands: ranked, prefix and typo tolerant.
+    const { hits, total } = await this.store.search.search('package', { q: text, sort: 'relevance', offset: from, limit: size });
     const objects: NpmSearchObject[] = [];
-    for (const pkg of rows) {
-      const doc = await this.document(pkg.name);
+    for (const hit of hits) {
+      const doc = await this.document(hit.id);
       if (!doc) continue;
+      const pkg = doc.pkg;
       const latest = doc.tags.latest ?? doc.versions.at(-1)?.version ?? '';
       const row = doc.versions.find((v) => v.version === latest);
       const manifest = row ? (JSON.parse(row.manifest) as { _npmUser?: { name: string; email: string } }) : {};

@@ -1,0 +1,67 @@
+import type { FastifyInstance } from 'fastify';
+import type { MetadataStore } from '../storage/metadata-store.js';
+import type { RegistryService } from '../registry/registry-service.js';
+import type { ChangeFeed } from '../storage/change-feed.js';
+import type { ApiCatalog } from '../docs/api-catalog.js';
+import { AnalyticsRepository } from '../analytics/analytics-repository.js';
+import { AnalyticsService } from '../analytics/analytics-service.js';
+import { PrivacyRepository } from '../analytics/privacy-repository.js';
+import { PrivacyService } from '../analytics/privacy-service.js';
+import { RetentionJob } from '../analytics/retention-job.js';
+import { analyticsRoutes } from '../analytics/routes.js';
+import { MarketplaceService } from './marketplace-service.js';
+import { marketplaceRoutes } from './routes.js';
+import { PackageIndexer } from '../search/package-indexer.js';
+
+export interface MarketplaceDeps {
+  store: MetadataStore;
+  registry: RegistryService;
+  changes: ChangeFeed;
+  catalog: ApiCatalog;
+  now?: () => Date;
+  /** How often expired analytics events are purged (default hourly). */
+  retentionIntervalMs?: number;
+}
+
+export interface Marketplace {
+  service: MarketplaceService;
+  analytics: AnalyticsService;
+  privacy: PrivacyService;
+  retention: RetentionJob;
+  packages: PackageIndexer;
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires the marketplace: services, routes, the search index's view of registry packages (indexed on
+ * publish, re-read on every package change so that unpublishes leave the index) and the analytics
+ * retention job.
+ */
+export async function installMarketplace(app: FastifyInstance, deps: MarketplaceDeps): Promise<Marketplace> {
+  const now = deps.now ?? (() => new Date());
+  const service = new MarketplaceService(deps.store, deps.registry, now);
+  const analytics = new AnalyticsService(new AnalyticsRepository(deps.store.db), service.repo, now);
+  const privacy = new PrivacyService(new PrivacyRepository(deps.store.db));
+  const packages = new PackageIndexer(deps.store, (name) => service.refreshListingOfPackage(name), (err, name) => app.log.error({ err, package: name }, 'search indexing failed'));
+
+  deps.registry.onPublished((v) => packages.reindex(v.name));
+  deps.changes.onPackageChanged((name) => packages.reindexLater(name));
+  await packages.backfill();
+
+  await app.register(marketplaceRoutes, { marketplace: service, catalog: deps.catalog });
+  await app.register(analyticsRoutes, { analytics, privacy, catalog: deps.catalog });
+
+  const retention = new RetentionJob(() => analytics.purgeExpired(), deps.retentionIntervalMs ?? 3_600_000, (err) => app.log.error({ err }, 'analytics purge failed'));
+  retention.start();
+  return {
+    service,
+    analytics,
+    privacy,
+    retention,
+    packages,
+    async stop() {
+      await retention.stop();
+      await packages.idle();
+    },
+  };
+}
