@@ -9,6 +9,7 @@ export type Predicate = (context: UnleashContext, now: () => number) => boolean;
 /** A context field by name: a top-level field first, then `properties`; empty strings count as absent. */
 export function contextValue(context: UnleashContext, field: string): string | undefined {
   const top = context[field];
+  if (typeof top === 'string' && top !== '') return top;
   if (top !== undefined && top !== null && top !== '') return top instanceof Date ? top.toISOString() : String(top);
   const prop = context.properties?.[field];
   return prop === undefined || prop === null || prop === '' ? undefined : String(prop);
@@ -101,9 +102,11 @@ function compileOperator(c: Constraint): Predicate | null {
       const target = c.value;
       if (target === undefined || !isStrictSemver(target)) return null;
       const cmp = numberComparison(c.operator.replace('SEMVER_', 'NUM_'));
+      const parsedTarget = new semver.SemVer(target);
       return (ctx, now) => {
         const v = read(ctx, now);
-        return v !== undefined && isStrictSemver(v) && cmp(semver.compare(v, target), 0);
+        const parsed = v === undefined ? null : parseSemver(v);
+        return parsed !== null && cmp(parsed.compare(parsedTarget), 0);
       };
     }
     case 'REGEX': {
@@ -125,6 +128,19 @@ function compileOperator(c: Constraint): Predicate | null {
     default:
       return null;
   }
+}
+
+/** Parsed context versions, bounded: a few app versions recur across millions of evaluations. */
+const semverCache = new Map<string, semver.SemVer | null>();
+
+function parseSemver(text: string): semver.SemVer | null {
+  let parsed = semverCache.get(text);
+  if (parsed === undefined) {
+    parsed = isStrictSemver(text) ? new semver.SemVer(text) : null;
+    if (semverCache.size >= 1000) semverCache.clear();
+    semverCache.set(text, parsed);
+  }
+  return parsed;
 }
 
 function parseNumber(text: string | undefined): number | null {

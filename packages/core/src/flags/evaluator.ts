@@ -1,6 +1,6 @@
 import { compileConstraint, contextValue, type Predicate } from './constraints.js';
 import { cidrContains, parseCidr } from './ip.js';
-import { normalizedValue, VARIANT_SEED } from './murmur.js';
+import { bucketer, VARIANT_SEED } from './murmur.js';
 import type { ClientFeatures, Feature, Payload, Strategy, UnleashContext, Variant } from './schemas.js';
 
 /** Unleash's answer for a variant; `disabled` with enabled:false when the flag is off or has no variants. */
@@ -35,20 +35,36 @@ export interface EvaluatorOptions {
 
 const DISABLED_VARIANT: VariantResult = Object.freeze({ name: 'disabled', enabled: false, feature_enabled: false });
 
+/** Variants with their total weight and bucket function computed once. */
+interface VariantPlan {
+  variants: Variant[];
+  bucket: (stickiness: string) => number;
+  stickiness: string | undefined;
+  /** Total weight 0: no variant can be chosen. */
+  empty: boolean;
+}
+
+function variantPlan(groupId: string, variants: Variant[], stickiness: string | undefined): VariantPlan {
+  let total = 0;
+  for (const v of variants) total += v.weight;
+  return { variants, bucket: bucketer(groupId, Math.max(total, 1), VARIANT_SEED), stickiness, empty: total <= 0 };
+}
+
 interface CompiledStrategy {
   /** Constraints, segment constraints and the strategy's own rule, in that order. */
   matches: (context: UnleashContext) => boolean;
   /** Matches everyone, always: no constraints, no segments, a strategy that has no condition. */
   unconditional: boolean;
-  variants: Variant[];
-  groupId: string;
-  stickiness: string | undefined;
+  variants: VariantPlan | null;
 }
 
 interface CompiledFeature {
   feature: Feature;
   strategies: CompiledStrategy[];
-  variants: Variant[];
+  variants: VariantPlan | null;
+  hasParents: boolean;
+  /** Enabled with no strategy at all: on for everyone (a set whose strategies are all disabled is not). */
+  onWithoutStrategies: boolean;
 }
 
 /**
@@ -75,7 +91,9 @@ export class FlagEvaluator {
       this.features.set(feature.name, {
         feature,
         strategies: (feature.strategies ?? []).filter((s) => s.disabled !== true).map((s) => this.compileStrategy(feature, s, segments)),
-        variants: feature.variants ?? [],
+        variants: feature.variants?.length ? variantPlan(feature.name, feature.variants, feature.variants[0]!.stickiness) : null,
+        hasParents: (feature.dependencies?.length ?? 0) > 0,
+        onWithoutStrategies: (feature.strategies?.length ?? 0) === 0,
       });
     }
   }
@@ -88,9 +106,15 @@ export class FlagEvaluator {
     return [...this.features.keys()];
   }
 
+  /** The hot path: same answer as `evaluate(…).enabled`, without building a result. */
   isEnabled(name: string, context: UnleashContext = {}): boolean {
     const compiled = this.features.get(name);
-    return compiled !== undefined && this.run(compiled, context, true).enabled;
+    if (compiled === undefined || !compiled.feature.enabled) return false;
+    if (compiled.hasParents && !this.parentsSatisfied(compiled.feature, context)) return false;
+    if (compiled.onWithoutStrategies) return true;
+    const strategies = compiled.strategies;
+    for (let i = 0; i < strategies.length; i++) if (strategies[i]!.matches(context)) return true;
+    return false;
   }
 
   getVariant(name: string, context: UnleashContext = {}): VariantResult {
@@ -113,12 +137,12 @@ export class FlagEvaluator {
       if (!matched) return { enabled: false, variant: DISABLED_VARIANT, reason: 'DEFAULT' };
     }
     const reason: EvaluationReason = matched === undefined || matched.unconditional ? 'STATIC' : 'TARGETING_MATCH';
-    if (matched && matched.variants.length > 0) {
-      const chosen = this.selectVariant(matched.groupId, matched.stickiness, matched.variants, context);
+    if (matched?.variants) {
+      const chosen = this.selectVariant(matched.variants, context);
       if (chosen) return { enabled: true, variant: this.variantResult(chosen.variant), reason: chosen.byOverride ? 'TARGETING_MATCH' : 'SPLIT' };
     }
-    if (compiled.variants.length > 0) {
-      const chosen = this.selectVariant(feature.name, compiled.variants[0]!.stickiness, compiled.variants, context);
+    if (compiled.variants) {
+      const chosen = this.selectVariant(compiled.variants, context);
       if (chosen) return { enabled: true, variant: this.variantResult(chosen.variant), reason: chosen.byOverride ? 'TARGETING_MATCH' : 'SPLIT' };
     }
     return { enabled: true, variant: { name: 'disabled', enabled: false, feature_enabled: true }, reason };
@@ -142,16 +166,15 @@ export class FlagEvaluator {
     return variant.payload === undefined ? { name: variant.name, enabled: true, feature_enabled: true } : { name: variant.name, enabled: true, feature_enabled: true, payload: variant.payload };
   }
 
-  private selectVariant(groupId: string, stickiness: string | undefined, variants: Variant[], context: UnleashContext): { variant: Variant; byOverride: boolean } | null {
-    let total = 0;
-    for (const v of variants) total += v.weight;
-    if (total <= 0) return null;
+  private selectVariant(plan: VariantPlan, context: UnleashContext): { variant: Variant; byOverride: boolean } | null {
+    if (plan.empty) return null;
+    const variants = plan.variants;
     const override = variants.find((v) => v.overrides?.some((o) => {
       const value = contextValue(context, o.contextName);
       return value !== undefined && o.values.includes(value);
     }));
     if (override) return { variant: override, byOverride: true };
-    const target = normalizedValue(this.variantSeed(stickiness, context), groupId, total, VARIANT_SEED);
+    const target = plan.bucket(this.variantSeed(plan.stickiness, context));
     let counter = 0;
     for (const v of variants) {
       if (v.weight === 0) continue;
@@ -180,9 +203,7 @@ export class FlagEvaluator {
       else segmentMissing = true;
     }
     const rule = this.compileRule(feature, strategy.name, params);
-    const groupId = param(params, 'groupId') ?? feature.name;
-    const variants = strategy.variants ?? [];
-    const stickiness = variants[0]?.stickiness ?? param(params, 'stickiness');
+    const variants = strategy.variants?.length ? variantPlan(param(params, 'groupId') ?? feature.name, strategy.variants, strategy.variants[0]!.stickiness ?? param(params, 'stickiness')) : null;
     const unconditional = !segmentMissing && constraints.length === 0 && rule.unconditional;
     const now = this.now;
     const matches = segmentMissing
@@ -193,7 +214,7 @@ export class FlagEvaluator {
             for (const c of constraints) if (!c(context, now)) return false;
             return rule.test(context);
           };
-    return { matches, unconditional, variants, groupId, stickiness };
+    return { matches, unconditional, variants };
   }
 
   private compileRule(feature: Feature, name: string, params: Record<string, string | number | boolean>): { test: (c: UnleashContext) => boolean; unconditional: boolean } {
@@ -207,13 +228,14 @@ export class FlagEvaluator {
       }
       case 'flexibleRollout': {
         const percentage = percent(param(params, 'rollout'));
-        const groupId = param(params, 'groupId') ?? feature.name;
+        const bucket = bucketer(param(params, 'groupId') ?? feature.name);
         const stickiness = param(params, 'stickiness') ?? 'default';
         if (percentage >= 100 && stickiness === 'default') return { test: () => true, unconditional: true };
+        if (percentage <= 0) return no;
         return {
           test: (c) => {
             const id = this.rolloutStickiness(stickiness, c);
-            return id !== undefined && percentage > 0 && normalizedValue(id, groupId) <= percentage;
+            return id !== undefined && bucket(id) <= percentage;
           },
           unconditional: false,
         };
@@ -221,12 +243,12 @@ export class FlagEvaluator {
       case 'gradualRolloutUserId':
       case 'gradualRolloutSessionId': {
         const percentage = percent(param(params, 'percentage'));
-        const groupId = param(params, 'groupId') ?? '';
+        const bucket = bucketer(param(params, 'groupId') ?? '');
         const field = name === 'gradualRolloutUserId' ? 'userId' : 'sessionId';
         return {
           test: (c) => {
             const id = contextValue(c, field);
-            return id !== undefined && percentage > 0 && normalizedValue(id, groupId) <= percentage;
+            return id !== undefined && percentage > 0 && bucket(id) <= percentage;
           },
           unconditional: false,
         };

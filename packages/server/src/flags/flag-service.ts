@@ -11,6 +11,7 @@ import {
   type ClientFeatures,
   type Feature,
   type FlagPatch,
+  type Segment,
   type FlagStatus,
 } from '@wharf/core';
 import type { Database } from '../storage/schema.js';
@@ -36,6 +37,12 @@ export interface FlagSnapshot {
   evaluator: FlagEvaluator;
   /** Strong validator of this revision, for GET and the OFREP bulk endpoint. */
   etag: string;
+}
+
+/** What a revision stores: the set without its version, which is the revision itself. */
+interface StoredDefinition {
+  features: Feature[];
+  segments: Segment[];
 }
 
 export const FLAGS_CHANGED = 'flags.changed';
@@ -140,7 +147,7 @@ export class FlagService {
     actor: string,
     action: string,
     target: string,
-    apply: (current: FlagSnapshot) => { definition: Omit<ClientFeatures, 'version'>; forcedOff: string[]; before: unknown; after: unknown; changed: string[] },
+    apply: (current: FlagSnapshot) => { definition: StoredDefinition; forcedOff: string[]; before: unknown; after: unknown; changed: string[] },
   ): Promise<FlagSnapshot> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -178,7 +185,7 @@ export const etagOf = (revision: number) => `"flags-${revision}"`;
 
 function toSnapshot(row: FlagRevisionRow | null): FlagSnapshot {
   const revision = row?.revision ?? 0;
-  const stored = row ? (JSON.parse(row.definition) as Omit<ClientFeatures, 'version'>) : { features: [], segments: [] };
+  const stored: StoredDefinition = row ? (JSON.parse(row.definition) as StoredDefinition) : { features: [], segments: [] };
   const definition: ClientFeatures = { version: revision, features: stored.features, segments: stored.segments ?? [] };
   const forcedOff = new Set<string>(row ? (JSON.parse(row.forced_off) as string[]) : []);
   const served = servedFlagSet(definition, forcedOff);
