@@ -141,7 +141,7 @@ async function main() {
       const m = await load(target.url, caseFor.requests, measureOpts);
       const { total, bad } = unexpected(m, c.status);
       results[target.name][c.id] = { ...m, total, bad };
-      log(`${c.id} on ${target.name}: ${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms${bad ? `, ${bad} not ${c.status} (statuses ${JSON.stringify(m.statuses)}, ${m.errors} errors, ${m.timeouts} timeouts)` : ''}`);
+      log(`${c.id} on ${target.name}: ${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms${bad ? `, ${bad} not ${c.status} (statuses ${JSON.stringify(m.statuses)}, ${m.errors} errors of which ${m.timeouts} timeouts)` : ''}`);
     }
   }
 
