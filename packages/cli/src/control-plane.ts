@@ -1,8 +1,8 @@
 import type { z } from 'zod';
 
-/** Where the control-plane commands reach the server: flags, then WHARF_URL / WHARF_TOKEN. */
+/** Where the control-plane commands reach the server: flags, then WHARF_REGISTRY / WHARF_TOKEN (as `wharf flags`). */
 export interface ServerOptions {
-  url?: string;
+  registry?: string;
   token?: string;
 }
 
@@ -24,7 +24,7 @@ export class ControlPlane {
   private readonly token: string | undefined;
 
   constructor(options: ServerOptions, env: NodeJS.ProcessEnv = process.env) {
-    this.baseUrl = (options.url ?? env.WHARF_URL ?? DEFAULT_SERVER_URL).replace(/\/+$/, '');
+    this.baseUrl = (options.registry ?? env.WHARF_REGISTRY ?? DEFAULT_SERVER_URL).replace(/\/+$/, '');
     this.token = options.token ?? env.WHARF_TOKEN;
   }
 
@@ -44,5 +44,5 @@ export class ControlPlane {
 }
 
 export function addServerOptions<T extends { option(flags: string, description: string): T }>(cmd: T): T {
-  return cmd.option('--url <url>', `Wharf server (WHARF_URL, default ${DEFAULT_SERVER_URL})`).option('--token <token>', 'bearer token (WHARF_TOKEN)');
+  return cmd.option('--registry <url>', `Wharf server (WHARF_REGISTRY, default ${DEFAULT_SERVER_URL})`).option('--token <token>', 'bearer token (WHARF_TOKEN)');
 }

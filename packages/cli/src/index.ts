@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { serve } from './serve.js';
 import { registerTrustCommands } from './trust-commands.js';
 import { registerAuditCommands } from './audit.js';
+import { registerReleaseCommands } from './release.js';
 import { registerAdvisoryCommands } from './advisories.js';
 import { registerFlagCommands } from './flags.js';
 
@@ -21,6 +22,7 @@ export function program(): Command {
     .action(serve);
   registerTrustCommands(cmd);
   registerAuditCommands(cmd);
+  registerReleaseCommands(cmd);
   registerAdvisoryCommands(cmd);
   registerFlagCommands(cmd);
   return cmd;

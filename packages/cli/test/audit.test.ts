@@ -22,11 +22,11 @@ describeEachBackend('wharf audit verify', (backend) => {
 
   it('accepts the intact chain and checks an expected head', async () => {
     vi.spyOn(process.stdout, 'write').mockReturnValue(true);
-    const ok = await auditVerify({ url, token: ADMIN_TOKEN });
+    const ok = await auditVerify({ registry: url, token: ADMIN_TOKEN });
     expect(ok).toMatchObject({ ok: true, count: 1005 });
     expect(process.exitCode).toBeUndefined();
     vi.spyOn(process.stderr, 'write').mockReturnValue(true);
-    const truncated = await auditVerify({ url, token: ADMIN_TOKEN, head: 'f'.repeat(64) });
+    const truncated = await auditVerify({ registry: url, token: ADMIN_TOKEN, head: 'f'.repeat(64) });
     expect(truncated).toMatchObject({ ok: false, problem: 'deleted' });
     expect(process.exitCode).toBe(1);
   });
@@ -34,13 +34,13 @@ describeEachBackend('wharf audit verify', (backend) => {
   it('exits 1 and names the row when a row was edited in the database', async () => {
     const stderr = vi.spyOn(process.stderr, 'write').mockReturnValue(true);
     await sql`update audit_log set actor = 'mallory' where seq = 1002`.execute(w.store.db);
-    const result = await auditVerify({ url, token: ADMIN_TOKEN });
+    const result = await auditVerify({ registry: url, token: ADMIN_TOKEN });
     expect(result).toMatchObject({ ok: false, seq: 1002, problem: 'edited' });
     expect(process.exitCode).toBe(1);
     expect(String(stderr.mock.calls[0]![0])).toContain('row 1002');
   });
 
   it('fails with the server message without an admin token', async () => {
-    await expect(auditVerify({ url })).rejects.toThrow(/401/);
+    await expect(auditVerify({ registry: url })).rejects.toThrow(/401/);
   });
 });

@@ -34,6 +34,8 @@ describe('Unleash client specification', () => {
       for (const t of spec.tests ?? []) {
         it(t.description, () => {
           expect(evaluator.isEnabled(t.toggleName, t.context)).toBe(t.expectedResult);
+          // isEnabled has its own fast path: the full evaluation must agree with it.
+          expect(evaluator.evaluate(t.toggleName, t.context)?.enabled ?? false).toBe(t.expectedResult);
         });
       }
       for (const t of spec.variantTests ?? []) {
