@@ -50,14 +50,21 @@ for (const [name, rate] of runEvaluatorBench(2000)) {
 }
 
 console.log(`\n2. OFREP bulk (POST /ofrep/v1/evaluate/flags, ${opts.flags} flags, ${opts.concurrency} keep-alive connections, ${opts.seconds} s, load from a second process)`);
-const server = spawn(process.execPath, [join(here, 'server.mjs'), opts.flags], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, [join(here, 'server.mjs'), opts.flags], { cwd: root, stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+const serverCpu = () =>
+  new Promise((resolve) => {
+    server.once('message', ({ user, system }) => resolve((user + system) / 1e6));
+    server.send('cpu');
+  });
 children.add(server);
 const { url } = JSON.parse(await new Promise((resolve) => createInterface({ input: server.stdout }).once('line', resolve)));
 try {
   for (const mode of ['bulk', 'revalidate']) {
+    const cpu0 = await serverCpu();
     const result = JSON.parse(await run(process.execPath, [join(here, 'load.mjs'), url, opts.seconds, opts.concurrency, mode]));
+    const cpuPerRequest = ((await serverCpu()) - cpu0) / result.requests;
     const what = mode === 'bulk' ? 'full evaluation, new context each request' : 'If-None-Match revalidation (304 once seen)';
-    console.log(`${result.perSecond.toFixed(0).padStart(8)} req/s  p50 ${result.p50.toFixed(1)} ms  p99 ${result.p99.toFixed(1)} ms  statuses ${JSON.stringify(result.statuses)} errors ${result.errors}   ${what}`);
+    console.log(`${result.perSecond.toFixed(0).padStart(8)} req/s  p50 ${result.p50.toFixed(1)} ms  p99 ${result.p99.toFixed(1)} ms  statuses ${JSON.stringify(result.statuses)} errors ${result.errors}; server ${(cpuPerRequest * 1000).toFixed(2)} ms CPU/req = ${(1 / cpuPerRequest).toFixed(0)} req/CPU-s   ${what}`);
   }
 } finally {
   server.kill('SIGTERM');
