@@ -87,6 +87,18 @@ describeEachBackend('supply chain: SBOM per publish', (backend) => {
     expect(hashes['package.json']).toBe(sha512hex(JSON.stringify(manifest, null, 2)));
   });
 
+  it('builds the SBOM of a version published before SBOMs existed from its stored tarball', async () => {
+    const original = (await w.app.inject({ url: '/plugins/@cartae/plugin-sbom/1.0.0/sbom.json' })).json();
+    await w.store.db.deleteFrom('sboms').where('package', '=', '@cartae/plugin-sbom').execute();
+    const rebuilt = await w.app.inject({ url: '/plugins/@cartae/plugin-sbom/1.0.0/sbom.json' });
+    expect(rebuilt.statusCode).toBe(200);
+    const bom = rebuilt.json();
+    expect(bom.serialNumber).toBe(original.serialNumber);
+    expect(bom.components).toEqual(original.components);
+    expect(bom.metadata.component).toEqual(original.metadata.component);
+    expect(await w.store.db.selectFrom('sboms').select('package').where('package', '=', '@cartae/plugin-sbom').execute()).toHaveLength(1);
+  });
+
   it('answers 404 JSON for unknown packages and versions, and after an unpublish', async () => {
     for (const url of ['/plugins/@cartae/plugin-sbom/9.9.9/sbom.json', '/plugins/nothing-here/1.0.0/sbom.json', '/plugins/@cartae/plugin-sbom/2.0.0/vulnerabilities.json']) {
       const res = await w.app.inject({ url });

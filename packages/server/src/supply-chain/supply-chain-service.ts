@@ -19,6 +19,7 @@ import {
   type VulnerabilityFinding,
   type VulnerablePolicy,
 } from '@wharf/core';
+import type { Readable } from 'node:stream';
 import { badRequest, forbidden, notFound, unprocessable } from '../errors.js';
 import { parseBody } from '../http.js';
 import { isAdmin, requireUser, type Principal } from '../auth/principal.js';
@@ -49,6 +50,12 @@ function requireAdmin(principal: Principal | null): Principal {
 }
 
 const parseAdvisory = (document: string) => JSON.parse(document) as OsvAdvisory;
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 /**
  * Supply-chain facts about published versions: the SBOM every publish produces, OSV advisories
@@ -102,7 +109,16 @@ export class SupplyChainService {
 
   /** CycloneDX JSON of a published version, or null when the version does not exist (any more). */
   async sbom(name: string, version: string): Promise<string | null> {
-    if (!(await this.versionExists(name, version))) return null;
+    const doc = await this.registry.document(name);
+    const row = doc?.versions.find((v) => v.version === version);
+    if (!row) return null;
+    const stored = await this.repo.getSbom(name, version);
+    if (stored) return stored;
+    // Versions published before SBOMs existed get theirs from the stored tarball on first request.
+    const ref = { key: row.blob_key, size: row.size, integrity: row.integrity };
+    const tarball = (await this.registry.tarballBytes(ref)) ?? (await readAll(this.registry.tarballStream(ref)));
+    const packageJson = JSON.parse(row.manifest) as Record<string, unknown>;
+    await this.repo.putSbom(name, version, await buildSbom({ name, version, integrity: row.integrity, packageJson, tarball }, new Date(row.published_at)), this.now().toISOString());
     return this.repo.getSbom(name, version);
   }
 
@@ -211,10 +227,5 @@ export class SupplyChainService {
     const key = policyScopeKey(input);
     if (key === null) throw badRequest(`"${input}" is not a scope: use @name, name, or * for the registry default`);
     return key;
-  }
-
-  private async versionExists(name: string, version: string): Promise<boolean> {
-    const doc = await this.registry.document(name);
-    return doc?.versions.some((v) => v.version === version) ?? false;
   }
 }
