@@ -44,5 +44,6 @@ export function unexpected(measure, expectedStatus) {
   const good = measure.statuses[expectedStatus] ?? 0;
   // autocannon's errors include its timeouts.
   const failed = measure.errors;
-  return { total: total + failed, bad: total - good + failed };
+  // No answer at all within the case is a failure too, not a quiet 0 req/s.
+  return { total: total + failed, bad: total === 0 ? Math.max(failed, 1) : total - good + failed };
 }

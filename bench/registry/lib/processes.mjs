@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -58,12 +58,20 @@ export class Resources {
     if (this.#cleaned) return;
     this.#cleaned = true;
     await Promise.all([...this.#children].map((p) => this.stop(p)));
-    for (const dir of this.#dirs) rmSync(dir, { recursive: true, force: true });
+    this.#removeDirs();
+  }
+
+  /** `rm -rf` is several times faster than fs.rmSync on thousands of small files (blobs, tarballs). */
+  #removeDirs() {
+    if (this.#dirs.length === 0) return;
+    const rm = spawnSync('rm', ['-rf', '--', ...this.#dirs]);
+    if (rm.error || rm.status !== 0) for (const dir of this.#dirs) rmSync(dir, { recursive: true, force: true });
+    this.#dirs = [];
   }
 
   #terminateAllSync() {
     for (const proc of this.#children) proc.child.kill('SIGTERM');
-    for (const dir of this.#dirs) rmSync(dir, { recursive: true, force: true });
+    this.#removeDirs();
   }
 }
 
