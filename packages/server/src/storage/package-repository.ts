@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import { pickLatest } from '@wharf/core';
 import type { Database, PackagesTable, VersionsTable } from './schema.js';
 import { isUniqueViolation } from './database.js';
@@ -194,17 +194,6 @@ export class PackageRepository {
     });
   }
 
-  /** Substring search over name, description and keywords, most recently modified first. */
-  async search(text: string, from: number, size: number): Promise<{ rows: PackageRow[]; total: number }> {
-    const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const like = (column: 'name' | 'description' | 'keywords') => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '\\'`;
-    const base = this.db.selectFrom('packages').where((eb) => eb.or([like('name'), like('description'), like('keywords')]));
-    const [rows, count] = await Promise.all([
-      base.selectAll().orderBy('modified_at', 'desc').orderBy('name').offset(from).limit(size).execute(),
-      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    ]);
-    return { rows, total: Number(count.n) };
-  }
 }
 
 class Rollback extends Error {
