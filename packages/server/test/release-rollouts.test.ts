@@ -4,7 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ResolvedVersionSchema, RolloutSchema, type Rollout } from '@wharf/core';
 import { packDirectory, publishDocument } from '../src/index.js';
+import type { WharfEvent } from '../src/events/event-bus.js';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
+import { tolerateTerminatedIdleClients } from './release-helpers.js';
+
+tolerateTerminatedIdleClients();
 
 const PLUGIN = '@acme/widget';
 
@@ -44,6 +48,8 @@ describeEachBackend('staged rollouts', (backend) => {
   const report = (reports: object[]) => w.app.inject({ method: 'POST', url: '/api/v1/rollouts/reports', payload: { reports } });
 
   let rollout: Rollout;
+  const events: WharfEvent[] = [];
+  beforeAll(() => void w.events.subscribe((e) => events.push(e)));
 
   it('resolves the channel dist-tag when nothing is rolling out', async () => {
     expect((await resolve('anyone')).version).toBe('1.0.0');
@@ -100,6 +106,7 @@ describeEachBackend('staged rollouts', (backend) => {
     expect(after.state).toBe('rolled_back');
     expect(after.reason).toMatch(/^automatic: error rate 0\.5000 vs 0\.0500/);
     expect(new Set((await resolveAll()).values())).toEqual(new Set(['1.0.0']));
+    await expect.poll(() => events.filter((e) => e.type === 'rollout.changed').map((e) => (e.data as { state: string }).state)).toContain('rolled_back');
     const audit = (await w.app.inject({ url: '/api/v1/audit?action=rollouts.rollback', headers: bearer(ADMIN_TOKEN) })).json();
     expect(audit.entries).toHaveLength(1);
     expect(audit.entries[0]).toMatchObject({ actor: 'system', before: { state: 'active' }, after: { state: 'rolled_back' } });

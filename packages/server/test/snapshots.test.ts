@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PublishedSnapshotSchema, SnapshotHistorySchema, snapshotContentHash, verifyAuditChain, AuditPageSchema } from '@wharf/core';
+import type { WharfEvent } from '../src/events/event-bus.js';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
+import { tolerateTerminatedIdleClients } from './release-helpers.js';
+
+tolerateTerminatedIdleClients();
 
 const schema = {
   type: 'object',
@@ -19,6 +23,9 @@ describeEachBackend('config snapshots', (backend) => {
     expect(res.statusCode, res.body).toBe(200);
   });
   afterAll(() => w.destroy());
+
+  const events: WharfEvent[] = [];
+  beforeAll(() => void w.events.subscribe((e) => events.push(e)));
 
   const post = (url: string, headers: Record<string, string>, payload?: unknown) => w.app.inject({ method: 'POST', url, headers, payload: payload as object });
 
@@ -60,6 +67,7 @@ describeEachBackend('config snapshots', (backend) => {
     expect(changed.statusCode).toBe(200);
     expect(changed.json()).toMatchObject({ version: 2, document: doc2 });
     expect((await w.app.inject({ url: '/api/v1/snapshots/versions/1', headers: admin })).json().document).toEqual(doc1);
+    await expect.poll(() => events.filter((e) => e.type === 'snapshot.published').map((e) => (e.data as { version: number }).version)).toEqual([1, 2]);
   });
 
   it('rolls back by republishing an earlier version as a new one, and lists the history', async () => {

@@ -9,7 +9,7 @@ import type { EventBus } from '../events/event-bus.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { OPEN_STATES, RolloutRepository, type HealthRow, type RolloutRow } from './rollout-repository.js';
 
-export const ROLLOUTS_CHANGED = 'rollouts.changed';
+export const ROLLOUTS_CHANGED = 'rollout.changed';
 /** The actor of changes the server makes by itself. */
 export const SYSTEM_ACTOR = 'system';
 

@@ -8,7 +8,7 @@ import { conflict, notFound } from '../errors.js';
 import { SnapshotRepository, type StageName, type StageRow, type VersionRow } from './snapshot-repository.js';
 import { assertValid, compileConfigSchema } from './schema-validator.js';
 
-export const SNAPSHOTS_PUBLISHED = 'snapshots.published';
+export const SNAPSHOTS_PUBLISHED = 'snapshot.published';
 
 type Doc = Record<string, unknown>;
 
