@@ -99,6 +99,16 @@ describeEachBackend('supply chain: SBOM per publish', (backend) => {
     expect(await w.store.db.selectFrom('sboms').select('package').where('package', '=', '@cartae/plugin-sbom').execute()).toHaveLength(1);
   });
 
+  it('survives dependency maps npm itself would never send', async () => {
+    const odd = { name: 'odd-deps', version: '1.0.0', dependencies: { '': '1.0.0', empty: 'npm:', spaced: 'not a range', 'legacy-UPPER': '1.x' }, peerDependencies: 'nonsense' };
+    const res = (await publish(w, token, odd)).res;
+    expect(res.statusCode, res.body).toBe(201);
+    const bom = (await w.app.inject({ url: '/plugins/odd-deps/1.0.0/sbom.json' })).json();
+    const names = (bom.components as CdxComponent[]).filter((c) => c.type === 'library').map((c) => c.name);
+    expect(names.sort()).toEqual(['empty', 'legacy-UPPER', 'spaced']);
+    expect((await w.app.inject({ url: '/plugins/odd-deps/1.0.0/vulnerabilities.json' })).json().findings).toEqual([]);
+  });
+
   it('answers 404 JSON for unknown packages and versions, and after an unpublish', async () => {
     for (const url of ['/plugins/@cartae/plugin-sbom/9.9.9/sbom.json', '/plugins/nothing-here/1.0.0/sbom.json', '/plugins/@cartae/plugin-sbom/2.0.0/vulnerabilities.json']) {
       const res = await w.app.inject({ url });

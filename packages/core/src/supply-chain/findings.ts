@@ -31,7 +31,8 @@ export function declaredDependencies(packageJson: Record<string, unknown>): Decl
     const map = packageJson[kind];
     if (!map || typeof map !== 'object' || Array.isArray(map)) continue;
     for (const [key, spec] of Object.entries(map as Record<string, unknown>)) {
-      if (typeof spec !== 'string') continue;
+      // npm refuses both on install; a hand-made publish may still carry them.
+      if (typeof spec !== 'string' || key === '') continue;
       const target = declaredDependency(key, spec);
       byKey.set(key, { name: target?.name ?? key, spec, kind });
     }

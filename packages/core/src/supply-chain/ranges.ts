@@ -68,6 +68,7 @@ export function declaredDependency(name: string, spec: string): { name: string; 
   let range = spec.trim();
   if (range.startsWith('npm:')) {
     const aliased = range.slice(4);
+    if (aliased === '') return null;
     const at = aliased.lastIndexOf('@');
     if (at <= 0) return { name: aliased, range: '*' };
     target = aliased.slice(0, at);
