@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { serve } from './serve.js';
+import { registerSearchCommand } from './search.js';
+import { registerInfoCommand } from './info.js';
 import { registerTrustCommands } from './trust-commands.js';
 import { registerAuditCommands } from './audit.js';
 import { registerReleaseCommands } from './release.js';
@@ -20,6 +22,8 @@ export function program(): Command {
     .option('-c, --config <file>', 'JSON config file (default ./wharf.config.json when present)')
     .option('--samples', 'publish the bundled sample plugins on first start')
     .action(serve);
+  registerSearchCommand(cmd);
+  registerInfoCommand(cmd);
   registerTrustCommands(cmd);
   registerAuditCommands(cmd);
   registerReleaseCommands(cmd);
