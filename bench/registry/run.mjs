@@ -6,8 +6,9 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { readOptions } from './lib/options.mjs';
 import { Resources, run } from './lib/processes.mjs';
+import { cpuSeconds } from './lib/cputime.mjs';
 import { benchDir, ensureNginx, repoRoot, startNginx, startVerdaccio, startWharf, verdaccioDir } from './lib/servers.mjs';
-import { loadTable, nginxTable, publishTable, summarise, targetLines } from './lib/report.mjs';
+import { cpuTable, loadTable, nginxTable, publishTable, summarise, targetLines } from './lib/report.mjs';
 
 const options = readOptions();
 const resources = new Resources();
@@ -138,9 +139,13 @@ async function main() {
         continue;
       }
       if (options.warmup > 0) await load(target.url, caseFor.requests, { ...measureOpts, duration: options.warmup });
+      const cpuBefore = cpuSeconds(target.proc.child.pid);
       const m = await load(target.url, caseFor.requests, measureOpts);
+      const cpuAfter = cpuSeconds(target.proc.child.pid);
       const { total, bad } = unexpected(m, c.status);
-      results[target.name][c.id] = { ...m, total, bad };
+      const answered = Object.values(m.statuses).reduce((a, b) => a + b, 0);
+      const cpu = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
+      results[target.name][c.id] = { ...m, total, bad, cpuSeconds: cpu, perCpuSecond: cpu ? answered / cpu : null };
       log(`${c.id} on ${target.name}: ${Math.round(m.rps)} req/s, p50 ${m.p50} ms, p99 ${m.p99} ms${bad ? `, ${bad} not ${c.status} (statuses ${JSON.stringify(m.statuses)}, ${m.errors} errors of which ${m.timeouts} timeouts)` : ''}`);
     }
   }
@@ -172,6 +177,7 @@ async function main() {
   console.log(loadTable(cases, results));
   const tarballCases = cases.filter((c) => c.id.startsWith('tarball'));
   if (nginx && tarballCases.length > 0) console.log(`\n${nginxTable(tarballCases, results)}`);
+  console.log(`\nServer CPU cost (user + system CPU time of the server process, nginx's workers included, over each measured run):\n${cpuTable(cases, results)}`);
   if (Object.keys(publishes).length > 0) {
     console.log(`\n${publishTable(publishes)}`);
     console.log('client: round trip of PUT /<name> on loopback, body prepared in advance; server (Wharf only): delta of wharf_http_request_duration_seconds sum/count for PUT /:name');

@@ -36,6 +36,19 @@ export function nginxTable(cases, results) {
   return table(['case', 'Wharf req/s', 'p50 ms', 'p99 ms', 'nginx req/s', 'p50 ms', 'p99 ms', 'Wharf as % of nginx'], rows);
 }
 
+/** Requests answered per CPU-second of the server: what a request costs, whatever else ran on the machine. */
+export function cpuTable(cases, results) {
+  const per = (server, id) => {
+    const m = results[server]?.[id];
+    return m && !m.skipped && m.perCpuSecond ? m.perCpuSecond : undefined;
+  };
+  const rows = cases.map((c) => {
+    const [w, v, n] = [per('Wharf', c.id), per('Verdaccio', c.id), per('nginx', c.id)];
+    return [c.label, fmt(w), fmt(v), w && v ? `${fmt(w / v, 1)}×` : '—', fmt(n), w && n ? `${fmt((100 * w) / n, 0)}%` : '—'];
+  });
+  return table(['case', 'Wharf req/CPU-s', 'Verdaccio req/CPU-s', 'Wharf/Verdaccio', 'nginx req/CPU-s', 'Wharf as % of nginx'], rows);
+}
+
 export function publishTable(publishes) {
   const rows = Object.entries(publishes).map(([server, p]) => [
     server,
