@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vite
 import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseEnvelope, targetPath } from '@wharf/core';
+import { parseEnvelope, targetEntry, targetPath } from '@wharf/core';
 import { ADMIN_TOKEN, addUser, createTestWharf, describeEachBackend, type TestWharf } from '../../server/test/helpers.js';
 import { hostileMirror, type HostileMirror } from '../../server/test/trust-helpers.js';
 import { currentRoot, roleKeys } from '../../server/test/trust-forge.js';
@@ -81,7 +81,7 @@ describeEachBackend('wharf keys/publish/verify/install/revoke/trust', (backend) 
   it('a tampered byte on disk, in metadata or on a mirror fails verify/install with the check named', async () => {
     await publishCommand(await pluginDir('@cli/disk', '1.0.0'), { registry: url, token, key: keyFile });
     const root = parseEnvelope('targets', (await w.app.inject({ url: '/trust/targets.json' })).body).signed;
-    const sha512 = root.targets[targetPath('@cli/disk', '1.0.0')]!.hashes.sha512!;
+    const sha512 = targetEntry(root, targetPath('@cli/disk', '1.0.0'))!.hashes.sha512!;
     const blob = join(w.dataDir, 'blobs', sha512.slice(0, 2), sha512.slice(2, 4), sha512);
     const bytes = await readFile(blob);
     bytes[bytes.length - 2]! ^= 0x10;

@@ -1,8 +1,3 @@
-import canonicalizeModule from 'canonicalize';
-
-// The package is CommonJS (`module.exports = fn`) but its types declare an ES default export:
-// under NodeNext the default import is the function itself.
-const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -10,11 +5,89 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 export const utf8 = (text: string): Uint8Array => encoder.encode(text);
 export const fromUtf8 = (bytes: Uint8Array): string => decoder.decode(bytes);
 
+/**
+ * RFC 8785 canonical JSON (keys sorted by UTF-16 code units, ECMAScript number and string
+ * serialisation): the same output as the `canonicalize` package (a property test checks it).
+ * Fast path: a key-sorted copy handed to the native JSON.stringify, which on a 10,000-plugin
+ * targets file is several times faster than building the string in JavaScript. Engines list
+ * integer-like keys ("7", "10") first whatever their insertion order, so objects holding such
+ * keys take the slow path.
+ */
+export function canonicalJson(value: unknown): string {
+  const sorted = sortedCopy(value);
+  if (sorted !== INTEGER_KEYS) return JSON.stringify(sorted);
+  const out: string[] = [];
+  write(value, out);
+  return out.join('');
+}
+
+const INTEGER_KEYS = Symbol('integer-like keys');
+const INTEGER_LIKE = /^(?:0|[1-9]\d{0,9})$/;
+
+function checkPrimitive(value: unknown): void {
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`${value} has no JSON form`);
+  if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') throw new TypeError(`${typeof value} has no JSON form`);
+}
+
+function sortedCopy(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') {
+    checkPrimitive(value);
+    return value;
+  }
+  if (Array.isArray(value)) {
+    const copy = new Array<unknown>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      const item = sortedCopy(value[i] === undefined ? null : value[i]);
+      if (item === INTEGER_KEYS) return INTEGER_KEYS;
+      copy[i] = item;
+    }
+    return copy;
+  }
+  const record = value as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(record).sort()) {
+    if (INTEGER_LIKE.test(key)) return INTEGER_KEYS;
+    if (record[key] === undefined) continue;
+    const item = sortedCopy(record[key]);
+    if (item === INTEGER_KEYS) return INTEGER_KEYS;
+    copy[key] = item;
+  }
+  return copy;
+}
+
+function write(value: unknown, out: string[]): void {
+  if (value === null || typeof value !== 'object') {
+    checkPrimitive(value);
+    out.push(JSON.stringify(value));
+    return;
+  }
+  if (Array.isArray(value)) {
+    out.push('[');
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out.push(',');
+      const item: unknown = value[i];
+      write(item === undefined ? null : item, out);
+    }
+    out.push(']');
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  out.push('{');
+  let first = true;
+  for (const key of Object.keys(record).sort()) {
+    const item = record[key];
+    if (item === undefined) continue;
+    if (!first) out.push(',');
+    first = false;
+    out.push(JSON.stringify(key), ':');
+    write(item, out);
+  }
+  out.push('}');
+}
+
 /** The bytes every Wharf signature covers: RFC 8785 canonical JSON, UTF-8. */
 export function canonicalBytes(value: unknown): Uint8Array {
-  const text = canonicalize(value);
-  if (text === undefined) throw new TypeError('value has no canonical JSON form');
-  return utf8(text);
+  return utf8(canonicalJson(value));
 }
 
 export function toHex(bytes: Uint8Array): string {

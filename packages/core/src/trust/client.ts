@@ -3,6 +3,7 @@ import { TrustError } from './errors.js';
 import {
   isExpired,
   parseEnvelope,
+  targetEntry,
   verifyThreshold,
   type Envelope,
   type MetaFile,
@@ -65,7 +66,7 @@ export class TrustClient {
   /** Pins a root obtained out of band; it must be signed by a threshold of its own root keys. */
   static async initialise(store: TrustedMetadataStore, rootText: string): Promise<void> {
     const root = parseEnvelope('root', rootText);
-    verifyThreshold(root.signed, 'root', root, `root v${root.signed.version}`);
+    await verifyThreshold(root.signed, 'root', root, `root v${root.signed.version}`);
     for (const role of ['timestamp', 'snapshot', 'targets'] as const) await store.remove(role);
     await store.save('root', rootText);
   }
@@ -81,16 +82,17 @@ export class TrustClient {
 
   /** A target's signed entry, after `refresh`. */
   target(path: string): TrustedTarget | null {
-    const targets = this.requireTargets();
-    const info = Object.hasOwn(targets.signed.targets, path) ? targets.signed.targets[path] : undefined;
+    const info = targetEntry(this.requireTargets().signed, path);
     return info ? { path, info, wharf: info.custom?.wharf } : null;
   }
 
   /** Every version the signed catalog lists for a package, revoked ones included. */
   versionsOf(name: string): TrustedTarget[] {
     const out: TrustedTarget[] = [];
-    for (const [path, info] of Object.entries(this.requireTargets().signed.targets)) {
-      if (info.custom?.wharf?.name === name) out.push({ path, info, wharf: info.custom.wharf });
+    for (const [path, raw] of Object.entries(this.requireTargets().signed.targets)) {
+      if ((raw as { custom?: { wharf?: { name?: unknown } } } | null)?.custom?.wharf?.name !== name) continue;
+      const target = this.target(path)!;
+      if (target.wharf) out.push(target);
     }
     return out;
   }
@@ -175,8 +177,8 @@ export class TrustClient {
       if (got.status !== 200) throw new TrustError('fetch-failed', `root v${next}: HTTP ${got.status}`);
       const candidate = parseEnvelope('root', got.text);
       try {
-        verifyThreshold(trusted, 'root', candidate, `root v${next} (checked with root v${trusted.version}'s keys)`);
-        verifyThreshold(candidate.signed, 'root', candidate, `root v${next} (checked with its own keys)`);
+        await verifyThreshold(trusted, 'root', candidate, `root v${next} (checked with root v${trusted.version}'s keys)`);
+        await verifyThreshold(candidate.signed, 'root', candidate, `root v${next} (checked with its own keys)`);
       } catch (err) {
         throw new TrustError('root-chain', (err as Error).message);
       }
@@ -201,7 +203,7 @@ export class TrustClient {
     const env = await this.loadTrusted(role).catch(() => null);
     if (!env) return null;
     try {
-      verifyThreshold(root, role, env);
+      await verifyThreshold(root, role, env);
       return env;
     } catch {
       return null;
@@ -213,7 +215,7 @@ export class TrustClient {
     const got = await this.fetchMetadata('timestamp.json', this.limits.timestamp, 'timestamp');
     if (got.status !== 200) throw new TrustError('fetch-failed', `timestamp: HTTP ${got.status}`);
     const fresh = parseEnvelope('timestamp', got.text);
-    verifyThreshold(root, 'timestamp', fresh);
+    await verifyThreshold(root, 'timestamp', fresh);
     const trusted = await this.trustedUnderRoot('timestamp', root);
     if (trusted) {
       if (fresh.signed.version < trusted.signed.version) {
@@ -233,7 +235,7 @@ export class TrustClient {
   private async updateSnapshot(root: RootSigned, meta: MetaFile, now: Date): Promise<Envelope<'snapshot'>> {
     const file = root.consistent_snapshot ? `${meta.version}.snapshot.json` : 'snapshot.json';
     const { env: fresh, text } = await this.fetchListed('snapshot', file, meta, this.limits.snapshot);
-    verifyThreshold(root, 'snapshot', fresh);
+    await verifyThreshold(root, 'snapshot', fresh);
     if (fresh.signed.version !== meta.version) {
       throw new TrustError('version-mismatch', `snapshot is version ${fresh.signed.version}; the timestamp names version ${meta.version} (mix-and-match?)`);
     }
@@ -256,7 +258,7 @@ export class TrustClient {
     if (!meta) throw new TrustError('malformed', 'snapshot does not list targets.json');
     const file = root.consistent_snapshot ? `${meta.version}.targets.json` : 'targets.json';
     const { env: fresh, text } = await this.fetchListed('targets', file, meta, this.limits.targets);
-    verifyThreshold(root, 'targets', fresh);
+    await verifyThreshold(root, 'targets', fresh);
     if (fresh.signed.version !== meta.version) {
       throw new TrustError('version-mismatch', `targets is version ${fresh.signed.version}; the snapshot names version ${meta.version} (mix-and-match?)`);
     }

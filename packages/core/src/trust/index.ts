@@ -1,6 +1,6 @@
 // Explicit exports: generic helper names (hex, digest) stay private to avoid clashes in @wharf/core.
 export { TrustError, isTrustError, type TrustErrorCode } from './errors.js';
-export { canonicalBytes, sriOf, toHex as trustToHex, fromHex as trustFromHex } from './bytes.js';
+export { canonicalBytes, canonicalJson, sriOf, toHex as trustToHex, fromHex as trustFromHex } from './bytes.js';
 export {
   PublicKeySchema,
   KeyPairFileSchema,
@@ -10,6 +10,7 @@ export {
   publicPart,
   signBytes,
   verifyBytes,
+  verifyBytesAsync,
   type PublicKey,
   type KeyPairFile,
 } from './keys.js';
@@ -17,6 +18,7 @@ export {
   TOP_LEVEL_ROLES,
   WharfTargetCustomSchema,
   parseEnvelope,
+  targetEntry,
   verifyThreshold,
   isExpired,
   type TopLevelRole,

@@ -38,6 +38,27 @@ export function signBytes(pair: KeyPairFile, message: Uint8Array): string {
   return toHex(ed25519.sign(message, fromHex(pair.keyval.private)));
 }
 
+let webEd25519: boolean | undefined;
+
+/**
+ * Verifies with native WebCrypto Ed25519 where the runtime has it (Node 20, current browsers) and
+ * with @noble/curves elsewhere: on a multi-megabyte targets file the native SHA-512 inside Ed25519
+ * is what keeps verification fast.
+ */
+export async function verifyBytesAsync(publicHex: string, signatureHex: string, message: Uint8Array): Promise<boolean> {
+  if (webEd25519 !== false) {
+    try {
+      const key = await crypto.subtle.importKey('raw', fromHex(publicHex) as Uint8Array<ArrayBuffer>, { name: 'Ed25519' }, false, ['verify']);
+      webEd25519 = true;
+      return await crypto.subtle.verify({ name: 'Ed25519' }, key, fromHex(signatureHex) as Uint8Array<ArrayBuffer>, message as Uint8Array<ArrayBuffer>);
+    } catch (err) {
+      if ((err as Error).name === 'NotSupportedError') webEd25519 = false;
+      else if (webEd25519 === true) return false;
+    }
+  }
+  return verifyBytes(publicHex, signatureHex, message);
+}
+
 /** False for any malformed input: a bad signature is never an exception. */
 export function verifyBytes(publicHex: string, signatureHex: string, message: Uint8Array): boolean {
   try {

@@ -302,8 +302,8 @@ export class TrustService {
     if (next.signed.version !== current.version + 1) throw unprocessable(`new root must be version ${current.version + 1}, got ${next.signed.version}`);
     if (Date.parse(next.signed.expires) <= this.now().getTime()) throw unprocessable(`new root expired at ${next.signed.expires}`);
     try {
-      verifyThreshold(current, 'root', next, `root v${next.signed.version} (by root v${current.version}'s keys)`);
-      verifyThreshold(next.signed, 'root', next, `root v${next.signed.version} (by its own keys)`);
+      await verifyThreshold(current, 'root', next, `root v${next.signed.version} (by root v${current.version}'s keys)`);
+      await verifyThreshold(next.signed, 'root', next, `root v${next.signed.version} (by its own keys)`);
     } catch (err) {
       throw unprocessable(isTrustError(err) ? err.message : String(err));
     }

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import canonicalizeModule from 'canonicalize';
+import { canonicalJson } from '../src/trust/bytes.js';
+
+const canonicalize = canonicalizeModule as unknown as (v: unknown) => string | undefined;
+
+describe('canonicalJson (RFC 8785)', () => {
+  it('matches the canonicalize package on arbitrary JSON, integer-like keys included', () => {
+    const key = fc.oneof(fc.string(), fc.constantFrom('0', '1', '10', '9', '01', '4294967295', 'a', 'B'));
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.string(), fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(key, tie('value'), { maxKeys: 5 })),
+    })).value;
+    fc.assert(fc.property(json, (v) => canonicalJson(v) === canonicalize(v)), { numRuns: 500 });
+  });
+
+  it('sorts keys by UTF-16 code units and refuses values JSON cannot carry', () => {
+    expect(canonicalJson({ b: 1, a: [true, null], é: 'x', '\u{1F600}': 1, '\uFB33': 2 })).toBe(canonicalize({ b: 1, a: [true, null], é: 'x', '\u{1F600}': 1, '\uFB33': 2 }));
+    expect(canonicalJson({ 10: 'a', 9: 'b', x: 1 })).toBe('{"10":"a","9":"b","x":1}');
+    expect(() => canonicalJson({ a: Infinity })).toThrow(TypeError);
+    expect(() => canonicalJson([1n])).toThrow(TypeError);
+  });
+});
