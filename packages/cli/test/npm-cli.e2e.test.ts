@@ -29,7 +29,8 @@ describe('the npm CLI and pnpm against wharf serve', () => {
         {
           cwd,
           env: {
-            ...process.env,
+            // npm passes its own npm_config_* to the scripts it runs (npm test): drop them, so only this test's config counts.
+            ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_config_'))),
             npm_config_userconfig: opts.rc ?? aliceRc,
             npm_config_cache: opts.cache ?? join(work, 'npm-cache'),
             npm_config_registry: `${server.url}/`,
