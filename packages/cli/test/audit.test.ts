@@ -2,9 +2,7 @@ import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { sql } from 'kysely';
 import { ADMIN_TOKEN, createTestWharf, describeEachBackend, type TestWharf } from '../../server/test/helpers.js';
 import { auditVerify } from '../src/audit.js';
-import { tolerateTerminatedIdleClients } from '../../server/test/release-helpers.js';
 
-tolerateTerminatedIdleClients();
 
 describeEachBackend('wharf audit verify', (backend) => {
   let w: TestWharf;

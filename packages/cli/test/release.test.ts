@@ -1,9 +1,7 @@
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { ADMIN_TOKEN, addUser, createTestWharf, describeEachBackend, type TestWharf } from '../../server/test/helpers.js';
 import { releaseSet, releaseShow, rolloutList } from '../src/release.js';
-import { tolerateTerminatedIdleClients } from '../../server/test/release-helpers.js';
 
-tolerateTerminatedIdleClients();
 
 describeEachBackend('wharf release', (backend) => {
   let w: TestWharf;

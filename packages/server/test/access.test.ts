@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PERMISSIONS, type Permission } from '../src/access/permissions.js';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
-import { tolerateTerminatedIdleClients } from './release-helpers.js';
 
-tolerateTerminatedIdleClients();
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
 

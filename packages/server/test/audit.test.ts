@@ -2,9 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { AuditPageSchema, verifyAuditChain, type AuditEntry } from '@wharf/core';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
-import { tolerateTerminatedIdleClients } from './release-helpers.js';
 
-tolerateTerminatedIdleClients();
 
 describeEachBackend('audit log', (backend) => {
   let w: TestWharf;

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ReleaseGateSchema } from '@wharf/core';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
-import { tolerateTerminatedIdleClients } from './release-helpers.js';
 
-tolerateTerminatedIdleClients();
 
 describeEachBackend('version gate', (backend) => {
   let w: TestWharf;

@@ -6,9 +6,7 @@ import { ResolvedVersionSchema, RolloutSchema, type Rollout } from '@wharf/core'
 import { packDirectory, publishDocument } from '../src/index.js';
 import type { WharfEvent } from '../src/events/event-bus.js';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
-import { tolerateTerminatedIdleClients } from './release-helpers.js';
 
-tolerateTerminatedIdleClients();
 
 const PLUGIN = '@acme/widget';
 

@@ -2,9 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PublishedSnapshotSchema, SnapshotHistorySchema, snapshotContentHash, verifyAuditChain, AuditPageSchema } from '@wharf/core';
 import type { WharfEvent } from '../src/events/event-bus.js';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
-import { tolerateTerminatedIdleClients } from './release-helpers.js';
 
-tolerateTerminatedIdleClients();
 
 const schema = {
   type: 'object',

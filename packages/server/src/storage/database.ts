@@ -18,6 +18,9 @@ export function openDatabase(target: string): OpenDatabase {
     // bigint columns come back as JS numbers: sizes and counters stay far below 2^53.
     pg.types.setTypeParser(20, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: target, max: 10 });
+    // An idle client killed by the server (restart, failover, admin) is dropped from the pool and replaced
+    // on next use; without a listener its 'error' event would crash the process.
+    pool.on('error', () => undefined);
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres' };
   }
   if (target !== ':memory:') mkdirSync(dirname(target), { recursive: true });
