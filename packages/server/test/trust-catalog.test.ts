@@ -94,7 +94,7 @@ describeEachBackend('trust catalog', (backend) => {
     expect(verifyDsse(env, keyid, root.keys[keyid]!.keyval.public)).toBe(true);
     const statement = JSON.parse(Buffer.from(env.payload, 'base64').toString());
     expect(statement.predicateType).toBe('https://slsa.dev/provenance/v1');
-    expect(statement.predicate.buildDefinition.externalParameters).toMatchObject({ publisher: 'signer', package: '@sig/plugin', version: '1.0.0' });
+    expect(statement.predicate.buildDefinition.externalParameters).toMatchObject({ publisher: 'signer', package: '@sig/plugin', version: '1.0.0', commit: 'a1b2c3d4e5f6' });
     expect(statement.predicate.buildDefinition.internalParameters.developerSignature.keyid).toBe(key.keyid);
     env.payload = Buffer.from(JSON.stringify({ ...statement, subject: [] })).toString('base64');
     expect(verifyDsse(env, keyid, root.keys[keyid]!.keyval.public)).toBe(false);

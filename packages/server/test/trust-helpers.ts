@@ -21,6 +21,7 @@ export async function packPlugin(name: string, version: string, body = `module.e
 export async function publishBody(name: string, version: string, key?: KeyPairFile, body?: string) {
   const { manifest, tarball } = await packPlugin(name, version, body);
   const doc = publishDocument(manifest, tarball);
+  (doc.versions[version] as Record<string, unknown>).gitHead = 'a1b2c3d4e5f6';
   if (key) {
     const files = await tarballFileHashes(tarball);
     const integrity = (doc.versions[version]!.dist as { integrity: string }).integrity;

@@ -43,6 +43,8 @@ export const DEFAULT_LIFETIMES: TrustLifetimes = { root: 365 * DAY, targets: 90 
 interface Checked {
   files: Record<string, string>;
   signature: { keyid: string; sig: string; public: string } | null;
+  /** npm writes `gitHead` into the version document, not into package.json. */
+  commit: string | null;
 }
 
 /**
@@ -174,7 +176,7 @@ export class TrustService {
           throw unprocessable(`${s === '*' ? 'this registry' : `scope @${s}`} requires signed publishes: register a key (wharf keys register) and publish with \`wharf publish --key FILE\``);
         }
       }
-      this.checked.set(c.tarball, { files, signature: null });
+      this.checked.set(c.tarball, { files, signature: null, commit: gitHead(c.manifest) });
       return;
     }
     const parsed = PackageSignatureFieldSchema.safeParse(field);
@@ -188,17 +190,16 @@ export class TrustService {
     if (!verifyPackageSignature(key.public_key, sent.signature.sig, { name: c.name, version: c.version, integrity, files })) {
       throw unprocessable(`the publisher signature does not verify for ${c.name}@${c.version} with key ${sent.signature.keyid}`);
     }
-    this.checked.set(c.tarball, { files, signature: { ...sent.signature, public: key.public_key } });
+    this.checked.set(c.tarball, { files, signature: { ...sent.signature, public: key.public_key }, commit: gitHead(c.manifest) });
   }
 
   /** After the version is stored: countersign, record provenance, list it in new signed metadata. */
   async recordPublish(v: PublishedVersion): Promise<void> {
-    const checked = this.checked.get(v.tarball) ?? { files: await tarballFileHashes(v.tarball), signature: null };
+    const checked = this.checked.get(v.tarball) ?? { files: await tarballFileHashes(v.tarball), signature: null, commit: gitHead(v.packageJson) };
     const root = await this.root();
     const [registryKey] = this.keysFor(root, 'targets');
     const sha512 = createHash('sha512').update(v.tarball).digest('hex');
     const at = this.now().toISOString();
-    const commit = typeof v.packageJson.gitHead === 'string' ? v.packageJson.gitHead : null;
     const provenance = provenanceEnvelope(
       {
         name: v.name,
@@ -208,7 +209,7 @@ export class TrustService {
         publisher: v.principal.name,
         tokenId: v.principal.tokenKey,
         repository: repositoryOf(v.packageJson),
-        commit,
+        commit: checked.commit,
         developerKeyid: checked.signature?.keyid ?? null,
         builderId: this.opts.builderId,
       at,
@@ -319,6 +320,8 @@ export class TrustService {
     return next.signed.version;
   }
 }
+
+const gitHead = (doc: Record<string, unknown>): string | null => (typeof doc.gitHead === 'string' && /^[0-9a-f]{7,64}$/.test(doc.gitHead) ? doc.gitHead : null);
 
 const toRegistered = (r: { keyid: string; public_key: string; name: string | null; created_at: string; revoked_at: string | null }): RegisteredKey => ({
   keyid: r.keyid,
