@@ -120,7 +120,7 @@ export abstract class SearchIndex {
   async search(kind: SearchKind, req: SearchRequest): Promise<SearchPage> {
     const terms = queryTerms(req.q);
     const matched = terms.length > 0 ? await this.matches(terms) : null;
-    if (terms.length > 0 && !matched) return { hits: [], total: 0 };
+    if (!matched && (terms.length > 0 || isOnlySymbols(req.q))) return { hits: [], total: 0 };
     const from = this.source(kind, matched);
     const where = this.filters(req, null);
     const [rows, count] = await Promise.all([
@@ -140,7 +140,7 @@ export abstract class SearchIndex {
     const terms = queryTerms(req.q);
     const matched = terms.length > 0 ? await this.matches(terms) : null;
     const empty: SearchFacets = { categories: {}, tags: {}, rating: { '4+': 0, '3+': 0, '2+': 0, '1+': 0, unrated: 0 }, compatibility: {} };
-    if (terms.length > 0 && !matched) return empty;
+    if (!matched && (terms.length > 0 || isOnlySymbols(req.q))) return empty;
     const from = this.source(kind, matched);
     const [categories, tags, rating, compatibility] = await Promise.all([
       sql<{ k: string | null; n: number | string }>`select d.category as k, count(*) as n ${from} ${this.filters(req, 'category')} group by d.category`.execute(this.db),
@@ -206,6 +206,9 @@ export abstract class SearchIndex {
     }
   }
 }
+
+/** Text that is not blank but has no word in it (`%_%`, `"*`) matches nothing; blank text browses everything. */
+const isOnlySymbols = (q: string) => q.trim() !== '';
 
 export const documentId = (kind: SearchKind, ref: string) => `${kind}:${ref}`;
 
