@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createWharf, loadConfig, type Wharf } from '../src/index.js';
-import { addUser, bearer, PG_ADMIN_URL, throwawayPostgres } from './helpers.js';
+import { ADMIN_TOKEN, addUser, bearer, PG_ADMIN_URL, throwawayPostgres } from './helpers.js';
 import { publishBody } from './support/packages.js';
 
 /** Two server replicas sharing one PostgreSQL database and blob folder, as in a multi-machine deployment. */
@@ -18,7 +18,7 @@ describe('replicas on one PostgreSQL database', () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'wharf-replicas-'));
     db = await throwawayPostgres();
-    const config = loadConfig({ dataDir: dir, databaseUrl: db.url, logLevel: 'warn' }, {}, null);
+    const config = loadConfig({ dataDir: dir, databaseUrl: db.url, logLevel: 'warn', adminToken: ADMIN_TOKEN }, {}, null);
     a = await createWharf(config);
     b = await createWharf(config);
     token = await addUser(a, 'rep');
@@ -62,5 +62,24 @@ describe('replicas on one PostgreSQL database', () => {
     expect(await until(async () => (await latestOn(b)) === '1.2.0')).toBe(true);
     await a.app.inject({ method: 'PUT', url: '/shared-pkg', headers: bearer(token), payload: publishBody('shared-pkg', '1.3.0').body });
     expect(await until(async () => (await latestOn(b)) === '1.3.0')).toBe(true);
+  });
+
+  it('drops its cached flag set when the feed resets, so flag changes missed meanwhile show', async () => {
+    const flagsOn = async (w: Wharf) => ((await w.app.inject({ url: '/api/client/features' })).json() as { version: number }).version;
+    const before = await flagsOn(b);
+    const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+    await admin.connect();
+    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and query ilike 'LISTEN%' and pid <> pg_backend_pid()`, [
+      new URL(db.url).pathname.slice(1),
+    ]);
+    await admin.end();
+    const put = await a.app.inject({
+      method: 'PUT',
+      url: '/api/v1/flags',
+      headers: bearer(ADMIN_TOKEN),
+      payload: { version: 1, features: [{ name: 'replica-flag', enabled: true, strategies: [{ name: 'default' }] }] },
+    });
+    expect(put.statusCode, put.body).toBeLessThan(300);
+    expect(await until(async () => (await flagsOn(b)) > before)).toBe(true);
   });
 });

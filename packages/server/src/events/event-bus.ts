@@ -25,6 +25,9 @@ export const DEFAULT_RING_SIZE = 1024;
  * (this one included, via the NOTIFY loopback) receives every event in the same order and keeps the
  * same bounded history: an SSE client can resume on any replica with Last-Event-ID.
  */
+/** Delivered locally after the change feed reconnected: whatever a subscriber caches may be stale. */
+export const FEED_RESET = 'feed.reset';
+
 export class EventBus {
   private readonly ring: WharfEvent[] = [];
   private readonly listeners = new Set<EventListener>();
@@ -39,6 +42,9 @@ export class EventBus {
 
   async init(): Promise<this> {
     await this.feed.onBroadcast(TOPIC, (payload) => this.receive(payload));
+    // The feed lost its connection: events may have been missed, so every subscriber (and SSE client)
+    // is told to start over. Local only: other replicas did not miss anything.
+    this.feed.onReset(() => this.receive(JSON.stringify(this.event(FEED_RESET, null))));
     return this;
   }
 
@@ -48,7 +54,7 @@ export class EventBus {
    */
   async publish(type: string, data: unknown = null): Promise<WharfEvent> {
     if (!TYPE.test(type)) throw new Error(`invalid event type ${JSON.stringify(type)}`);
-    const event: WharfEvent = { id: `${Date.now().toString(36)}-${this.origin}-${(this.seq++).toString(36)}`, type, data: data ?? null, at: new Date().toISOString() };
+    const event = this.event(type, data);
     let payload = JSON.stringify(event);
     if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) {
       event.data = { truncated: true };
@@ -56,6 +62,10 @@ export class EventBus {
     }
     await this.feed.broadcast(TOPIC, payload);
     return event;
+  }
+
+  private event(type: string, data: unknown): WharfEvent {
+    return { id: `${Date.now().toString(36)}-${this.origin}-${(this.seq++).toString(36)}`, type, data: data ?? null, at: new Date().toISOString() };
   }
 
   /** Calls `listener` for every event from now on; returns the unsubscribe function. */

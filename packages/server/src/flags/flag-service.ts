@@ -16,7 +16,7 @@ import {
 } from '@wharf/core';
 import type { Database } from '../storage/schema.js';
 import { isUniqueViolation } from '../storage/database.js';
-import type { EventBus } from '../events/event-bus.js';
+import { FEED_RESET, type EventBus } from '../events/event-bus.js';
 import { badRequest, conflict, HttpError, notFound } from '../errors.js';
 import { FlagRepository, type FlagRevisionRow } from './flag-repository.js';
 
@@ -66,7 +66,7 @@ export class FlagService {
   ) {
     this.repo = new FlagRepository(db);
     events.subscribe((e) => {
-      if (e.type === FLAGS_CHANGED) this.invalidate();
+      if (e.type === FLAGS_CHANGED || e.type === FEED_RESET) this.invalidate();
     });
   }
 

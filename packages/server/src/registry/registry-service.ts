@@ -95,6 +95,7 @@ export class RegistryService {
     private readonly now: () => Date = () => new Date(),
   ) {
     changes.onPackageChanged((name) => this.cache.invalidate(name));
+    changes.onReset(() => this.cache.clear());
   }
 
   /** Work other capabilities attach to a successful publish (signatures, SBOM, search index). */
