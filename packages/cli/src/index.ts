@@ -3,10 +3,10 @@ import { serve } from './serve.js';
 import { registerSearchCommand } from './search.js';
 import { registerInfoCommand } from './info.js';
 import { registerTrustCommands } from './trust-commands.js';
+import { registerFlagCommands } from './flags.js';
 import { registerAuditCommands } from './audit.js';
 import { registerReleaseCommands } from './release.js';
 import { registerAdvisoryCommands } from './advisories.js';
-import { registerFlagCommands } from './flags.js';
 
 /** Builds the `wharf` command; each subcommand lives in its own module. */
 export function program(): Command {
@@ -25,10 +25,10 @@ export function program(): Command {
   registerSearchCommand(cmd);
   registerInfoCommand(cmd);
   registerTrustCommands(cmd);
+  registerFlagCommands(cmd);
   registerAuditCommands(cmd);
   registerReleaseCommands(cmd);
   registerAdvisoryCommands(cmd);
-  registerFlagCommands(cmd);
   return cmd;
 }
 

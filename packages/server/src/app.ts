@@ -114,8 +114,8 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   const marketplace = await installMarketplace(app, { store, registry, changes, catalog });
   app.addHook('onClose', async () => marketplace.stop());
   await app.register(docsRoutes, { catalog, version: '0.1.0' });
-  await app.register(trustRoutes, { trust: trust.service });
   await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl });
+  await app.register(trustRoutes, { trust: trust.service });
 
   return {
     app,

@@ -75,6 +75,21 @@ export interface VersionTombstonesTable {
   removed_at: string;
 }
 
+/** Append-only; each row's hash covers its content and the previous row's hash (see @wharf/core auditHash). */
+export interface AuditLogTable {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  /** JSON. */
+  before: string;
+  /** JSON. */
+  after: string;
+  prev_hash: string;
+  hash: string;
+}
+
 /** CycloneDX JSON of one published version, built at publish time and never rewritten. */
 export interface SbomsTable {
   package: string;
@@ -115,21 +130,6 @@ export interface VulnerabilityFlagsTable {
   component: string;
   declared_range: string;
   flagged_at: string;
-}
-
-/** Append-only; each row's hash covers its content and the previous row's hash (see @wharf/core auditHash). */
-export interface AuditLogTable {
-  seq: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  /** JSON. */
-  before: string;
-  /** JSON. */
-  after: string;
-  prev_hash: string;
-  hash: string;
 }
 
 /** A marketplace listing; `state` is pending | published | suspended. Tags and screenshots are JSON arrays. */
@@ -225,19 +225,7 @@ export interface SearchTagsTable {
   tag: string;
 }
 
-/** One revision of the flag set; the latest is current. See migrations/0005-flags.ts. */
-export interface FlagRevisionsTable {
-  /** The flag set's version number, bumped by every change. */
-  revision: number;
-  /** JSON: { features, segments } in Unleash's client-features format, as operators wrote it. */
-  definition: string;
-  /** JSON array of the flag keys whose kill switch (FORCE_OFF) is on. */
-  forced_off: string;
-  created_at: string;
-  actor: string;
-}
-
-/** Signed TUF metadata, every version of every role (see migrations/0002-trust.ts). */
+/** Every version of every TUF role (root, targets, snapshot, timestamp), kept: see migrations/0002-trust.ts. */
 export interface TrustMetadataTable {
   role: string;
   version: number;
@@ -280,6 +268,18 @@ export interface TrustScopePoliciesTable {
   require_signature: number;
   updated_at: string;
   updated_by: string;
+}
+
+/** One revision of the flag set; the latest is current. See migrations/0005-flags.ts. */
+export interface FlagRevisionsTable {
+  /** The flag set's version number, bumped by every change. */
+  revision: number;
+  /** JSON: { features, segments } in Unleash's client-features format, as operators wrote it. */
+  definition: string;
+  /** JSON array of the flag keys whose kill switch (FORCE_OFF) is on. */
+  forced_off: string;
+  created_at: string;
+  actor: string;
 }
 
 /** Config working copies: stage is 'schema', 'draft' or 'preview'; document is JSON. */
@@ -334,10 +334,6 @@ export interface VersionHealthTable {
 }
 
 export interface Database {
-  trust_metadata: TrustMetadataTable;
-  trust_developer_keys: TrustDeveloperKeysTable;
-  trust_versions: TrustVersionsTable;
-  trust_scope_policies: TrustScopePoliciesTable;
   flag_revisions: FlagRevisionsTable;
   users: UsersTable;
   tokens: TokensTable;
@@ -360,6 +356,10 @@ export interface Database {
   scope_policies: ScopePoliciesTable;
   vulnerability_flags: VulnerabilityFlagsTable;
   audit_log: AuditLogTable;
+  trust_metadata: TrustMetadataTable;
+  trust_developer_keys: TrustDeveloperKeysTable;
+  trust_versions: TrustVersionsTable;
+  trust_scope_policies: TrustScopePoliciesTable;
   config_stages: ConfigStagesTable;
   config_versions: ConfigVersionsTable;
   release_policy: ReleasePolicyTable;

@@ -1,10 +1,10 @@
 import type { Migration } from 'kysely';
 import { registryTables } from './0001-registry.js';
 import { trustTables } from './0002-trust.js';
+import { supplyChainTables } from './0003-supply-chain.js';
+import { releaseControlTables } from './0004-release-control.js';
 import { flagTables } from './0005-flags.js';
 import { marketplaceTables } from './0006-marketplace.js';
-import { releaseControlTables } from './0004-release-control.js';
-import { supplyChainTables } from './0003-supply-chain.js';
 
 /**
  * Every schema migration, by name; names sort in the order they run. A capability that needs
@@ -14,8 +14,8 @@ import { supplyChainTables } from './0003-supply-chain.js';
 export const migrations: Record<string, Migration> = {
   '0001-registry': registryTables,
   '0002-trust': trustTables,
-  '0006-marketplace': marketplaceTables,
-  '0004-release-control': releaseControlTables,
   '0003-supply-chain': supplyChainTables,
+  '0004-release-control': releaseControlTables,
   '0005-flags': flagTables,
+  '0006-marketplace': marketplaceTables,
 };
