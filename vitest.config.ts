@@ -13,5 +13,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most suites wait on PostgreSQL, child processes (npm, wharf serve) and sockets rather than on the
+    // CPU: three files at a time keep two cores busy.
+    maxWorkers: 3,
   },
 });
