@@ -18,7 +18,7 @@ import type { ChangeFeed } from '../storage/change-feed.js';
 import type { Metrics } from '../ops/metrics.js';
 import { badRequest, conflict, forbidden, notFound, tooLarge, unprocessable } from '../errors.js';
 import { isAdmin, requireWriter, type Principal } from '../auth/principal.js';
-import { abbreviatedPackument, fullPackument, revision } from './packument.js';
+import { abbreviatedPackument, fullPackument } from './packument.js';
 import { BlobCache, PackageCache, type Rendered } from './package-cache.js';
 import { inspectTarball, TarballError } from './tarball-inspector.js';
 
@@ -338,10 +338,6 @@ export class RegistryService {
     if (!(tag in doc.tags)) throw notFound(`${name} has no dist-tag "${tag}"`);
     await this.store.packages.removeDistTag(name, tag, this.now().toISOString());
     await this.changes.packageChanged(name);
-  }
-
-  revision(doc: PackageDocument): string {
-    return revision(doc);
   }
 
   private checkName(urlName: string, bodyName: string | undefined): PackageName {
