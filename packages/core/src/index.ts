@@ -6,3 +6,4 @@ export * from './marketplace/index.js';
 export * from './trust/index.js';
 export * from './flags/index.js';
 export * from './release/index.js';
+export * from './catalog/index.js';

@@ -34,6 +34,7 @@ import { eventsRoutes } from './events/routes.js';
 import { FlagService } from './flags/flag-service.js';
 import { flagRoutes } from './flags/routes.js';
 import { ofrepRoutes } from './flags/ofrep-routes.js';
+import { CatalogRepository, CatalogService, catalogRoutes } from './catalog/index.js';
 
 /** Everything a running server holds; tests and the CLI reach services through it. */
 export interface Wharf {
@@ -61,6 +62,8 @@ export interface Wharf {
   trust: TrustService;
   /** The tamper-evident log every control-plane change is recorded in. */
   audit: AuditLog;
+  /** The signed catalog host apps read (`/catalog.json`). */
+  catalog: CatalogService;
   close(): Promise<void>;
 }
 
@@ -98,6 +101,8 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   installAuthentication(app, auth);
   const trust = await setupTrust(config, store, registry, (err) => app.log.error({ err }, 'trust metadata re-signing failed'));
   app.addHook('onClose', async () => trust.stop());
+  const signedCatalog = new CatalogService(new CatalogRepository(store.db), { trust: trust.service, flags: async () => (await flags.snapshot()).served, events, changes });
+  app.addHook('onClose', async () => signedCatalog.stop());
 
   await app.register(opsRoutes, { store, metrics });
   await app.register(eventsRoutes, { events, heartbeatMs: 15_000 });
@@ -110,12 +115,13 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(releaseRoutes, { release, snapshots });
   await app.register(rolloutRoutes, { rollouts });
   await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
-  const catalog = new ApiCatalog();
-  const marketplace = await installMarketplace(app, { store, registry, changes, catalog });
+  const apiCatalog = new ApiCatalog();
+  const marketplace = await installMarketplace(app, { store, registry, changes, catalog: apiCatalog });
   app.addHook('onClose', async () => marketplace.stop());
-  await app.register(docsRoutes, { catalog, version: '0.1.0' });
+  await app.register(docsRoutes, { catalog: apiCatalog, version: '0.1.0' });
   await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl });
   await app.register(trustRoutes, { trust: trust.service });
+  await app.register(catalogRoutes, { catalog: signedCatalog });
 
   return {
     app,
@@ -131,6 +137,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     marketplace,
     trust: trust.service,
     audit,
+    catalog: signedCatalog,
     snapshots,
     release,
     rollouts,

@@ -20,6 +20,7 @@ export {
   parseEnvelope,
   targetEntry,
   verifyThreshold,
+  verifyRoleSignatures,
   isExpired,
   type TopLevelRole,
   type Envelope,

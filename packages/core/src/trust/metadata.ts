@@ -90,10 +90,14 @@ export function parseEnvelope<R extends TopLevelRole>(role: R, text: string): En
  * listed (TUF 5.3.4, key compromise below threshold).
  */
 export async function verifyThreshold(root: RootSigned, role: TopLevelRole, envelope: Envelope<TopLevelRole>, label: string = role): Promise<void> {
+  await verifyRoleSignatures(root, role, envelope.signatures, canonicalBytes(envelope.raw), label);
+}
+
+/** The threshold rule over any signed bytes (TUF metadata, the catalog): throws `signature-threshold`. */
+export async function verifyRoleSignatures(root: RootSigned, role: TopLevelRole, signatures: { keyid: string; sig: string }[], message: Uint8Array, label: string): Promise<void> {
   const spec = root.roles[role];
-  const message = canonicalBytes(envelope.raw);
   const counted = new Set<string>();
-  for (const { keyid, sig } of envelope.signatures) {
+  for (const { keyid, sig } of signatures) {
     if (counted.has(keyid) || !spec.keyids.includes(keyid)) continue;
     const key = root.keys[keyid];
     if (key && (await verifyBytesAsync(key.keyval.public, sig, message))) counted.add(keyid);

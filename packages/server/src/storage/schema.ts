@@ -333,7 +333,19 @@ export interface VersionHealthTable {
   updated_at: string;
 }
 
+/** One signed catalog (see migrations/0007-catalog.ts); older rows are pruned. */
+export interface CatalogVersionsTable {
+  version: number;
+  /** sha256 of what the catalog says (plugins and flags), without its version and times. */
+  content_hash: string;
+  /** The signed envelope as served. */
+  body: string;
+  expires: string;
+  created_at: string;
+}
+
 export interface Database {
+  catalog_versions: CatalogVersionsTable;
   flag_revisions: FlagRevisionsTable;
   users: UsersTable;
   tokens: TokensTable;

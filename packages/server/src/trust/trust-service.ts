@@ -13,6 +13,7 @@ import {
   verifyThreshold,
   TOP_LEVEL_ROLES,
   type DsseEnvelope,
+  type KeyPairFile,
   type RegisterKeyBody,
   type RegisteredKey,
   type RevokeBody,
@@ -56,6 +57,7 @@ export class TrustService {
   private readonly checked = new WeakMap<Buffer, Checked>();
   /** Metadata versions are issued one change at a time. */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly targetsListeners: (() => void)[] = [];
 
   constructor(
     private readonly repo: TrustRepository,
@@ -133,6 +135,18 @@ export class TrustService {
     const md = timestampMetadata(version, at(this.lifetimes.timestamp), metaFileFor(snapshot.version, snapshot.body));
     rows.push({ role: 'timestamp', version, body: sign(md, this.keysFor(root, 'timestamp')), expires: md.signed.expires });
     await this.repo.insertMetadata(rows, now.toISOString());
+    if (rows[0]?.role === 'targets') for (const listener of this.targetsListeners) listener();
+  }
+
+  /** Called after each new targets version: a publish, a revocation or a new root changed what is trusted. */
+  onTargetsIssued(listener: () => void): void {
+    this.targetsListeners.push(listener);
+  }
+
+  /** The current root and the keys this server holds for one of its roles, to sign documents under that role. */
+  async signingKeys(role: TopLevelRole): Promise<{ root: RootSigned; keys: KeyPairFile[] }> {
+    const root = await this.root();
+    return { root, keys: this.keysFor(root, role) };
   }
 
   /** Re-signs whatever is within a quarter of its lifetime of expiring; run on a timer. */

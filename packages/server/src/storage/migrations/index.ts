@@ -5,6 +5,7 @@ import { supplyChainTables } from './0003-supply-chain.js';
 import { releaseControlTables } from './0004-release-control.js';
 import { flagTables } from './0005-flags.js';
 import { marketplaceTables } from './0006-marketplace.js';
+import { catalogTables } from './0007-catalog.js';
 
 /**
  * Every schema migration, by name; names sort in the order they run. A capability that needs
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0004-release-control': releaseControlTables,
   '0005-flags': flagTables,
   '0006-marketplace': marketplaceTables,
+  '0007-catalog': catalogTables,
 };
