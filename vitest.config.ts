@@ -1,12 +1,17 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (entry: string) => fileURLToPath(new URL(`./packages/${entry}/index.ts`, import.meta.url));
 
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources; the CLI end-to-end tests run the built `wharf` binary.
-    alias: { '@wharf/core': src('core'), '@wharf/server': src('server'), '@wharf/sdk': src('sdk') },
+    alias: [
+      { find: /^@wharf\/core$/, replacement: src('core/src') },
+      { find: /^@wharf\/server$/, replacement: src('server/src') },
+      { find: /^@wharf\/sdk$/, replacement: src('sdk/src') },
+      { find: /^@wharf\/sdk\/node$/, replacement: src('sdk/src/node') },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts'],

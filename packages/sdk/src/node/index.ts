@@ -1,0 +1,1 @@
+// Node-only adapters (filesystem caches and install directories).
