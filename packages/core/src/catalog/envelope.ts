@@ -18,6 +18,11 @@ export interface CatalogCheck {
   now: Date;
   /** The highest catalog version this client has accepted; anything lower is a rollback. */
   minVersion?: number;
+  /**
+   * Accept an expired catalog. Only for reading back a catalog this client verified earlier while
+   * the network is down: it runs what is installed, and callers must not install from it.
+   */
+  allowExpired?: boolean;
 }
 
 /**
@@ -46,6 +51,6 @@ export async function verifyCatalog(text: string, check: CatalogCheck): Promise<
   if (check.minVersion !== undefined && catalog.version < check.minVersion) {
     throw new TrustError('rollback', `catalog version ${catalog.version} is older than the ${check.minVersion} already seen`);
   }
-  if (isExpired(catalog, check.now)) throw new TrustError('expired', `catalog v${catalog.version} expired at ${catalog.expires}: the metadata is stale (frozen?)`);
+  if (!check.allowExpired && isExpired(catalog, check.now)) throw new TrustError('expired', `catalog v${catalog.version} expired at ${catalog.expires}: the metadata is stale (frozen?)`);
   return catalog;
 }

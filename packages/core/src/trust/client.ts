@@ -105,6 +105,19 @@ export class TrustClient {
     });
   }
 
+  /**
+   * Only the root chain (one request when nothing rotated): what a reader of documents signed under
+   * the root's roles, such as the catalog, needs without downloading all targets metadata.
+   */
+  async refreshRoot(): Promise<RootSigned> {
+    return this.updateRoot(this.now());
+  }
+
+  /** The root trusted so far, without the network (offline start); null before initialisation. */
+  async trustedRoot(): Promise<RootSigned | null> {
+    return (await this.loadTrusted('root'))?.signed ?? null;
+  }
+
   /** Downloads a target, reading at most its signed length, and checks every signed hash. */
   async download(path: string): Promise<Uint8Array> {
     const target = this.target(path);

@@ -1,1 +1,2 @@
 // Node-only adapters (filesystem caches and install directories).
+export { FsStore } from './fs-store.js';

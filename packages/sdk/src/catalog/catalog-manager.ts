@@ -1,0 +1,227 @@
+import { TrustClient, diffCatalogs, isEmptyDiff, verifyCatalog, type Catalog, type CatalogDiff, type CatalogPlugin, type RootSigned } from '@wharf/core';
+import { Emitter } from '../flags/emitter.js';
+import { readEventStream } from '../flags/event-stream.js';
+import { MemoryStore, getText, setText, type ByteStore } from '../storage/store.js';
+import { trustStoreOn } from '../storage/trust-store.js';
+
+/**
+ * loading: before the first answer. ready: a fresh, verified catalog. degraded: serving the last
+ * verified catalog because the network failed or what arrived did not verify. error: nothing usable.
+ */
+export type CatalogStatus = 'idle' | 'loading' | 'ready' | 'degraded' | 'error';
+
+export interface CatalogEvents extends Record<string, unknown> {
+  'catalog-updated': { catalog: Catalog; previous: Catalog | null; diff: CatalogDiff };
+  status: { status: CatalogStatus; error?: Error };
+  error: { error: Error };
+}
+
+export interface CatalogManagerOptions {
+  /** The origin or mirror serving `catalog.json` and `trust/`, e.g. `https://plugins.example/`. */
+  baseUrl: string;
+  /** The root.json shipped with the app: the only thing trusted without a signature. */
+  root: string;
+  /** Where the last verified catalog and TUF metadata are kept (memory by default; OPFS, disk). */
+  store?: ByteStore;
+  fetch?: typeof fetch;
+  now?: () => Date;
+}
+
+const CATALOG_KEY = 'catalog/catalog.json';
+const STATE_KEY = 'catalog/state.json';
+
+interface SavedState {
+  version: number;
+  etag: string | null;
+}
+
+/**
+ * The host app's view of the signed catalog: verified against the pinned root (through any key
+ * rotation), cached, refreshed with ETags, hot-reloaded by polling or by the server's event stream.
+ * A catalog that fails verification never replaces a good one.
+ */
+export class CatalogManager extends Emitter<CatalogEvents> {
+  /** The TUF client over the same store and origin: what the installer verifies downloads with. */
+  readonly trust: TrustClient;
+  private readonly store: ByteStore;
+  private readonly fetchFn: typeof fetch;
+  private readonly now: () => Date;
+  private readonly base: string;
+  private catalog: Catalog | null = null;
+  private byName = new Map<string, CatalogPlugin>();
+  private state: SavedState = { version: 0, etag: null };
+  private currentStatus: CatalogStatus = 'idle';
+  private pollTimer: ReturnType<typeof setInterval> | null = null;
+  private streamAbort: AbortController | null = null;
+  private refreshing: Promise<boolean> | null = null;
+
+  constructor(private readonly opts: CatalogManagerOptions) {
+    super();
+    this.base = opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`;
+    this.store = opts.store ?? new MemoryStore();
+    this.fetchFn = opts.fetch ?? ((...args) => fetch(...args));
+    this.now = opts.now ?? (() => new Date());
+    this.trust = new TrustClient({ metadataUrl: `${this.base}trust/`, targetsUrl: this.base, fetch: (url) => this.fetchFn(url), store: trustStoreOn(this.store), now: this.now });
+  }
+
+  get status(): CatalogStatus {
+    return this.currentStatus;
+  }
+
+  /**
+   * Loads the cached catalog (if any), then fetches a fresh one. Resolves with whatever is usable:
+   * the fresh catalog, else the cached one (status degraded), else null (status error).
+   */
+  async initialize(): Promise<Catalog | null> {
+    this.setStatus('loading');
+    const trustStore = trustStoreOn(this.store);
+    if ((await trustStore.load('root')) === null) await TrustClient.initialise(trustStore, this.opts.root);
+    await this.loadCached();
+    await this.refresh();
+    return this.catalog;
+  }
+
+  getCatalog(): Catalog | null {
+    return this.catalog;
+  }
+
+  getPlugin(name: string): CatalogPlugin | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Whether the catalog in use is past its signed expiry (only possible when serving from cache). */
+  isStale(): boolean {
+    return this.catalog !== null && Date.parse(this.catalog.expires) <= this.now().getTime();
+  }
+
+  /** Fetches and verifies; resolves true when the catalog changed. Never throws: failures become status and `error` events. */
+  refresh(): Promise<boolean> {
+    this.refreshing ??= this.doRefresh().finally(() => {
+      this.refreshing = null;
+    });
+    return this.refreshing;
+  }
+
+  startPolling(intervalMs: number): void {
+    this.stopPolling();
+    this.pollTimer = setInterval(() => void this.refresh(), intervalMs);
+  }
+
+  /**
+   * Refreshes whenever the server announces `catalog.changed` on its event stream (`/events`),
+   * reconnecting with backoff; polling can run alongside as a safety net.
+   */
+  subscribe(): void {
+    if (this.streamAbort) return;
+    const abort = new AbortController();
+    this.streamAbort = abort;
+    void (async () => {
+      let delay = 500;
+      while (!abort.signal.aborted) {
+        try {
+          await readEventStream(this.fetchFn, `${this.base}events`, { signal: abort.signal, onOpen: () => (delay = 500) }, (event) => {
+            if (event.event === 'catalog.changed' || event.event === 'feed.reset') void this.refresh();
+          });
+        } catch {
+          // Reconnect below: a dropped stream is normal (proxies, restarts).
+        }
+        if (abort.signal.aborted) return;
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 30_000);
+        void this.refresh();
+      }
+    })();
+  }
+
+  stopPolling(): void {
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+  }
+
+  /** Stops polling and the event stream. */
+  stop(): void {
+    this.stopPolling();
+    this.streamAbort?.abort();
+    this.streamAbort = null;
+  }
+
+  private async loadCached(): Promise<void> {
+    const [text, state] = await Promise.all([getText(this.store, CATALOG_KEY), getText(this.store, STATE_KEY)]);
+    if (text === null) return;
+    const root = await this.trust.trustedRoot();
+    if (!root) return;
+    try {
+      // Verified again on load: the cache is as untrusted as the network (another tab, a disk edit).
+      const catalog = await verifyCatalog(text, { root, now: this.now(), allowExpired: true });
+      this.state = state ? (JSON.parse(state) as SavedState) : { version: catalog.version, etag: null };
+      this.state.version = Math.max(this.state.version, catalog.version);
+      this.install(catalog);
+      this.setStatus('degraded');
+    } catch (err) {
+      this.emit('error', { error: err as Error });
+    }
+  }
+
+  private async doRefresh(): Promise<boolean> {
+    let root: RootSigned;
+    try {
+      root = await this.trust.refreshRoot();
+    } catch (err) {
+      return this.fail(err);
+    }
+    let res: Response;
+    try {
+      res = await this.fetchFn(`${this.base}catalog.json`, { headers: this.state.etag && this.catalog ? { 'if-none-match': this.state.etag } : {} });
+    } catch (err) {
+      return this.fail(err);
+    }
+    if (res.status === 304 && this.catalog) {
+      if (this.isStale()) return this.fail(new Error(`catalog v${this.catalog.version} expired at ${this.catalog.expires} and the server still serves it`));
+      this.setStatus('ready');
+      return false;
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      return this.fail(new Error(`GET catalog.json answered HTTP ${res.status}`));
+    }
+    let catalog: Catalog;
+    let text: string;
+    try {
+      text = await res.text();
+      catalog = await verifyCatalog(text, { root, now: this.now(), minVersion: this.state.version });
+    } catch (err) {
+      return this.fail(err);
+    }
+    const previous = this.catalog;
+    const etag = res.headers.get('etag');
+    this.state = { version: catalog.version, etag };
+    await setText(this.store, CATALOG_KEY, text);
+    await setText(this.store, STATE_KEY, JSON.stringify(this.state));
+    const diff = diffCatalogs(previous, catalog);
+    this.install(catalog);
+    this.setStatus('ready');
+    if (previous === null || previous.version !== catalog.version) {
+      if (previous === null || !isEmptyDiff(diff)) this.emit('catalog-updated', { catalog, previous, diff });
+      return true;
+    }
+    return false;
+  }
+
+  private install(catalog: Catalog): void {
+    this.catalog = catalog;
+    this.byName = new Map(catalog.plugins.map((p) => [p.name, p]));
+  }
+
+  private fail(err: unknown): false {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.setStatus(this.catalog ? 'degraded' : 'error', error);
+    this.emit('error', { error });
+    return false;
+  }
+
+  private setStatus(status: CatalogStatus, error?: Error): void {
+    const changed = status !== this.currentStatus;
+    this.currentStatus = status;
+    if (changed || error) this.emit('status', error ? { status, error } : { status });
+  }
+}

@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CatalogManager, MemoryStore, type CatalogEvents } from '@wharf/sdk';
+import { FsStore } from '@wharf/sdk/node';
+import { addUser, createTestWharf, type TestWharf } from '../../server/test/helpers.js';
+import { listen, publish } from '../../server/test/trust-helpers.js';
+
+/** fetch with a switch: count requests, answer some URLs ourselves, or fail like a dead network. */
+function controlledFetch() {
+  const ctl = {
+    down: false,
+    statuses: [] as number[],
+    rewrite: null as ((url: string, body: string) => string) | null,
+    fetch: async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+      if (ctl.down) throw new TypeError('fetch failed: connection refused');
+      const res = await fetch(input, init);
+      const url = String(input);
+      if (url.endsWith('/catalog.json')) ctl.statuses.push(res.status);
+      if (ctl.rewrite && res.status === 200 && url.endsWith('/catalog.json')) {
+        return new Response(ctl.rewrite(url, await res.text()), { status: 200, headers: res.headers });
+      }
+      return res;
+    },
+  };
+  return ctl;
+}
+
+function collect<K extends keyof CatalogEvents>(m: CatalogManager, type: K): CatalogEvents[K][] {
+  const seen: CatalogEvents[K][] = [];
+  m.on(type, (e) => seen.push(e));
+  return seen;
+}
+
+const until = async (check: () => boolean, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('CatalogManager against a real server', () => {
+  let w: TestWharf;
+  let token: string;
+  let base: string;
+  let root: string;
+  beforeAll(async () => {
+    w = await createTestWharf('sqlite');
+    token = await addUser(w, 'author');
+    base = `${await listen(w)}/`;
+    root = (await w.app.inject({ url: '/trust/root.json' })).body;
+    expect((await publish(w, token, '@acme/notes', '1.0.0')).statusCode).toBe(201);
+  });
+  afterAll(() => w.destroy());
+
+  it('initialises from the network, verified against the pinned root, and announces every plugin as added', async () => {
+    const m = new CatalogManager({ baseUrl: base, root });
+    const updates = collect(m, 'catalog-updated');
+    const catalog = await m.initialize();
+    expect(m.status).toBe('ready');
+    expect(catalog?.plugins.map((p) => p.name)).toEqual(['@acme/notes']);
+    expect(m.getPlugin('@acme/notes')?.versions.map((v) => v.version)).toEqual(['1.0.0']);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]!.diff.added).toEqual(['@acme/notes']);
+  });
+
+  it('polls with If-None-Match (304 while unchanged) and reports what a publish changed', async () => {
+    const ctl = controlledFetch();
+    const m = new CatalogManager({ baseUrl: base, root, fetch: ctl.fetch });
+    await m.initialize();
+    expect(await m.refresh()).toBe(false);
+    expect(ctl.statuses).toEqual([200, 304]);
+    const updates = collect(m, 'catalog-updated');
+    expect((await publish(w, token, '@acme/notes', '1.1.0')).statusCode).toBe(201);
+    expect((await publish(w, token, '@acme/extra', '0.1.0')).statusCode).toBe(201);
+    expect(await m.refresh()).toBe(true);
+    expect(updates.map((u) => u.diff)).toEqual([{ added: ['@acme/extra'], removed: [], changed: ['@acme/notes'], flagsChanged: [] }]);
+    expect(updates[0]!.catalog.version).toBeGreaterThan(updates[0]!.previous!.version);
+  });
+
+  it('keeps the good catalog when what arrives is tampered or older, and says so', async () => {
+    const ctl = controlledFetch();
+    const m = new CatalogManager({ baseUrl: base, root, fetch: ctl.fetch });
+    await m.initialize();
+    const good = m.getCatalog()!;
+    const old = (await w.app.inject({ url: '/catalog.json' })).body;
+    const errors = collect(m, 'error');
+    const statuses = collect(m, 'status');
+    ctl.rewrite = (_url, body) => body.replace('@acme/notes', '@acme/evil!');
+    // Force a full download: a 304 would never show the tampered body.
+    expect((await publish(w, token, '@acme/notes', '1.2.0')).statusCode).toBe(201);
+    expect(await m.refresh()).toBe(false);
+    expect(m.getCatalog()).toBe(good);
+    expect(m.status).toBe('degraded');
+    expect(errors.at(-1)!.error.message).toMatch(/^signature-threshold/);
+    expect(statuses.map((s) => s.status)).toContain('degraded');
+
+    // Replay of an older, validly signed catalog: a rollback.
+    ctl.rewrite = null;
+    expect(await m.refresh()).toBe(true);
+    ctl.rewrite = () => old;
+    expect((await publish(w, token, '@acme/notes', '1.3.0')).statusCode).toBe(201);
+    expect(await m.refresh()).toBe(false);
+    expect(errors.at(-1)!.error.message).toMatch(/^rollback/);
+    expect(m.getPlugin('@acme/notes')!.versions.map((v) => v.version)).toContain('1.2.0');
+  });
+
+  it('starts from its cached catalog when the network is down, and refuses a cache edited on disk', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wharf-sdk-cache-'));
+    const first = new CatalogManager({ baseUrl: base, root, store: new FsStore(dir) });
+    await first.initialize();
+    const ctl = controlledFetch();
+    ctl.down = true;
+    const offline = new CatalogManager({ baseUrl: base, root, store: new FsStore(dir), fetch: ctl.fetch });
+    const catalog = await offline.initialize();
+    expect(offline.status).toBe('degraded');
+    expect(catalog?.version).toBe(first.getCatalog()!.version);
+    expect(offline.isStale()).toBe(false);
+
+    const file = join(dir, 'catalog', 'catalog.json');
+    await writeFile(file, (await readFile(file, 'utf8')).replace('1.0.0', '9.9.9'));
+    const edited = new CatalogManager({ baseUrl: base, root, store: new FsStore(dir), fetch: ctl.fetch });
+    const errors = collect(edited, 'error');
+    expect(await edited.initialize()).toBeNull();
+    expect(edited.status).toBe('error');
+    expect(errors[0]!.error.message).toMatch(/^signature-threshold/);
+  });
+
+  it('serves an expired cached catalog only as stale, and a server still serving it is an error, not ready', async () => {
+    const store = new MemoryStore();
+    const m = new CatalogManager({ baseUrl: base, root, store });
+    await m.initialize();
+    const later = new Date(Date.parse(m.getCatalog()!.expires) + 60_000);
+    const ctl = controlledFetch();
+    ctl.down = true;
+    const offline = new CatalogManager({ baseUrl: base, root, store, fetch: ctl.fetch, now: () => later });
+    await offline.initialize();
+    expect(offline.getCatalog()).not.toBeNull();
+    expect(offline.isStale()).toBe(true);
+    expect(offline.status).toBe('degraded');
+  });
+
+  it('hot-reloads from the server event stream without polling', async () => {
+    const m = new CatalogManager({ baseUrl: base, root });
+    await m.initialize();
+    const updates = collect(m, 'catalog-updated');
+    m.subscribe();
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await publish(w, token, '@acme/live', '1.0.0')).statusCode).toBe(201);
+      await until(() => updates.some((u) => u.diff.added.includes('@acme/live')));
+    } finally {
+      m.stop();
+    }
+  });
+});
