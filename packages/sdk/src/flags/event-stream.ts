@@ -1,0 +1,56 @@
+/** One Server-Sent Event as the server writes it (`id:`, `event:`, `data:` lines). */
+export interface StreamEvent {
+  id?: string;
+  event: string;
+  data: string;
+}
+
+/**
+ * Reads a text/event-stream response body over fetch until it ends or `signal` aborts. fetch rather
+ * than EventSource: Node 20 has no EventSource, and fetch lets the caller add headers.
+ */
+export async function readEventStream(
+  fetchFn: typeof fetch,
+  url: string,
+  init: { headers?: Record<string, string>; signal: AbortSignal; onOpen?: () => void },
+  onEvent: (event: StreamEvent) => void,
+): Promise<void> {
+  const res = await fetchFn(url, { headers: { accept: 'text/event-stream', ...init.headers }, signal: init.signal });
+  if (!res.ok || !res.body) throw new Error(`GET ${url} answered ${res.status}`);
+  init.onOpen?.();
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value.replace(/\r\n?/g, '\n');
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) !== -1) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = parseBlock(block);
+        if (event) onEvent(event);
+      }
+    }
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function parseBlock(block: string): StreamEvent | null {
+  let id: string | undefined;
+  let event = 'message';
+  const data: string[] = [];
+  for (const line of block.split('\n')) {
+    if (line === '' || line.startsWith(':')) continue;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const value = colon === -1 ? '' : line.slice(colon + 1).replace(/^ /, '');
+    if (field === 'id') id = value;
+    else if (field === 'event') event = value;
+    else if (field === 'data') data.push(value);
+  }
+  if (data.length === 0 && event === 'message') return null;
+  return id === undefined ? { event, data: data.join('\n') } : { id, event, data: data.join('\n') };
+}
