@@ -113,7 +113,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(accessRoutes, { roles: new RoleService(store.db, audit) });
   await app.register(snapshotRoutes, { snapshots });
   await app.register(releaseRoutes, { release, snapshots });
-  await app.register(rolloutRoutes, { rollouts });
+  await app.register(rolloutRoutes, { rollouts, reportRateLimit: config.reportRateLimit });
   await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
   const apiCatalog = new ApiCatalog();
   const marketplace = await installMarketplace(app, { store, registry, changes, catalog: apiCatalog });

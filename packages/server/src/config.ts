@@ -20,6 +20,11 @@ export const ConfigSchema = z.object({
   maxUnpackedBytes: z.number().int().positive().default(512 * 1024 * 1024),
   /** Login and account-creation attempts per client address per minute. */
   loginRateLimit: z.number().int().positive().default(20),
+  /**
+   * Anonymous SDK health reports (`POST /api/v1/rollouts/reports`) per client address per minute:
+   * enough for many installs behind one NAT flushing every few minutes, not for flooding storage.
+   */
+  reportRateLimit: z.number().int().positive().default(300),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Honour X-Forwarded-* from a proxy in front (nginx, a CDN). */
   trustProxy: z.boolean().default(false),

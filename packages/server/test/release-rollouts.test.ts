@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -129,5 +129,30 @@ describeEachBackend('staged rollouts', (backend) => {
     expect(new Set((await resolveAll()).values())).toEqual(new Set(['3.0.0']));
     const list = (await w.app.inject({ url: `/api/v1/rollouts?plugin=${encodeURIComponent(PLUGIN)}`, headers: rm })).json();
     expect(list.rollouts.map((r: Rollout) => r.state).sort()).toEqual(['completed', 'rolled_back']);
+  });
+});
+
+describe('health report rate limit', () => {
+  it('answers a JSON 429 with Retry-After past the per-address limit, counting each address apart', async () => {
+    const w = await createTestWharf('sqlite', { reportRateLimit: 3 });
+    try {
+      const post = (remoteAddress: string) =>
+        w.app.inject({ method: 'POST', url: '/api/v1/rollouts/reports', remoteAddress, payload: { reports: [{ plugin: PLUGIN, version: '1.0.0', activations: 1, errors: 0 }] } });
+      for (let i = 0; i < 3; i++) expect((await post('10.0.0.1')).statusCode).toBe(202);
+      const refused = await post('10.0.0.1');
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json()).toEqual({ error: expect.stringMatching(/too many health reports/) });
+      const retryAfter = Number(refused.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      expect((await post('10.0.0.2')).statusCode).toBe(202);
+      // The refused report was not counted.
+      const health = (await w.app.inject({ url: `/api/v1/rollouts/health?plugin=${encodeURIComponent(PLUGIN)}`, headers: bearer(ADMIN_TOKEN) })).json();
+      expect(health.versions).toEqual([{ version: '1.0.0', activations: 4, errors: 0, errorRate: 0 }]);
+      // Operators and resolution are not limited.
+      expect((await w.app.inject({ url: '/api/v1/rollouts/resolve?plugin=x&channel=stable&installId=i', remoteAddress: '10.0.0.1' })).statusCode).not.toBe(429);
+    } finally {
+      await w.destroy();
+    }
   });
 });

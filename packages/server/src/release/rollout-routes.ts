@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
 import { HealthReportSchema, ResolveQuerySchema, RolloutCreateSchema, RolloutRaiseSchema, RolloutStateSchema } from '@wharf/core';
 import { authorize } from '../access/permissions.js';
+import { HttpError } from '../errors.js';
 import { parseBody } from '../http.js';
 import type { RolloutService } from './rollout-service.js';
 
@@ -11,8 +13,18 @@ const RollbackBody = z.object({ reason: z.string().max(500).optional() }).option
 
 type IdParams = { Params: { id: string } };
 
+export interface RolloutRoutesOptions {
+  rollouts: RolloutService;
+  /** Health report posts per client address per minute. */
+  reportRateLimit: number;
+}
+
 /** Staged rollouts: operator actions, client resolution and the opt-in health reports. */
-export async function rolloutRoutes(app: FastifyInstance, { rollouts }: { rollouts: RolloutService }): Promise<void> {
+export async function rolloutRoutes(app: FastifyInstance, { rollouts, reportRateLimit }: RolloutRoutesOptions): Promise<void> {
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => new HttpError(429, `too many health reports from this address: retry in ${ctx.after}`, { 'retry-after': String(Math.ceil(ctx.ttl / 1000)) }),
+  });
   app.get('/api/v1/rollouts', async (request) => {
     authorize(request.principal, 'rollouts.read');
     return { rollouts: await rollouts.list(parseBody(ListQuery, request.query, 'query')) };
@@ -51,7 +63,7 @@ export async function rolloutRoutes(app: FastifyInstance, { rollouts }: { rollou
     return rollouts.resolve(q.plugin, q.channel, q.installId);
   });
   // Opt-in SDK reports: counts only. Anonymous by design, so a forged spike can at worst roll a rollout back (the safe direction).
-  app.post('/api/v1/rollouts/reports', async (request, reply) => {
+  app.post('/api/v1/rollouts/reports', { config: { rateLimit: { max: reportRateLimit, timeWindow: 60_000 } } }, async (request, reply) => {
     const result = await rollouts.report(parseBody(HealthReportSchema, request.body));
     reply.code(202);
     return { accepted: result.accepted };
