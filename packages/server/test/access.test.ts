@@ -33,6 +33,16 @@ const ENDPOINTS: { method: Method; url: string; permission: Permission; body?: u
   { method: 'GET', url: '/api/v1/flags', permission: 'flags.read' },
   { method: 'PUT', url: '/api/v1/flags', permission: 'flags.write', body: { version: 1, features: [] } },
   { method: 'PATCH', url: '/api/v1/flags/some-flag', route: '/api/v1/flags/:key', permission: 'flags.write', body: { state: 'ON' } },
+  { method: 'POST', url: '/api/v1/advisories', permission: 'advisories.import', body: { id: 'GHSA-none', modified: '2026-01-01T00:00:00Z' } },
+  { method: 'GET', url: '/api/v1/policies', permission: 'vulnerability-policies.read' },
+  { method: 'GET', url: '/api/v1/policies/@acme', route: '/api/v1/policies/:scope', permission: 'vulnerability-policies.read' },
+  { method: 'PUT', url: '/api/v1/policies/@acme', route: '/api/v1/policies/:scope', permission: 'vulnerability-policies.set', body: { vulnerable: 'allow' } },
+  // `*` has no owner: only the table can let a caller set its signature policy.
+  { method: 'PUT', url: '/trust/policies/*', route: '/trust/policies/:scope', permission: 'signature-policies.set', body: { requireSignature: false } },
+  { method: 'GET', url: '/api/v1/moderation/reports', permission: 'moderation' },
+  { method: 'POST', url: '/api/v1/moderation/reports/00000000-0000-4000-8000-000000000000/resolve', route: '/api/v1/moderation/reports/:reportId/resolve', permission: 'moderation', body: { action: 'dismiss' } },
+  { method: 'GET', url: '/api/v1/moderation/plugins', permission: 'moderation' },
+  { method: 'PUT', url: '/api/v1/moderation/plugins/com.acme.nothing/state', route: '/api/v1/moderation/plugins/:id/state', permission: 'moderation', body: { state: 'published' } },
 ];
 
 const PUBLIC = [
@@ -40,6 +50,8 @@ const PUBLIC = [
   { method: 'GET', url: '/api/v1/rollouts/resolve?plugin=p&channel=stable&installId=i' },
   { method: 'POST', url: '/api/v1/rollouts/reports' },
   { method: 'GET', url: '/meta/release' },
+  { method: 'GET', url: '/api/v1/advisories?package=p' },
+  { method: 'GET', url: '/api/v1/advisories/GHSA-none' },
 ] as const;
 
 describeEachBackend('role × endpoint matrix', (backend) => {

@@ -4,9 +4,10 @@ import { forbidden, unauthorized } from '../errors.js';
 /**
  * Every control-plane action and the roles allowed to perform it: the one table every control-plane
  * route consults through `authorize`. `write` actions are also refused to read-only tokens.
- * Admins run the platform (users, audit, the config draft); release managers decide what clients
- * receive (publish/rollback snapshots, the version gate, rollouts, flags); publishers and readers
- * act on the registry only.
+ * Admins run the platform (users, audit, the config draft, supply-chain security: advisories,
+ * vulnerability and signature policies, marketplace moderation); release managers decide what
+ * clients receive (publish/rollback snapshots, the version gate, rollouts, flags); publishers and
+ * readers act on the registry only.
  */
 export const PERMISSIONS = {
   'audit.read': { roles: ['admin'], write: false },
@@ -22,6 +23,13 @@ export const PERMISSIONS = {
   'rollouts.write': { roles: ['admin', 'release-manager'], write: true },
   'flags.read': { roles: ['admin', 'release-manager'], write: false },
   'flags.write': { roles: ['admin', 'release-manager'], write: true },
+  'advisories.import': { roles: ['admin'], write: true },
+  'vulnerability-policies.read': { roles: ['admin'], write: false },
+  'vulnerability-policies.set': { roles: ['admin'], write: true },
+  /** Any scope's signature policy; a scope's owner may also set their own scope's (checked by ownership, not role). */
+  'signature-policies.set': { roles: ['admin'], write: true },
+  /** The queue is read to act on it: the whole of moderation needs a token that may write. */
+  moderation: { roles: ['admin'], write: true },
 } as const satisfies Record<string, { roles: readonly Role[]; write: boolean }>;
 
 export type Permission = keyof typeof PERMISSIONS;

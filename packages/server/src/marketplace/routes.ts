@@ -21,6 +21,7 @@ import {
   SearchParamsSchema,
   SearchResultSchema,
 } from '@wharf/core';
+import { authorize } from '../access/permissions.js';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import type { MarketplaceService } from './marketplace-service.js';
 
@@ -194,7 +195,10 @@ export async function marketplaceRoutes(app: FastifyInstance, opts: MarketplaceR
       query: ReportListQuerySchema,
       responses: { 200: { description: 'Reports, oldest first', schema: ReportListSchema } },
     },
-    ({ query }, request) => m.reports(request.principal, query.state, query.page, query.size),
+    ({ query }, request) => {
+      authorize(request.principal, 'moderation');
+      return m.reports(request.principal, query.state, query.page, query.size);
+    },
   );
 
   catalog.route(
@@ -209,7 +213,10 @@ export async function marketplaceRoutes(app: FastifyInstance, opts: MarketplaceR
       body: ReportResolutionSchema,
       responses: { 200: { description: 'The resolved report', schema: ReportSchema } },
     },
-    ({ params, body }, request) => m.resolveReport(request.principal, params.reportId, body),
+    ({ params, body }, request) => {
+      authorize(request.principal, 'moderation');
+      return m.resolveReport(request.principal, params.reportId, body);
+    },
   );
 
   catalog.route(
@@ -223,7 +230,10 @@ export async function marketplaceRoutes(app: FastifyInstance, opts: MarketplaceR
       query: ListingQueueQuerySchema,
       responses: { 200: { description: 'Listings, oldest first', schema: ListingListSchema } },
     },
-    ({ query }, request) => m.listingsByState(request.principal, query.state, query.page, query.size),
+    ({ query }, request) => {
+      authorize(request.principal, 'moderation');
+      return m.listingsByState(request.principal, query.state, query.page, query.size);
+    },
   );
 
   catalog.route(
@@ -238,7 +248,10 @@ export async function marketplaceRoutes(app: FastifyInstance, opts: MarketplaceR
       body: ListingStateChangeSchema,
       responses: { 200: { description: 'The listing in its new state', schema: PluginListingSchema } },
     },
-    ({ params, body }, request) => m.setListingState(request.principal, params.id, body.state),
+    ({ params, body }, request) => {
+      authorize(request.principal, 'moderation');
+      return m.setListingState(request.principal, params.id, body.state);
+    },
   );
 
   catalog.route(

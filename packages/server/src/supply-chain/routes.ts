@@ -7,6 +7,7 @@ import { HttpError, badRequest, notFound } from '../errors.js';
 import { baseUrl, packageRoute, parseBody } from '../http.js';
 import { IMMUTABLE_CACHE, METADATA_CACHE } from '../registry/routes.js';
 import type { SupplyChainService } from './supply-chain-service.js';
+import { authorize } from '../access/permissions.js';
 
 export interface SupplyChainRoutesOptions {
   supplyChain: SupplyChainService;
@@ -62,7 +63,10 @@ export async function supplyChainRoutes(app: FastifyInstance, opts: SupplyChainR
     return report;
   });
 
-  app.post('/api/v1/advisories', { bodyLimit: IMPORT_BODY_LIMIT }, async (request) => supplyChain.importAdvisories(request.principal, request.body));
+  app.post('/api/v1/advisories', { bodyLimit: IMPORT_BODY_LIMIT }, async (request) => {
+    authorize(request.principal, 'advisories.import');
+    return supplyChain.importAdvisories(request.body);
+  });
 
   app.get('/api/v1/advisories', async (request) => {
     const query = parseBody(AdvisoryQuerySchema, request.query, 'query');
@@ -72,11 +76,20 @@ export async function supplyChainRoutes(app: FastifyInstance, opts: SupplyChainR
 
   app.get<{ Params: { id: string } }>('/api/v1/advisories/:id', async (request) => supplyChain.advisory(request.params.id));
 
-  app.get('/api/v1/policies', async (request) => supplyChain.policies(request.principal));
+  app.get('/api/v1/policies', async (request) => {
+    authorize(request.principal, 'vulnerability-policies.read');
+    return supplyChain.policies();
+  });
 
-  app.get<{ Params: { scope: string } }>('/api/v1/policies/:scope', async (request) => supplyChain.scopePolicy(request.principal, request.params.scope));
+  app.get<{ Params: { scope: string } }>('/api/v1/policies/:scope', async (request) => {
+    authorize(request.principal, 'vulnerability-policies.read');
+    return supplyChain.scopePolicy(request.params.scope);
+  });
 
-  app.put<{ Params: { scope: string } }>('/api/v1/policies/:scope', async (request) => supplyChain.setScopePolicy(request.principal, request.params.scope, request.body));
+  app.put<{ Params: { scope: string } }>('/api/v1/policies/:scope', async (request) => {
+    const p = authorize(request.principal, 'vulnerability-policies.set');
+    return supplyChain.setScopePolicy(p.name, request.params.scope, request.body);
+  });
 
   app.post('/-/npm/v1/security/advisories/bulk', { bodyLimit: AUDIT_BODY_LIMIT, preParsing: gunzipBody }, async (request) => {
     const body = parseBody(AuditBulkRequestSchema, request.body ?? {}, 'audit request');

@@ -4,6 +4,7 @@ import { parseBody } from '../http.js';
 import { notFound } from '../errors.js';
 import { IMMUTABLE_CACHE } from '../registry/routes.js';
 import type { TrustService } from './trust-service.js';
+import { authorize, roleMay } from '../access/permissions.js';
 
 export interface TrustRoutesOptions {
   trust: TrustService;
@@ -44,6 +45,9 @@ export async function trustRoutes(app: FastifyInstance, { trust }: TrustRoutesOp
   });
 
   app.put<{ Params: { scope: string } }>('/trust/policies/:scope', async (req) => {
+    // The permission table says who may set any scope's policy; other callers may only set that of a
+    // scope they own, which the service checks (and answers 401 for anonymous callers).
+    if (req.principal && roleMay(req.principal.role, 'signature-policies.set')) authorize(req.principal, 'signature-policies.set');
     const body = parseBody(SignaturePolicyBodySchema, req.body);
     const scope = req.params.scope.replace(/^@/, '');
     await trust.setPolicy(req.principal, scope, body.requireSignature);
