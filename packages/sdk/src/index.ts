@@ -2,3 +2,7 @@
 export { FlagClient, type FlagClientEvents, type FlagClientOptions, type FlagsChanged } from './flags/flag-client.js';
 export { VersionGate, type GateCheck, type Maintenance, type UpdateRequired, type VersionGateEvents, type VersionGateOptions } from './gate/version-gate.js';
 export { HealthReporter, type HealthReporterOptions } from './reporting/health-reporter.js';
+export { PluginInstaller, type PluginInstallerOptions, type InstallResult, type InstallerEvents, type RevokedEvent, type VerifiedInstall } from './install/installer.js';
+export { PluginError, isPluginError, type PluginErrorCode } from './install/errors.js';
+export { type PluginState } from './install/state.js';
+export { PluginLoader, type PluginLoaderOptions, type LoadedPlugin } from './loader/plugin-loader.js';

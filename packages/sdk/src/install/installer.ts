@@ -1,0 +1,377 @@
+import semver from 'semver';
+import { isHostCompatible, isTrustError, resolveVersion, sriOf, type Catalog, type CatalogPlugin, type CatalogVersion, type Channel } from '@wharf/core';
+import type { CatalogManager } from '../catalog/catalog-manager.js';
+import { Emitter } from '../flags/emitter.js';
+import type { HealthReporter } from '../reporting/health-reporter.js';
+import type { ByteStore } from '../storage/store.js';
+import { PluginError } from './errors.js';
+import { checkNameVersion, pluginPrefix, readState, stateKey, tarballKey, writeState, type PluginState } from './state.js';
+import { unpackTarball } from './tar.js';
+import { unpackVerified } from './verify.js';
+
+export interface PluginInstallerOptions {
+  catalog: CatalogManager;
+  /** Where verified tarballs and state records live (OpfsStore in a browser, FsStore in Node). */
+  store: ByteStore;
+  /** This install's stable random id: its bucket in staged rollouts. */
+  installId: string;
+  /** The host app's version: versions that do not run on it are never chosen or activated. */
+  hostVersion?: string;
+  channel?: Channel;
+  /** Passed on to loaders built on this installer. */
+  reporter?: HealthReporter;
+  /** Installed versions kept per plugin, the active one included (default 3). */
+  keep?: number;
+}
+
+export interface InstallResult {
+  name: string;
+  version: string;
+  /** The version that was active before, if any. */
+  previous: string | null;
+  /** Whether bytes were downloaded (false when the version was already stored). */
+  downloaded: boolean;
+}
+
+export interface RevokedEvent {
+  name: string;
+  version: string;
+  reason: string;
+  /** The installed version now active instead, or null: the plugin is disabled. */
+  fallback: string | null;
+}
+
+export interface InstallerEvents extends Record<string, unknown> {
+  /** A version was downloaded, verified and stored (active or not). */
+  installed: { name: string; version: string };
+  activated: { name: string; version: string; previous: string | null };
+  /** An installed version was revoked by the catalog and taken out of service. */
+  revoked: RevokedEvent;
+  uninstalled: { name: string };
+  /** A background step (revocation enforcement after a catalog update) failed. */
+  error: { error: Error };
+}
+
+/** A stored version read back and checked again: the store is as untrusted as the network. */
+export interface VerifiedInstall {
+  name: string;
+  version: string;
+  files: Map<string, Uint8Array>;
+}
+
+const emptyState = (name: string): PluginState => ({ name, active: null, previous: [], versions: [], disabled: null });
+
+/**
+ * Installs plugins from the signed catalog: resolves a version (channel, rollout, host
+ * compatibility, revocation), downloads it through the TUF client, checks every file against its
+ * signed hash, stores it, and switches the active version with one atomic write of the state record.
+ */
+export class PluginInstaller extends Emitter<InstallerEvents> {
+  readonly catalog: CatalogManager;
+  readonly store: ByteStore;
+  readonly reporter: HealthReporter | undefined;
+  readonly installId: string;
+  readonly hostVersion: string | undefined;
+  readonly channel: Channel;
+  readonly keep: number;
+  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly unsubscribe: () => void;
+
+  constructor(opts: PluginInstallerOptions) {
+    super();
+    this.catalog = opts.catalog;
+    this.store = opts.store;
+    this.reporter = opts.reporter;
+    this.installId = opts.installId;
+    this.hostVersion = opts.hostVersion;
+    this.channel = opts.channel ?? 'stable';
+    this.keep = opts.keep ?? 3;
+    if (!Number.isInteger(this.keep) || this.keep < 1) throw new RangeError('keep must be a positive integer');
+    this.unsubscribe = this.catalog.on('catalog-updated', () => {
+      this.enforceRevocations().catch((error: unknown) => this.emit('error', { error: error instanceof Error ? error : new Error(String(error)) }));
+    });
+  }
+
+  /** Stops following catalog updates. */
+  dispose(): void {
+    this.unsubscribe();
+  }
+
+  /**
+   * The catalog version `install` would pick: an exact version as asked, else the channel's choice
+   * within the range. Throws a PluginError saying why nothing fits.
+   */
+  resolve(name: string, versionOrRange?: string): CatalogVersion {
+    const plugin = this.catalogPlugin(name, this.freshCatalog(name));
+    if (plugin.listing?.state === 'suspended') throw new PluginError('suspended', name, 'the listing is suspended');
+    if (versionOrRange !== undefined && semver.valid(versionOrRange)) return this.usableVersion(plugin, versionOrRange);
+    if (versionOrRange !== undefined && !semver.validRange(versionOrRange)) throw new PluginError('no-matching-version', name, `${JSON.stringify(versionOrRange)} is neither a version nor a range`);
+    const found = resolveVersion(plugin, { channel: this.channel, installId: this.installId, hostVersion: this.hostVersion, range: versionOrRange });
+    if (!found) throw new PluginError('no-matching-version', name, `no version${versionOrRange ? ` in ${versionOrRange}` : ''} on the ${this.channel} channel runs on host ${this.hostVersion ?? '(any)'} without a revocation`);
+    return found;
+  }
+
+  /** Resolves, downloads and verifies (unless already stored), then activates. */
+  install(name: string, versionOrRange?: string): Promise<InstallResult> {
+    return this.exclusive(name, async () => {
+      const target = this.resolve(name, versionOrRange);
+      const state = (await readState(this.store, name)) ?? emptyState(name);
+      const downloaded = !(await this.storedMatches(name, target.version, target.integrity));
+      if (downloaded) await this.fetchVerified(name, target);
+      const previous = state.active;
+      await this.commit(activated(withVersion(state, target, downloaded), target.version));
+      if (downloaded) this.emit('installed', { name, version: target.version });
+      this.emit('activated', { name, version: target.version, previous });
+      return { name, version: target.version, previous, downloaded };
+    });
+  }
+
+  /**
+   * Downloads, verifies and stores a version of an installed plugin without activating it (a
+   * background update); `activate` switches to it later without the network.
+   */
+  download(name: string, version: string): Promise<{ downloaded: boolean }> {
+    return this.exclusive(name, async () => {
+      const state = await this.requireState(name);
+      const target = this.usableVersion(this.catalogPlugin(name, this.freshCatalog(name)), version);
+      if (await this.storedMatches(name, version, target.integrity)) return { downloaded: false };
+      await this.fetchVerified(name, target);
+      await this.commit(withVersion(state, target, true));
+      this.emit('installed', { name, version });
+      return { downloaded: true };
+    });
+  }
+
+  /** Makes an installed version the active one, after checking its stored bytes again. */
+  activate(name: string, version: string): Promise<void> {
+    return this.exclusive(name, async () => {
+      const state = await this.requireState(name);
+      if (!state.versions.some((v) => v.version === version)) throw new PluginError('not-installed', name, `version ${version} is not installed`);
+      await this.switchTo(state, version);
+    });
+  }
+
+  /** Goes back to the version that was active before the current one (skipping revoked or removed ones). */
+  rollback(name: string): Promise<string> {
+    return this.exclusive(name, async () => {
+      const state = await this.requireState(name);
+      const catalog = this.catalog.getCatalog();
+      const candidates = state.previous.filter((v) => v !== state.active && state.versions.some((i) => i.version === v) && this.runnable(catalog, name, v));
+      const target = candidates[0];
+      if (target === undefined) throw new PluginError('no-previous-version', name, 'no earlier installed version to roll back to');
+      // Rolling back again goes further back, not forth: the version left is not recorded as previous.
+      await this.switchTo({ ...state, previous: state.previous.filter((v) => v !== target && v !== state.active) }, target, false);
+      return target;
+    });
+  }
+
+  uninstall(name: string): Promise<void> {
+    return this.exclusive(name, async () => {
+      await this.requireState(name);
+      // The record goes first: from then on the plugin is not installed, whatever happens to the files.
+      await this.store.delete(stateKey(name));
+      for (const key of await this.store.list(pluginPrefix(name))) await this.store.delete(key);
+      this.emit('uninstalled', { name });
+    });
+  }
+
+  async get(name: string): Promise<PluginState | null> {
+    checkNameVersion(name);
+    return readState(this.store, name);
+  }
+
+  async list(): Promise<PluginState[]> {
+    const keys = (await this.store.list('plugins/')).filter((k) => /^plugins\/[^/]+\/state\.json$/.test(k));
+    const names = keys.map((k) => k.slice('plugins/'.length, -'/state.json'.length).replace('+', '/'));
+    const states = await Promise.all(names.map((n) => readState(this.store, n)));
+    return states.filter((s): s is PluginState => s !== null).sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /**
+   * The active version's files, read back from the store and checked against the signed catalog's
+   * integrity (or, with no catalog at all, the one recorded at install).
+   */
+  async readActive(name: string): Promise<VerifiedInstall> {
+    const state = await this.requireState(name);
+    if (state.active === null) {
+      if (state.disabled) throw new PluginError('disabled', name, `disabled: version ${state.disabled.version} was revoked (${state.disabled.reason}) and no other installed version can run`);
+      throw new PluginError('not-installed', name, 'no active version');
+    }
+    const version = state.active;
+    const bytes = await this.checkedBytes(state, version);
+    try {
+      return { name, version, files: await unpackTarball(bytes) };
+    } catch (err) {
+      throw new PluginError('bad-package', name, `${version}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * Takes installed versions the catalog now revokes out of service: the active one is replaced by
+   * the most recent earlier or newest other runnable installed version, else the plugin is disabled.
+   * Runs by itself on every `catalog-updated`; hosts may call it after starting from a cached catalog.
+   */
+  async enforceRevocations(): Promise<RevokedEvent[]> {
+    const catalog = this.catalog.getCatalog();
+    if (!catalog) return [];
+    const events: RevokedEvent[] = [];
+    for (const { name } of await this.list()) {
+      const out = await this.exclusive(name, async () => {
+        const state = await readState(this.store, name);
+        if (!state) return [];
+        const revoked = new Map(state.versions.flatMap((v) => {
+          const r = catalogVersionOf(catalog, name, v.version)?.revoked;
+          return r ? [[v.version, r.reason] as const] : [];
+        }));
+        if (revoked.size === 0) return [];
+        const left = state.versions.filter((v) => !revoked.has(v.version));
+        let next: PluginState = { ...state, versions: left, previous: state.previous.filter((v) => !revoked.has(v)) };
+        const changed: RevokedEvent[] = [];
+        if (state.active !== null && revoked.has(state.active)) {
+          const order = [...next.previous, ...left.map((v) => v.version).sort(semver.rcompare)];
+          const fallback = order.find((v) => left.some((l) => l.version === v) && this.runnable(catalog, name, v)) ?? null;
+          const reason = revoked.get(state.active)!;
+          next = fallback === null ? { ...next, active: null, disabled: { version: state.active, reason } } : { ...next, active: fallback, previous: next.previous.filter((v) => v !== fallback) };
+          changed.push({ name, version: state.active, reason, fallback });
+        }
+        await this.commit(next);
+        return changed;
+      });
+      for (const e of out) this.emit('revoked', e);
+      events.push(...out);
+    }
+    return events;
+  }
+
+  private async switchTo(state: PluginState, version: string, recordPrevious = true): Promise<void> {
+    const catalog = this.catalog.getCatalog();
+    const listed = catalog ? catalogVersionOf(catalog, state.name, version) : undefined;
+    if (listed?.revoked) throw new PluginError('revoked', state.name, `${version} was revoked: ${listed.revoked.reason}`);
+    if (listed && !isHostCompatible(listed, this.hostVersion)) throw new PluginError('incompatible', state.name, `${version} does not run on host ${this.hostVersion}`);
+    await this.checkedBytes(state, version);
+    const previous = state.active;
+    await this.commit(recordPrevious ? activated(state, version) : { ...state, active: version, disabled: null });
+    this.emit('activated', { name: state.name, version, previous });
+  }
+
+  /** A stored version's bytes, refused unless they hash to the signed (else recorded) integrity. */
+  private async checkedBytes(state: PluginState, version: string): Promise<Uint8Array> {
+    const name = state.name;
+    const catalog = this.catalog.getCatalog();
+    const listed = catalog ? catalogVersionOf(catalog, name, version) : undefined;
+    if (listed?.revoked) throw new PluginError('revoked', name, `${version} was revoked: ${listed.revoked.reason}`);
+    const expected = listed?.integrity ?? state.versions.find((v) => v.version === version)?.integrity;
+    const bytes = await this.store.get(tarballKey(name, version));
+    if (bytes === null || expected === undefined) throw new PluginError('not-installed', name, `the stored files of ${version} are missing`);
+    if ((await sriOf(bytes)) !== expected) throw new PluginError('verification-failed', name, `the stored copy of ${version} was modified: its sha512 differs from the signed one`);
+    return bytes;
+  }
+
+  private async storedMatches(name: string, version: string, integrity: string): Promise<boolean> {
+    const bytes = await this.store.get(tarballKey(name, version));
+    return bytes !== null && (await sriOf(bytes)) === integrity;
+  }
+
+  /** Download through TUF, cross-check with the catalog, check every file, then store the tarball (not yet referenced). */
+  private async fetchVerified(name: string, target: CatalogVersion): Promise<void> {
+    const { version } = target;
+    let pkg;
+    try {
+      await this.catalog.trust.refresh();
+      pkg = await this.catalog.trust.fetchPackage(name, version);
+    } catch (err) {
+      if (isTrustError(err) && err.code === 'revoked') throw new PluginError('revoked', name, err.message, { cause: err });
+      if (!isTrustError(err) || err.code === 'fetch-failed') throw new PluginError('network', name, `download of ${version} failed: ${(err as Error).message}`, { cause: err });
+      throw new PluginError('verification-failed', name, `${version} refused: ${err.message}`, { cause: err });
+    }
+    if (pkg.integrity !== target.integrity) throw new PluginError('verification-failed', name, `${version}: the catalog and the targets metadata name different tarballs`);
+    const result = await unpackVerified(pkg.bytes, pkg.files);
+    if ('problem' in result) throw new PluginError('verification-failed', name, `${version} refused: ${result.problem}`);
+    const manifest = result.files.get('package.json');
+    let meta: { name?: unknown; version?: unknown } = {};
+    try {
+      meta = manifest ? (JSON.parse(new TextDecoder().decode(manifest)) as typeof meta) : {};
+    } catch {
+      // Reported below as a missing identity.
+    }
+    if (meta.name !== name || meta.version !== version) throw new PluginError('bad-package', name, `${version}: package.json does not name ${name}@${version}`);
+    await this.store.set(tarballKey(name, version), pkg.bytes);
+  }
+
+  /**
+   * Writes the record (the commit point), then deletes stored files it no longer names: versions
+   * beyond `keep`, revoked ones, and leftovers of a download interrupted before its commit.
+   */
+  private async commit(state: PluginState): Promise<void> {
+    const order = [...new Set([...(state.active ? [state.active] : []), ...state.versions.map((v) => v.version)])];
+    const kept = new Set(order.slice(0, this.keep));
+    await writeState(this.store, { ...state, versions: state.versions.filter((v) => kept.has(v.version)), previous: state.previous.filter((v) => kept.has(v)) });
+    const prefix = pluginPrefix(state.name);
+    for (const key of await this.store.list(prefix)) {
+      if (key.endsWith('/package.tgz') && !kept.has(key.slice(prefix.length).split('/')[0]!)) await this.store.delete(key);
+    }
+  }
+
+  private freshCatalog(name: string): Catalog {
+    const catalog = this.catalog.getCatalog();
+    if (!catalog) throw new PluginError('no-catalog', name, 'no verified catalog yet: installs need one');
+    if (this.catalog.isStale()) throw new PluginError('catalog-stale', name, `the catalog (v${catalog.version}) expired at ${catalog.expires}: refresh it before installing`);
+    return catalog;
+  }
+
+  private catalogPlugin(name: string, catalog: Catalog): CatalogPlugin {
+    checkNameVersion(name);
+    const plugin = catalog.plugins.find((p) => p.name === name);
+    if (!plugin) throw new PluginError('not-found', name, 'not in the catalog');
+    return plugin;
+  }
+
+  private usableVersion(plugin: CatalogPlugin, version: string): CatalogVersion {
+    const found = plugin.versions.find((v) => v.version === version);
+    if (!found) throw new PluginError('not-found', plugin.name, `version ${version} is not in the catalog`);
+    if (found.revoked) throw new PluginError('revoked', plugin.name, `${version} was revoked: ${found.revoked.reason}`);
+    if (!isHostCompatible(found, this.hostVersion)) throw new PluginError('incompatible', plugin.name, `${version} does not run on host ${this.hostVersion} (needs ${found.engines ?? `>= ${found.minHostVersion}`})`);
+    checkNameVersion(plugin.name, version);
+    return found;
+  }
+
+  /** Whether an installed version may run: not revoked, and compatible when the catalog lists it. */
+  private runnable(catalog: Catalog | null, name: string, version: string): boolean {
+    const listed = catalog ? catalogVersionOf(catalog, name, version) : undefined;
+    return !listed || (!listed.revoked && isHostCompatible(listed, this.hostVersion));
+  }
+
+  private async requireState(name: string): Promise<PluginState> {
+    checkNameVersion(name);
+    const state = await readState(this.store, name);
+    if (!state) throw new PluginError('not-installed', name, 'not installed');
+    return state;
+  }
+
+  /** One operation per plugin at a time: two installs must not interleave their read-modify-write. */
+  private exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const run = (this.locks.get(name) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    this.locks.set(name, run);
+    void run.finally(() => {
+      if (this.locks.get(name) === run) this.locks.delete(name);
+    }).catch(() => undefined);
+    return run;
+  }
+}
+
+function catalogVersionOf(catalog: Catalog, name: string, version: string): CatalogVersion | undefined {
+  return catalog.plugins.find((p) => p.name === name)?.versions.find((v) => v.version === version);
+}
+
+/** The record with `target` stored (newest install first). */
+function withVersion(state: PluginState, target: CatalogVersion, fresh: boolean): PluginState {
+  const existing = state.versions.find((v) => v.version === target.version);
+  const entry = fresh || !existing ? { version: target.version, integrity: target.integrity, installedAt: new Date().toISOString() } : existing;
+  return { ...state, versions: [entry, ...state.versions.filter((v) => v.version !== target.version)] };
+}
+
+/** The record with `version` active and the one it replaces first in `previous`. */
+function activated(state: PluginState, version: string): PluginState {
+  const previous = state.active !== null && state.active !== version ? [state.active, ...state.previous.filter((v) => v !== state.active && v !== version)] : state.previous.filter((v) => v !== version);
+  return { ...state, active: version, previous, disabled: null };
+}

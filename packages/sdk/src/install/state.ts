@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { checkKey, type ByteStore } from '../storage/store.js';
+
+/**
+ * The installer's record of one plugin, kept at `plugins/<name>/state.json`. It is the only thing
+ * that says which version runs, and it is written last, in one atomic `set`: files it names are
+ * always already stored, so a crash or a refused download leaves the previous record in force.
+ */
+export const PluginStateSchema = z.object({
+  name: z.string().min(1),
+  /** The version that runs; null when none may (uninstalled versions, or every installed one revoked). */
+  active: z.string().nullable(),
+  /** Versions that were active before, most recent first: where `rollback` goes. */
+  previous: z.array(z.string()),
+  /** Stored, verified versions, newest install first (a pre-downloaded update is here before it is active). */
+  versions: z.array(z.object({ version: z.string(), integrity: z.string(), installedAt: z.string() })),
+  /** Set when the active version was revoked and no installed version could take its place. */
+  disabled: z.object({ version: z.string(), reason: z.string() }).nullable(),
+});
+export type PluginState = z.infer<typeof PluginStateSchema>;
+
+/** `@scope/name` → `@scope+name`: one key segment, and unambiguous (npm names never contain `+`). */
+const segment = (name: string) => name.replace('/', '+');
+
+export const pluginPrefix = (name: string) => `plugins/${segment(name)}/`;
+export const stateKey = (name: string) => `${pluginPrefix(name)}state.json`;
+export const tarballKey = (name: string, version: string) => `${pluginPrefix(name)}${version}/package.tgz`;
+
+/** Throws on a name or version that cannot be a storage key (they come from the caller and the catalog). */
+export function checkNameVersion(name: string, version?: string): void {
+  checkKey(version === undefined ? stateKey(name) : tarballKey(name, version));
+}
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+export async function readState(store: ByteStore, name: string): Promise<PluginState | null> {
+  const bytes = await store.get(stateKey(name));
+  if (bytes === null) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(decoder.decode(bytes));
+  } catch {
+    throw new Error(`${stateKey(name)} is not JSON`);
+  }
+  const parsed = PluginStateSchema.safeParse(json);
+  if (!parsed.success || parsed.data.name !== name) throw new Error(`${stateKey(name)} is not a plugin state record`);
+  return parsed.data;
+}
+
+export const writeState = (store: ByteStore, state: PluginState): Promise<void> => store.set(stateKey(state.name), encoder.encode(JSON.stringify(state)));
