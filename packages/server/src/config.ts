@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { PurgeTargetSchema } from './cdn/purger.js';
 
 /** Server settings: from the config file, then env, then command-line flags (each overriding the last). */
 export const ConfigSchema = z.object({
@@ -28,6 +29,8 @@ export const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Honour X-Forwarded-* from a proxy in front (nginx, a CDN). */
   trustProxy: z.boolean().default(false),
+  /** CDN caches to purge after changes (WHARF_PURGE: the same list as JSON). */
+  purge: z.array(PurgeTargetSchema).default([]),
 });
 export type WharfConfig = z.infer<typeof ConfigSchema>;
 export type ConfigInput = z.input<typeof ConfigSchema>;
@@ -56,10 +59,19 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
   const fromEnv: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV)) if (env[name] !== undefined && env[name] !== '') fromEnv[key] = env[name];
   if (env.WHARF_OPEN_REGISTRATION !== undefined) fromEnv.openRegistration = env.WHARF_OPEN_REGISTRATION !== 'false';
+  if (env.WHARF_PURGE) fromEnv.purge = parseJsonSetting('WHARF_PURGE', env.WHARF_PURGE);
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const parsed = ConfigSchema.safeParse({ ...fromFile, ...fromEnv, ...defined });
   if (!parsed.success) throw new Error(`invalid configuration: ${z.prettifyError(parsed.error)}`);
   return parsed.data;
+}
+
+function parseJsonSetting(name: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${name} is not valid JSON: ${(err as Error).message}`);
+  }
 }
 
 function readConfigFile(file: string | null | undefined): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { METADATA_CACHE } from '../src/cdn/index.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { gunzipSync } from 'node:zlib';
 import { generateKeyPair, parseEnvelope, resolveVersion, signCatalog, verifyCatalog, type Catalog, type RootSigned, type TrustErrorCode } from '@wharf/core';
@@ -28,7 +29,8 @@ describeEachBackend('signed catalog (/catalog.json)', (backend) => {
 
   it('starts empty, signed by the targets keys of the pinned root, with metadata cache headers', async () => {
     const res = await w.app.inject({ url: '/catalog.json' });
-    expect(res.headers['cache-control']).toBe('public, max-age=300, must-revalidate');
+    expect(res.headers['cache-control']).toBe(METADATA_CACHE);
+    expect(res.headers['surrogate-key']).toBe('catalog');
     const { catalog } = await read();
     expect(catalog.plugins).toEqual([]);
     expect(catalog.version).toBeGreaterThanOrEqual(1);

@@ -1,3 +1,4 @@
+import { METADATA_CACHE } from '../src/cdn/index.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { packDirectory, publishDocument } from '../src/index.js';
 import { addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
@@ -28,7 +29,7 @@ describeEachBackend('publish and read', (backend) => {
     expect(put.statusCode, put.body).toBe(201);
     const full = await w.app.inject({ url: '/@cartae%2fplugin-x' });
     expect(full.statusCode).toBe(200);
-    expect(full.headers['cache-control']).toBe('public, max-age=300, must-revalidate');
+    expect(full.headers['cache-control']).toBe(METADATA_CACHE);
     const doc = full.json();
     expect(doc['dist-tags']).toEqual({ latest: '1.0.0' });
     expect(doc.versions['1.0.0'].dist.tarball).toMatch(/\/@cartae\/plugin-x\/-\/plugin-x-1\.0\.0\.tgz$/);

@@ -1,3 +1,4 @@
+import { METADATA_CACHE } from '../src/cdn/index.js';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
@@ -146,7 +147,7 @@ describeEachBackend('supply chain: advisories, policies and npm audit', (backend
       expect(res.statusCode, res.body).toBe(201);
       const report = await w.app.inject({ url: '/plugins/@flagged/app/2.0.0/vulnerabilities.json' });
       expect(report.statusCode).toBe(200);
-      expect(report.headers['cache-control']).toBe('public, max-age=300, must-revalidate');
+      expect(report.headers['cache-control']).toBe(METADATA_CACHE);
       const body = report.json();
       expect(body.policy).toEqual({ scope: '*', vulnerable: 'flag' });
       expect(body.flagged).toEqual([{ advisory: 'GHSA-pp42-0001', component: 'pollute-me', declaredRange: '~1.2.0', flaggedAt: expect.any(String) }]);

@@ -29,6 +29,8 @@ export interface CatalogServiceOptions {
    * re-checked this often (default 30 s). Unchanged content costs a read, not a version.
    */
   recheckMs?: number;
+  /** Called on the replica that issued a new version (once per version across replicas). */
+  onIssued?: (version: number) => void;
   now?: () => Date;
 }
 
@@ -130,6 +132,7 @@ export class CatalogService {
       if (await this.repo.insert(row)) {
         const served = this.serve(row);
         await this.deps.events.publish(CATALOG_CHANGED, { version: row.version });
+        this.opts.onIssued?.(row.version);
         return served;
       }
     }

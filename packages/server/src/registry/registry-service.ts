@@ -85,6 +85,7 @@ export class RegistryService {
   private readonly blobCache = new BlobCache();
   private readonly publishHooks: ((v: PublishedVersion) => Promise<void>)[] = [];
   private readonly prePublishHooks: ((c: PublishCandidate) => Promise<void>)[] = [];
+  private readonly changeListeners: ((name: string) => void)[] = [];
 
   constructor(
     private readonly store: MetadataStore,
@@ -96,6 +97,20 @@ export class RegistryService {
   ) {
     changes.onPackageChanged((name) => this.cache.invalidate(name));
     changes.onReset(() => this.cache.clear());
+  }
+
+  /**
+   * Called on the replica that made a change (publish, unpublish, tags, deprecation, owners), once;
+   * every replica hears of it through the change feed instead. For side effects that must happen
+   * once per change, such as purging a CDN.
+   */
+  onChanged(listener: (name: string) => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  private async changed(name: string): Promise<void> {
+    await this.changes.packageChanged(name);
+    for (const listener of this.changeListeners) listener(name);
   }
 
   /** Work other capabilities attach to a successful publish (signatures, SBOM, search index). */
@@ -268,7 +283,7 @@ export class RegistryService {
       case 'published':
         break;
     }
-    await this.changes.packageChanged(pkg.name);
+    await this.changed(pkg.name);
     this.metrics.publishes.inc();
     const published: PublishedVersion = { name: pkg.name, version, tags, integrity, files: facts.files, packageJson: facts.packageJson, tarball, principal: caller };
     for (const hook of this.publishHooks) await hook(published);
@@ -300,14 +315,14 @@ export class RegistryService {
     if (deprecations.size > 0) await this.store.packages.setDeprecations(pkg.name, deprecations, now);
     if (removed.length > 0) await this.store.packages.removeVersions(pkg.name, removed, now);
     if (owners) await this.store.packages.setOwners(pkg.name, owners, now);
-    await this.changes.packageChanged(pkg.name);
+    await this.changed(pkg.name);
   }
 
   async unpublishPackage(principal: Principal | null, name: string): Promise<void> {
     const caller = requireWriter(principal);
     await this.requireOwnedDocument(caller, name);
     await this.store.packages.removePackage(name, this.now().toISOString());
-    await this.changes.packageChanged(name);
+    await this.changed(name);
   }
 
   /** `DELETE /<name>/-/<file>/-rev/<rev>`, the last step of a version unpublish: the version is already gone. */
@@ -328,7 +343,7 @@ export class RegistryService {
     const doc = await this.requireOwnedDocument(caller, name);
     if (!doc.versions.some((v) => v.version === version)) throw notFound(`version ${version} of ${name} does not exist`);
     await this.store.packages.setDistTag(name, tag, version, this.now().toISOString());
-    await this.changes.packageChanged(name);
+    await this.changed(name);
   }
 
   async removeDistTag(principal: Principal | null, name: string, tag: string): Promise<void> {
@@ -337,7 +352,7 @@ export class RegistryService {
     const doc = await this.requireOwnedDocument(caller, name);
     if (!(tag in doc.tags)) throw notFound(`${name} has no dist-tag "${tag}"`);
     await this.store.packages.removeDistTag(name, tag, this.now().toISOString());
-    await this.changes.packageChanged(name);
+    await this.changed(name);
   }
 
   private checkName(urlName: string, bodyName: string | undefined): PackageName {

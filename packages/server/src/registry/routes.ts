@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { IMMUTABLE_CACHE, METADATA_CACHE, packageKey, tagResponse } from '../cdn/cache-policy.js';
 import { DistTagBodySchema, PackumentWriteSchema, SearchQuerySchema } from '@wharf/core';
 import semver from 'semver';
 import type { RegistryService } from './registry-service.js';
@@ -15,8 +16,6 @@ export interface RegistryRoutesOptions {
 }
 
 const ABBREVIATED = 'application/vnd.npm.install-v1+json';
-export const METADATA_CACHE = 'public, max-age=300, must-revalidate';
-export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
 
 /** The npm registry protocol (shared/docs/npm-protocol.md): thin handlers over RegistryService. */
 export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesOptions): Promise<void> {
@@ -37,7 +36,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     const abbreviated = (request.headers.accept ?? '').includes(ABBREVIATED) && (request.query as { write?: string }).write !== 'true';
     const doc = await registry.packument(name, abbreviated ? 'abbreviated' : 'full', baseUrl(request, opts.publicUrl));
     if (!doc) throw notFound(`package ${name} not found`);
-    return sendCached(request, reply, doc.body, doc.etag, abbreviated ? ABBREVIATED : 'application/json');
+    return sendCached(request, tagResponse(reply, [packageKey(name)]), doc.body, doc.etag, abbreviated ? ABBREVIATED : 'application/json');
   });
 
   packageRoute(app, 'GET', '', '/:version', async (name, request) => {
@@ -55,7 +54,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     const ref = await registry.tarball(name, file);
     if (!ref) throw notFound(`tarball ${file} of ${name} not found`);
     const etag = `"${ref.integrity}"`;
-    reply.header('cache-control', IMMUTABLE_CACHE).header('etag', etag).header('content-type', 'application/octet-stream');
+    tagResponse(reply, [packageKey(name)]).header('cache-control', IMMUTABLE_CACHE).header('etag', etag).header('content-type', 'application/octet-stream');
     if (request.headers['if-none-match'] === etag) return reply.code(304).send();
     opts.metrics.downloads.inc();
     const bytes = await registry.tarballBytes(ref);

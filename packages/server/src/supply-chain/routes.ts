@@ -5,7 +5,7 @@ import { AuditBulkRequestSchema } from '@wharf/core';
 import { z } from 'zod';
 import { HttpError, badRequest, notFound } from '../errors.js';
 import { baseUrl, packageRoute, parseBody } from '../http.js';
-import { IMMUTABLE_CACHE, METADATA_CACHE } from '../registry/routes.js';
+import { IMMUTABLE_CACHE, METADATA_CACHE } from '../cdn/cache-policy.js';
 import type { SupplyChainService } from './supply-chain-service.js';
 import { authorize } from '../access/permissions.js';
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { RegisterKeyBodySchema, RevokeBodySchema, SignaturePolicyBodySchema, TOP_LEVEL_ROLES, type TopLevelRole } from '@wharf/core';
 import { parseBody } from '../http.js';
 import { notFound } from '../errors.js';
-import { IMMUTABLE_CACHE } from '../registry/routes.js';
+import { IMMUTABLE_CACHE, TRUST_KEY, tagResponse } from '../cdn/cache-policy.js';
 import type { TrustService } from './trust-service.js';
 import { authorize, roleMay } from '../access/permissions.js';
 
@@ -18,7 +18,7 @@ const VERSIONED = /^([1-9]\d{0,9})\.(root|snapshot|targets|timestamp)\.json$/;
 export async function trustRoutes(app: FastifyInstance, { trust }: TrustRoutesOptions): Promise<void> {
   const send = (reply: FastifyReply, body: string | null, cache: string, what: string) => {
     if (body === null) throw notFound(`${what} not found`);
-    return reply.header('cache-control', cache).type('application/json').send(body);
+    return tagResponse(reply, [TRUST_KEY]).header('cache-control', cache).type('application/json').send(body);
   };
 
   for (const role of TOP_LEVEL_ROLES) {
