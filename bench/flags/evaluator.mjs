@@ -2,7 +2,7 @@
 import { FlagEvaluator, patchFlag } from '../../packages/core/dist/index.js';
 
 const rollout = patchFlag('simple-rollout', undefined, false, { state: 'ROLLOUT', percentage: 50 }).feature;
-const set = {
+export const set = {
   version: 1,
   segments: [],
   features: [
@@ -18,7 +18,7 @@ const set = {
 };
 
 const evaluator = new FlagEvaluator(set);
-const contexts = Array.from({ length: 4096 }, (_, i) => ({ userId: `tenant-${i * 7919}`, properties: { plan: i % 3 ? 'pro' : 'free', version: `2.${i % 10}.0` } }));
+export const contexts = Array.from({ length: 4096 }, (_, i) => ({ userId: `tenant-${i * 7919}`, properties: { plan: i % 3 ? 'pro' : 'free', version: `2.${i % 10}.0` } }));
 
 const cpuSeconds = () => {
   const { user, system } = process.cpuUsage();
@@ -30,7 +30,7 @@ const cpuSeconds = () => {
  * returns calls per CPU-second and per wall-clock second. CPU time is the figure that holds on a
  * shared machine; wall-clock time drops with every other process competing for the cores.
  */
-function measure(fn, ms) {
+export function measure(fn, ms) {
   let sink = 0;
   for (let i = 0; i < 200_000; i++) sink += fn(contexts[i & 4095]) ? 1 : 0;
   let calls = 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Flag benchmark of issue 5, on demand (`npm run bench:flags [-- --seconds 5 --concurrency 16 --flags 20 --skip-build]`):
 //  1. evaluations per second of @wharf/core's evaluator (what an SDK runs locally), per CPU-second and wall-clock;
+//  1b. the same through @wharf/sdk's FlagClient, the API host applications call;
 //  2. OFREP bulk evaluation throughput: a Wharf server in one process, the load from a second process.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -46,6 +47,12 @@ if (!opts['skip-build']) await run(process.execPath, [join(root, 'node_modules/t
 const { runEvaluatorBench } = await import('./evaluator.mjs');
 console.log('\n1. core evaluator (in process, 2 s of CPU time each)');
 for (const [name, rate] of runEvaluatorBench(2000)) {
+  console.log(`${(rate.perCpuSecond / 1e6).toFixed(2).padStart(8)} M evals/CPU-s ${(rate.perSecond / 1e6).toFixed(2).padStart(7)} M evals/s wall   ${name}`);
+}
+
+const { runSdkBench } = await import('./sdk-client.mjs');
+console.log('\n1b. SDK FlagClient (@wharf/sdk, same set and contexts, 2 s of CPU time each)');
+for (const [name, rate] of await runSdkBench(2000)) {
   console.log(`${(rate.perCpuSecond / 1e6).toFixed(2).padStart(8)} M evals/CPU-s ${(rate.perSecond / 1e6).toFixed(2).padStart(7)} M evals/s wall   ${name}`);
 }
 
