@@ -7,3 +7,4 @@ export * from './trust/index.js';
 export * from './flags/index.js';
 export * from './release/index.js';
 export * from './catalog/index.js';
+export * from './sources/index.js';

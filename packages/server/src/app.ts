@@ -35,6 +35,7 @@ import { FlagService } from './flags/flag-service.js';
 import { flagRoutes } from './flags/routes.js';
 import { ofrepRoutes } from './flags/ofrep-routes.js';
 import { CatalogRepository, CatalogService, catalogRoutes } from './catalog/index.js';
+import { SourceProber, SourceService, sourceRoutes } from './sources/index.js';
 
 /** Everything a running server holds; tests and the CLI reach services through it. */
 export interface Wharf {
@@ -64,6 +65,8 @@ export interface Wharf {
   audit: AuditLog;
   /** The signed catalog host apps read (`/catalog.json`). */
   catalog: CatalogService;
+  /** Where the fleet reads plugins from (marketplace_source), fleet counts and the server's probes. */
+  sources: SourceService;
   close(): Promise<void>;
 }
 
@@ -83,6 +86,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   const rollouts = new RolloutService(store, changes, audit, events);
   const flags = new FlagService(store.db, audit, events);
   const registry = new RegistryService(store, blobs, changes, metrics, { maxTarballBytes: config.maxTarballBytes, maxUnpackedBytes: config.maxUnpackedBytes });
+  const sources = new SourceService(store.db, audit, events);
   const supplyChain = new SupplyChainService(new SupplyChainRepository(store.db), registry);
 
   const app = Fastify({
@@ -122,6 +126,10 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl });
   await app.register(trustRoutes, { trust: trust.service });
   await app.register(catalogRoutes, { catalog: signedCatalog });
+  await app.register(sourceRoutes, { sources });
+  const prober = new SourceProber({ sources, fetch: (...args) => fetch(...args) });
+  prober.start(60_000);
+  app.addHook('onClose', async () => prober.stop());
 
   return {
     app,
@@ -138,6 +146,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     trust: trust.service,
     audit,
     catalog: signedCatalog,
+    sources,
     snapshots,
     release,
     rollouts,

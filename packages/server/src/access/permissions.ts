@@ -23,6 +23,8 @@ export const PERMISSIONS = {
   'rollouts.write': { roles: ['admin', 'release-manager'], write: true },
   'flags.read': { roles: ['admin', 'release-manager'], write: false },
   'flags.write': { roles: ['admin', 'release-manager'], write: true },
+  'sources.read': { roles: ['admin', 'release-manager'], write: false },
+  'sources.write': { roles: ['admin', 'release-manager'], write: true },
   'advisories.import': { roles: ['admin'], write: true },
   'vulnerability-policies.read': { roles: ['admin'], write: false },
   'vulnerability-policies.set': { roles: ['admin'], write: true },

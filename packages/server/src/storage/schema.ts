@@ -344,7 +344,44 @@ export interface CatalogVersionsTable {
   created_at: string;
 }
 
+/** Versions of app config documents by key (see migrations/0008-sources.ts); never updated. */
+export interface AppConfigVersionsTable {
+  key: string;
+  version: number;
+  /** JSON document. */
+  document: string;
+  content_hash: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** Opt-in client counts per source and UTC day, added up (bigint: read through Number()). */
+export interface SourceStatsTable {
+  source: string;
+  day: string;
+  requests: number;
+  errors: number;
+  rate_limited: number;
+  fallbacks: number;
+}
+
+/** The latest server-side probe of each configured source. */
+export interface SourceProbesTable {
+  source: string;
+  url: string;
+  /** 1 or 0. */
+  ok: number;
+  status: number | null;
+  latency_ms: number | null;
+  error: string | null;
+  checked_at: string;
+  consecutive_failures: number;
+}
+
 export interface Database {
+  app_config_versions: AppConfigVersionsTable;
+  source_stats: SourceStatsTable;
+  source_probes: SourceProbesTable;
   catalog_versions: CatalogVersionsTable;
   flag_revisions: FlagRevisionsTable;
   users: UsersTable;

@@ -6,6 +6,7 @@ import { releaseControlTables } from './0004-release-control.js';
 import { flagTables } from './0005-flags.js';
 import { marketplaceTables } from './0006-marketplace.js';
 import { catalogTables } from './0007-catalog.js';
+import { sourceTables } from './0008-sources.js';
 
 /**
  * Every schema migration, by name; names sort in the order they run. A capability that needs
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '0005-flags': flagTables,
   '0006-marketplace': marketplaceTables,
   '0007-catalog': catalogTables,
+  '0008-sources': sourceTables,
 };
