@@ -40,9 +40,15 @@ const isNode = () => typeof (globalThis as { process?: { versions?: { node?: str
  * in Node, which cannot import blob: URLs. Either way no byte is fetched again.
  */
 function moduleUrl(source: string): ModuleUrl {
-  if (isNode()) return { url: `data:text/javascript;charset=utf-8,${encodeURIComponent(source)}`, release: () => undefined };
+  if (isNode()) return { url: `data:text/javascript;base64,${base64(new TextEncoder().encode(source))}`, release: () => undefined };
   const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
   return { url, release: () => URL.revokeObjectURL(url) };
+}
+
+function base64(bytes: Uint8Array): string {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
 }
 
 let loaderCount = 0;

@@ -31,9 +31,11 @@ export async function rewriteImports(plugin: string, file: string, source: strin
           : `${file} imports ${JSON.stringify(imp.n)}, which the host does not share: bundle it into the plugin or ask the host to share it`,
       );
     }
-    // Static specifiers span the text inside the quotes; dynamic ones include the quotes.
-    out += source.slice(at, imp.s) + (imp.d > -1 ? JSON.stringify(url) : url);
-    at = imp.e;
+    // Static specifiers span the text inside the quotes, dynamic ones include them: the literal is
+    // replaced whole, so no character of the URL can end it early.
+    const [start, end] = imp.d > -1 ? [imp.s, imp.e] : [imp.s - 1, imp.e + 1];
+    out += source.slice(at, start) + JSON.stringify(url);
+    at = end;
   }
   return out + source.slice(at);
 }
