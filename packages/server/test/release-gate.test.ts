@@ -14,7 +14,7 @@ describeEachBackend('version gate', (backend) => {
   afterAll(() => w.destroy());
 
   const gate = (version?: string) => w.app.inject({ url: '/meta/release', headers: version === undefined ? {} : { 'x-client-version': version } });
-  const setPolicy = (policy: object, headers = admin) => w.app.inject({ method: 'PUT', url: '/api/v1/release', headers, payload: policy });
+  const setPolicy = (policy: object, headers: Record<string, string> = admin) => w.app.inject({ method: 'PUT', url: '/api/v1/release', headers, payload: policy });
   const base = { latest: '3.1.0', minSupported: '2.0.0', message: 'Please update', url: 'https://example.com/download' };
 
   it('answers 200 with no policy set, and 400 without a usable client version', async () => {
