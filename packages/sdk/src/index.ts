@@ -6,3 +6,4 @@ export { PluginInstaller, type PluginInstallerOptions, type InstallResult, type 
 export { PluginError, isPluginError, type PluginErrorCode } from './install/errors.js';
 export { type PluginState } from './install/state.js';
 export { PluginLoader, type PluginLoaderOptions, type LoadedPlugin } from './loader/plugin-loader.js';
+export { UpdateManager, type UpdateManagerOptions, type UpdateInfo, type UpdateReason, type UpdateEvents } from './update/update-manager.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { packDirectory, publishDocument } from '../../server/src/index.js';
-import { ADMIN_TOKEN, addUser, bearer, createTestWharf, type TestWharf } from '../../server/test/helpers.js';
+import { addUser, bearer, createTestWharf, type TestWharf } from '../../server/test/helpers.js';
 import { listen } from '../../server/test/trust-helpers.js';
 import { CatalogManager, MemoryStore, PluginInstaller, type ByteStore, type PluginInstallerOptions } from '../src/index.js';
 
@@ -29,6 +29,15 @@ export async function publishPlugin(w: TestWharf, token: string, name: string, v
 
 export async function revoke(w: TestWharf, token: string, name: string, version: string, reason = 'compromised build'): Promise<void> {
   const res = await w.app.inject({ method: 'POST', url: '/trust/revocations', headers: bearer(token), payload: { name, version, reason } });
+  expect(res.statusCode, res.body).toBeLessThan(300);
+}
+
+/** `npm deprecate`: the whole document back with a message on one version. */
+export async function deprecate(w: TestWharf, token: string, name: string, version: string, message: string): Promise<void> {
+  const url = `/${name.replace('/', '%2f')}`;
+  const doc = (await w.app.inject({ url })).json() as { versions: Record<string, Record<string, unknown>> };
+  doc.versions[version]!.deprecated = message;
+  const res = await w.app.inject({ method: 'PUT', url, headers: bearer(token), payload: doc });
   expect(res.statusCode, res.body).toBeLessThan(300);
 }
 
@@ -68,5 +77,3 @@ export async function harness(): Promise<Harness> {
     },
   };
 }
-
-export { ADMIN_TOKEN };
