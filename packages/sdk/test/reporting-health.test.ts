@@ -71,6 +71,20 @@ describe('HealthReporter against a listening server', () => {
     expect(versions.every((v) => v.activations === 1)).toBe(true);
   });
 
+  it('splits a count over the server’s per-entry bound into several entries', async () => {
+    const rec = reportFetch();
+    const reporter = new HealthReporter({ url: base, fetch: rec.fn });
+    for (let i = 0; i < 1_000_003; i++) reporter.recordActivation('@acme/busy', '1.0.0');
+    reporter.recordError('@acme/busy', '1.0.0');
+    await reporter.flush();
+    expect(rec.posts.map((p) => p.status)).toEqual([202]);
+    expect((rec.posts[0]!.body as { reports: unknown[] }).reports).toEqual([
+      { plugin: '@acme/busy', version: '1.0.0', activations: 1_000_000, errors: 1 },
+      { plugin: '@acme/busy', version: '1.0.0', activations: 3, errors: 0 },
+    ]);
+    expect(await health('@acme/busy')).toEqual([expect.objectContaining({ activations: 1_000_003, errors: 1 })]);
+  });
+
   it('retries network failures, 5xx and 429 with backoff, counting each report once', async () => {
     const rec = reportFetch(['network', 503, 429]);
     const reporter = new HealthReporter({ url: base, fetch: rec.fn, backoffMs: 10 });
