@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { VersionGate, type GateCheck, type Maintenance, type UpdateRequired } from '../src/index.js';
-import { ADMIN_TOKEN, bearer, createTestWharf, type TestWharf } from '../../server/test/helpers.js';
+import { ADMIN_TOKEN, bearer, createTestWharf, describeEachBackend, type TestWharf } from '../../server/test/helpers.js';
 
 const POLICY = { latest: '2.0.0', minSupported: '1.5.0', message: 'Please update', url: 'https://example.com/download', mode: 'SOFT_BLOCK', retryAfterSeconds: null };
 
@@ -13,7 +13,7 @@ function watch(gate: VersionGate) {
   return seen;
 }
 
-describe('VersionGate against a listening server', () => {
+describeEachBackend('VersionGate against a listening server', (backend) => {
   let w: TestWharf;
   let base: string;
   const setPolicy = async (policy: object) => {
@@ -21,7 +21,7 @@ describe('VersionGate against a listening server', () => {
     expect(res.statusCode, res.body).toBe(200);
   };
   beforeAll(async () => {
-    w = await createTestWharf('sqlite');
+    w = await createTestWharf(backend);
     base = await w.app.listen({ port: 0, host: '127.0.0.1' });
   });
   afterAll(() => w.destroy());
