@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { packDirectory, publishDocument } from '../../server/src/index.js';
-import { addUser, bearer, createTestWharf, type TestWharf } from '../../server/test/helpers.js';
+import { ADMIN_TOKEN, addUser, bearer, createTestWharf, type TestWharf } from '../../server/test/helpers.js';
 import { listen } from '../../server/test/trust-helpers.js';
 import { CatalogManager, MemoryStore, PluginInstaller, type ByteStore, type PluginInstallerOptions } from '../src/index.js';
 
@@ -11,7 +11,7 @@ import { CatalogManager, MemoryStore, PluginInstaller, type ByteStore, type Plug
 export const pluginSource = (version: string, extra = '') => `export function activate(api) {\n  ${extra}\n  return api.register(${JSON.stringify(version)});\n}\n`;
 
 /** Packs a directory of files (package.json added: ESM, `module` entry) and publishes it like npm. */
-export async function publishPlugin(w: TestWharf, token: string, name: string, version: string, opts: { files?: Record<string, string | Uint8Array>; packageJson?: Record<string, unknown> } = {}): Promise<void> {
+export async function publishPlugin(w: TestWharf, token: string, name: string, version: string, opts: { files?: Record<string, string | Uint8Array>; packageJson?: Record<string, unknown>; tag?: string } = {}): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'wharf-sdk-plugin-'));
   try {
     const manifest = { name, version, type: 'module', module: 'index.js', ...opts.packageJson };
@@ -20,7 +20,7 @@ export async function publishPlugin(w: TestWharf, token: string, name: string, v
       await mkdir(dirname(join(dir, path)), { recursive: true });
       await writeFile(join(dir, path), body);
     }
-    const res = await w.app.inject({ method: 'PUT', url: `/${name.replace('/', '%2f')}`, headers: bearer(token), payload: publishDocument(manifest, await packDirectory(dir)) });
+    const res = await w.app.inject({ method: 'PUT', url: `/${name.replace('/', '%2f')}`, headers: bearer(token), payload: publishDocument(manifest, await packDirectory(dir), opts.tag) });
     expect(res.statusCode, res.body).toBe(201);
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -39,6 +39,12 @@ export async function deprecate(w: TestWharf, token: string, name: string, versi
   doc.versions[version]!.deprecated = message;
   const res = await w.app.inject({ method: 'PUT', url, headers: bearer(token), payload: doc });
   expect(res.statusCode, res.body).toBeLessThan(300);
+}
+
+/** A staged rollout of `version` on a channel, as an admin starts it. */
+export async function startRollout(w: TestWharf, plugin: string, channel: string, version: string, percentage: number): Promise<void> {
+  const res = await w.app.inject({ method: 'POST', url: '/api/v1/rollouts', headers: bearer(ADMIN_TOKEN), payload: { plugin, channel, version, percentage } });
+  expect(res.statusCode, res.body).toBe(201);
 }
 
 export interface Harness {

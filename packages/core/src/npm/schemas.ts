@@ -42,6 +42,16 @@ export const PackumentWriteSchema = z.looseObject({
 });
 export type PackumentWrite = z.infer<typeof PackumentWriteSchema>;
 
+/** Body of `GET /<name>`, full or abbreviated (`modified` instead of `time`): what registry clients read. */
+export const PackumentSchema = z.looseObject({
+  name: z.string(),
+  'dist-tags': z.record(z.string(), z.string()),
+  versions: z.record(z.string(), VersionManifestSchema),
+  time: z.record(z.string(), z.string()).optional(),
+  modified: z.string().optional(),
+});
+export type Packument = z.infer<typeof PackumentSchema>;
+
 /** Body of `PUT /-/user/org.couchdb.user:<name>` (npm adduser / login --auth-type=legacy). */
 export const CouchUserSchema = z.looseObject({
   name: z.string().min(1).max(64).regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'user names use letters, digits, ".", "_" and "-"'),

@@ -14,6 +14,8 @@ export type PluginErrorCode =
   | 'incompatible'
   /** The server or the network failed; retrying may help. */
   | 'network'
+  /** The server answered something that is not the expected document. */
+  | 'bad-response'
   /** A signature, length, hash, per-file hash or file list did not check: the bytes are not what was published. */
   | 'verification-failed'
   /** The tarball is not a readable npm package (archive, package.json, entry file). */
