@@ -11,6 +11,8 @@ export interface CatalogDiff {
 
 /** What changed between two catalogs, by plugin name and flag name. */
 export function diffCatalogs(before: Catalog | null, after: Catalog): CatalogDiff {
+  // A first catalog: everything is new, and serialising every entry to compare would cost tens of ms.
+  if (before === null) return { added: after.plugins.map((p) => p.name), removed: [], changed: [], flagsChanged: after.flags.features.map((f) => f.name) };
   const old = new Map((before?.plugins ?? []).map((p) => [p.name, JSON.stringify(p)]));
   const now = new Map(after.plugins.map((p) => [p.name, JSON.stringify(p)]));
   const added = [...now.keys()].filter((n) => !old.has(n));

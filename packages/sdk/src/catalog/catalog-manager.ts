@@ -17,18 +17,22 @@ export interface CatalogEvents extends Record<string, unknown> {
 }
 
 export interface CatalogManagerOptions {
-  /** The origin or mirror serving `catalog.json` and `trust/`, e.g. `https://plugins.example/`. */
-  baseUrl: string;
+  /** The origin or mirror serving `catalog.json` and `trust/`, e.g. `https://plugins.example/`. Not needed with `source`. */
+  baseUrl?: string;
   /** The root.json shipped with the app: the only thing trusted without a signature. */
   root: string;
   /** Where the last verified catalog and TUF metadata are kept (memory by default; OPFS, disk). */
   store?: ByteStore;
   fetch?: typeof fetch;
+  /** Fetches by path from whichever source the fleet is told to use (a SourceResolver); replaces `baseUrl` and `fetch`. */
+  source?: { fetch(path: string, init?: RequestInit): Promise<Response> };
   now?: () => Date;
 }
 
 const CATALOG_KEY = 'catalog/catalog.json';
 const STATE_KEY = 'catalog/state.json';
+/** URLs built on this base are handed to `source` as paths; it never reaches the network. */
+const SOURCE_BASE = 'wharf-source:/';
 
 interface SavedState {
   version: number;
@@ -57,9 +61,12 @@ export class CatalogManager extends Emitter<CatalogEvents> {
 
   constructor(private readonly opts: CatalogManagerOptions) {
     super();
-    this.base = opts.baseUrl.endsWith('/') ? opts.baseUrl : `${opts.baseUrl}/`;
+    const baseUrl = opts.source ? SOURCE_BASE : opts.baseUrl;
+    if (baseUrl === undefined) throw new TypeError('CatalogManager needs a baseUrl or a source');
+    this.base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
     this.store = opts.store ?? new MemoryStore();
-    this.fetchFn = opts.fetch ?? ((...args) => fetch(...args));
+    const source = opts.source;
+    this.fetchFn = source ? (input, init) => source.fetch(String(input).slice(SOURCE_BASE.length), init) : (opts.fetch ?? ((...args) => fetch(...args)));
     this.now = opts.now ?? (() => new Date());
     this.trust = new TrustClient({ metadataUrl: `${this.base}trust/`, targetsUrl: this.base, fetch: (url) => this.fetchFn(url), store: trustStoreOn(this.store), now: this.now });
   }
@@ -146,13 +153,13 @@ export class CatalogManager extends Emitter<CatalogEvents> {
   }
 
   private async loadCached(): Promise<void> {
-    const [text, state] = await Promise.all([getText(this.store, CATALOG_KEY), getText(this.store, STATE_KEY)]);
-    if (text === null) return;
+    const [bytes, state] = await Promise.all([this.store.get(CATALOG_KEY), getText(this.store, STATE_KEY)]);
+    if (bytes === null) return;
     const root = await this.trust.trustedRoot();
     if (!root) return;
     try {
       // Verified again on load: the cache is as untrusted as the network (another tab, a disk edit).
-      const catalog = await verifyCatalog(text, { root, now: this.now(), allowExpired: true });
+      const catalog = await verifyCatalog(bytes, { root, now: this.now(), allowExpired: true });
       this.state = state ? (JSON.parse(state) as SavedState) : { version: catalog.version, etag: null };
       this.state.version = Math.max(this.state.version, catalog.version);
       this.install(catalog);
@@ -185,17 +192,17 @@ export class CatalogManager extends Emitter<CatalogEvents> {
       return this.fail(new Error(`GET catalog.json answered HTTP ${res.status}`));
     }
     let catalog: Catalog;
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = await res.text();
-      catalog = await verifyCatalog(text, { root, now: this.now(), minVersion: this.state.version });
+      bytes = new Uint8Array(await res.arrayBuffer());
+      catalog = await verifyCatalog(bytes, { root, now: this.now(), minVersion: this.state.version });
     } catch (err) {
       return this.fail(err);
     }
     const previous = this.catalog;
     const etag = res.headers.get('etag');
     this.state = { version: catalog.version, etag };
-    await setText(this.store, CATALOG_KEY, text);
+    await this.store.set(CATALOG_KEY, bytes);
     await setText(this.store, STATE_KEY, JSON.stringify(this.state));
     const diff = diffCatalogs(previous, catalog);
     this.install(catalog);
