@@ -36,7 +36,7 @@ export interface FlagClientEvents extends Record<string, unknown> {
   error: Error;
 }
 
-/** What to evaluate a flag for, per flag: the compiled feature's definition signature. */
+/** Per flag, its definition and the segments it uses as one string: equal strings, same behaviour. */
 type Signatures = Map<string, string>;
 
 /**
