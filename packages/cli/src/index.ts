@@ -7,6 +7,7 @@ import { registerFlagCommands } from './flags.js';
 import { registerAuditCommands } from './audit.js';
 import { registerReleaseCommands } from './release.js';
 import { registerAdvisoryCommands } from './advisories.js';
+import { registerMirrorCommands } from './mirror.js';
 
 /** Builds the `wharf` command; each subcommand lives in its own module. */
 export function program(): Command {
@@ -29,6 +30,7 @@ export function program(): Command {
   registerAuditCommands(cmd);
   registerReleaseCommands(cmd);
   registerAdvisoryCommands(cmd);
+  registerMirrorCommands(cmd);
   return cmd;
 }
 

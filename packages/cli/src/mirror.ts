@@ -1,0 +1,157 @@
+import type { Command } from 'commander';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import { MemoryTrustedMetadataStore, TrustClient, parseEnvelope, verifyCatalog, type TopLevelRole } from '@wharf/core';
+import { DEFAULT_SERVER_URL } from './control-plane.js';
+
+export interface MirrorExportOptions {
+  registry?: string;
+  out: string;
+  /** The pinned root file; without it the registry's current root is trusted on first use. */
+  root?: string;
+  /** Only tarballs of versions published at or after this time (ISO 8601). */
+  since?: string;
+  fetch?: typeof fetch;
+}
+
+export interface MirrorReport {
+  catalogVersion: number;
+  targetsVersion: number;
+  tarballs: { written: number; unchanged: number; skippedRevoked: number; skippedOld: number };
+  bytesWritten: number;
+}
+
+/** Writes through a temp file and a rename: a mirror being synced never shows a torn file. */
+async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(tmp, data);
+  await rename(tmp, path).catch(async (err) => {
+    await rm(tmp, { force: true });
+    throw err;
+  });
+}
+
+/** A path from signed metadata, refused if it could leave the mirror directory. */
+function inside(out: string, relative: string): string {
+  const full = resolve(out, relative);
+  if (relative.includes('\\') || relative.split('/').some((p) => p === '..' || p === '') || !full.startsWith(resolve(out) + sep)) {
+    throw new Error(`refusing target path ${JSON.stringify(relative)}: it leaves the mirror directory`);
+  }
+  return full;
+}
+
+async function sameFile(path: string, length: number, sha512: string | undefined): Promise<boolean> {
+  try {
+    if ((await stat(path)).size !== length) return false;
+    return sha512 === undefined || createHash('sha512').update(await readFile(path)).digest('hex') === sha512;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Exports a static mirror: the TUF metadata (every root, and the current timestamp, snapshot and
+ * targets under their consistent-snapshot names), every non-revoked tarball at its target path, and
+ * the signed catalog. Everything is verified on the way (the mirror starts consistent), immutable
+ * files already present are kept (incremental), and files are written in dependency order — tarballs,
+ * then metadata, then catalog.json — so a host syncing the folder never names a file it lacks.
+ * Clients treat the result as untrusted, like any mirror: it carries the registry's signatures.
+ */
+export async function exportMirror(opts: MirrorExportOptions): Promise<MirrorReport> {
+  const registry = (opts.registry ?? process.env.WHARF_REGISTRY ?? DEFAULT_SERVER_URL).replace(/\/+$/, '');
+  const fetchFn = opts.fetch ?? fetch;
+  const out = resolve(opts.out);
+  const get = async (path: string): Promise<Response> => {
+    const res = await fetchFn(`${registry}/${path}`);
+    if (!res.ok) throw new Error(`GET ${registry}/${path} answered ${res.status}`);
+    return res;
+  };
+  const store = new MemoryTrustedMetadataStore();
+  await TrustClient.initialise(store, opts.root ? await readFile(opts.root, 'utf8') : await (await get('trust/root.json')).text());
+  const client = new TrustClient({ metadataUrl: `${registry}/trust/`, targetsUrl: `${registry}/`, fetch: (url) => fetchFn(url), store });
+  await client.refresh();
+  const text = async (role: TopLevelRole) => (await store.load(role))!;
+  const root = parseEnvelope('root', await text('root')).signed;
+  const targetsText = await text('targets');
+  const targets = parseEnvelope('targets', targetsText).signed;
+  const snapshotText = await text('snapshot');
+  const snapshotVersion = parseEnvelope('snapshot', snapshotText).signed.version;
+  const catalogBytes = new Uint8Array(await (await get('catalog.json')).arrayBuffer());
+  const catalog = await verifyCatalog(catalogBytes, { root, now: new Date() });
+  const since = opts.since ? Date.parse(opts.since) : null;
+  if (since !== null && Number.isNaN(since)) throw new Error(`--since ${opts.since} is not a date`);
+  const published = new Map(catalog.plugins.flatMap((p) => p.versions.map((v) => [`${p.name}@${v.version}`, Date.parse(v.publishedAt)] as const)));
+
+  const report: MirrorReport = { catalogVersion: catalog.version, targetsVersion: targets.version, tarballs: { written: 0, unchanged: 0, skippedRevoked: 0, skippedOld: 0 }, bytesWritten: 0 };
+  for (const path of Object.keys(targets.targets).sort()) {
+    const target = client.target(path)!;
+    if (target.wharf?.revoked) {
+      report.tarballs.skippedRevoked++;
+      continue;
+    }
+    const when = target.wharf ? published.get(`${target.wharf.name}@${target.wharf.version}`) : undefined;
+    if (since !== null && when !== undefined && when < since) {
+      report.tarballs.skippedOld++;
+      continue;
+    }
+    const file = inside(out, path);
+    if (await sameFile(file, target.info.length, target.info.hashes.sha512)) {
+      report.tarballs.unchanged++;
+      continue;
+    }
+    const bytes = await client.download(path);
+    await writeAtomic(file, bytes);
+    report.tarballs.written++;
+    report.bytesWritten += bytes.length;
+  }
+
+  const metadata: [string, string][] = [];
+  for (let v = 1; v <= root.version; v++) {
+    const res = await fetchFn(`${registry}/trust/${v}.root.json`);
+    // Roots before the pinned one may be gone from the registry; clients pinned to them walk from there.
+    if (res.ok) metadata.push([`trust/${v}.root.json`, await res.text()]);
+    else await res.body?.cancel();
+  }
+  metadata.push(
+    ['trust/root.json', await text('root')],
+    [`trust/${targets.version}.targets.json`, targetsText],
+    ['trust/targets.json', targetsText],
+    [`trust/${snapshotVersion}.snapshot.json`, snapshotText],
+    ['trust/snapshot.json', snapshotText],
+    ['trust/timestamp.json', await text('timestamp')],
+  );
+  for (const [path, body] of metadata) {
+    await writeAtomic(join(out, path), body);
+    report.bytesWritten += Buffer.byteLength(body);
+  }
+  await writeAtomic(join(out, 'catalog.json'), catalogBytes);
+  report.bytesWritten += catalogBytes.length;
+  // GitHub Pages would hide paths starting with "_" without it; harmless elsewhere.
+  await writeAtomic(join(out, '.nojekyll'), '');
+  return report;
+}
+
+export function registerMirrorCommands(cmd: Command): void {
+  const mirror = cmd.command('mirror').description('static mirrors of the signed catalog (Git repository, bucket, CDN)');
+  mirror
+    .command('export')
+    .description('write or update a static mirror: TUF metadata, catalog.json and every plugin tarball, verified')
+    .requiredOption('-o, --out <dir>', 'mirror directory (created; existing immutable files are kept)')
+    .option('-r, --registry <url>', `registry URL (WHARF_REGISTRY, default ${DEFAULT_SERVER_URL})`)
+    .option('--root <file>', 'pinned root.json to verify against (default: trust the registry on first use)')
+    .option('--since <time>', 'only tarballs published at or after this ISO 8601 time')
+    .action(async (o: { out: string; registry?: string; root?: string; since?: string }) => {
+      try {
+        const r = await exportMirror(o);
+        process.stdout.write(
+          `mirror at ${resolve(o.out)}: catalog v${r.catalogVersion}, targets v${r.targetsVersion}; tarballs ${r.tarballs.written} written, ${r.tarballs.unchanged} unchanged, ` +
+            `${r.tarballs.skippedRevoked} revoked left out${o.since ? `, ${r.tarballs.skippedOld} older than --since` : ''}; ${r.bytesWritten} bytes written\n`,
+        );
+      } catch (err) {
+        process.stderr.write(`wharf: mirror export failed: ${(err as Error).message}\n`);
+        process.exitCode = 1;
+      }
+    });
+}
