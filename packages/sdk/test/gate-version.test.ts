@@ -72,6 +72,21 @@ describeEachBackend('VersionGate against a listening server', (backend) => {
     }
   });
 
+  it('during maintenance checks again after Retry-After when that is sooner than the interval', async () => {
+    await setPolicy({ mode: 'MAINTENANCE', message: 'Brief pause', retryAfterSeconds: 1 });
+    const gate = new VersionGate({ url: base, clientVersion: '2.0.0' });
+    const seen = watch(gate);
+    const started = Date.now();
+    gate.start({ intervalMs: 60_000 });
+    await expect.poll(() => seen.checks.length).toBe(1);
+    await setPolicy({ mode: 'SOFT_BLOCK' });
+    await expect.poll(() => seen.checks.length, { timeout: 5000 }).toBe(2);
+    gate.stop();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(seen.checks.map((c) => c.status)).toEqual([503, 200]);
+    expect(seen.maintenance).toHaveLength(1);
+  });
+
   it('checks at start and periodically, picking up a policy change, until stopped', async () => {
     await setPolicy({ mode: 'SOFT_BLOCK', minSupported: '1.0.0' });
     const gate = new VersionGate({ url: base, clientVersion: '1.2.0' });
