@@ -1,4 +1,5 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
+import cors from '@fastify/cors';
 import { join, resolve } from 'node:path';
 import { databaseTarget, type WharfConfig } from './config.js';
 import { HttpError } from './errors.js';
@@ -36,6 +37,7 @@ import { flagRoutes } from './flags/routes.js';
 import { ofrepRoutes } from './flags/ofrep-routes.js';
 import { CatalogRepository, CatalogService, catalogRoutes } from './catalog/index.js';
 import { SourceProber, SourceService, sourceRoutes } from './sources/index.js';
+import { CATALOG_KEY, CdnPurger, packageKey, packagePaths } from './cdn/index.js';
 
 /** Everything a running server holds; tests and the CLI reach services through it. */
 export interface Wharf {
@@ -67,6 +69,8 @@ export interface Wharf {
   catalog: CatalogService;
   /** Where the fleet reads plugins from (marketplace_source), fleet counts and the server's probes. */
   sources: SourceService;
+  /** Purges CDN caches after changes (config `purge`). */
+  purger: CdnPurger;
   close(): Promise<void>;
 }
 
@@ -100,12 +104,27 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     bodyLimit: 1024 * 1024,
   });
   installErrorHandling(app);
+  if (config.corsOrigins.length > 0) {
+    await app.register(cors, {
+      origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      // What the SDK reads: validators for 304 polling, back-off hints, the version gate's answer.
+      exposedHeaders: ['etag', 'retry-after', 'content-length'],
+      maxAge: 600,
+    });
+  }
   installJsonParser(app);
   installRequestMetrics(app, metrics);
   installAuthentication(app, auth);
   const trust = await setupTrust(config, store, registry, (err) => app.log.error({ err }, 'trust metadata re-signing failed'));
   app.addHook('onClose', async () => trust.stop());
-  const signedCatalog = new CatalogService(new CatalogRepository(store.db), { trust: trust.service, flags: async () => (await flags.snapshot()).served, events, changes });
+  const purger = new CdnPurger({ targets: config.purge, onError: (err, target) => app.log.warn({ err, target: target.url }, 'CDN purge failed') });
+  registry.onChanged((name) => purger.purge({ paths: packagePaths(name), tags: [packageKey(name)] }));
+  const signedCatalog = new CatalogService(
+    new CatalogRepository(store.db),
+    { trust: trust.service, flags: async () => (await flags.snapshot()).served, events, changes },
+    { onIssued: () => purger.purge({ paths: ['/catalog.json'], tags: [CATALOG_KEY] }) },
+  );
   app.addHook('onClose', async () => signedCatalog.stop());
 
   await app.register(opsRoutes, { store, metrics });
@@ -147,6 +166,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     audit,
     catalog: signedCatalog,
     sources,
+    purger,
     snapshots,
     release,
     rollouts,

@@ -29,6 +29,12 @@ export const ConfigSchema = z.object({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Honour X-Forwarded-* from a proxy in front (nginx, a CDN). */
   trustProxy: z.boolean().default(false),
+  /**
+   * Browser origins allowed to call the API (host apps on their own domains); "*" for any. Auth is by
+   * bearer token, never a cookie, so a page on another origin cannot act with a user's rights.
+   * WHARF_CORS_ORIGINS: comma-separated. An empty list turns CORS off.
+   */
+  corsOrigins: z.array(z.string().min(1)).default(['*']),
   /** CDN caches to purge after changes (WHARF_PURGE: the same list as JSON). */
   purge: z.array(PurgeTargetSchema).default([]),
 });
@@ -59,6 +65,7 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
   const fromEnv: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV)) if (env[name] !== undefined && env[name] !== '') fromEnv[key] = env[name];
   if (env.WHARF_OPEN_REGISTRATION !== undefined) fromEnv.openRegistration = env.WHARF_OPEN_REGISTRATION !== 'false';
+  if (env.WHARF_CORS_ORIGINS !== undefined) fromEnv.corsOrigins = env.WHARF_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   if (env.WHARF_PURGE) fromEnv.purge = parseJsonSetting('WHARF_PURGE', env.WHARF_PURGE);
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const parsed = ConfigSchema.safeParse({ ...fromFile, ...fromEnv, ...defined });
