@@ -141,6 +141,24 @@ describe('PluginInstaller against a listening server', () => {
     expect(await refusal(installer.install('@acme/rev'))).toBe('no-matching-version');
   });
 
+  it('enforces a revocation that arrived while no installer was running, when the plugin is loaded', async () => {
+    await publishPlugin(h.w, h.token, '@acme/late', '1.0.0');
+    await publishPlugin(h.w, h.token, '@acme/late', '2.0.0');
+    const store = new MemoryStore();
+    const before = await h.client({ store });
+    await before.installer.install('@acme/late', '1.0.0');
+    await before.installer.install('@acme/late', '2.0.0');
+    before.installer.dispose();
+    await revoke(h.w, h.token, '@acme/late', '2.0.0');
+    const after = await h.client({ store });
+    expect((await after.installer.get('@acme/late'))!.active).toBe('2.0.0');
+    const events: RevokedEvent[] = [];
+    after.installer.on('revoked', (e) => events.push(e));
+    const loaded = await new PluginLoader({ installer: after.installer }).loadPlugin('@acme/late', { register: (v: string) => v });
+    expect(loaded).toMatchObject({ version: '1.0.0', exports: '1.0.0' });
+    expect(events).toEqual([{ name: '@acme/late', version: '2.0.0', reason: 'compromised build', fallback: '1.0.0' }]);
+  });
+
   it('starts offline from the cached catalog and store: installed plugins load, installs fail as network errors', async () => {
     const store = new MemoryStore();
     const online = await h.client({ store });

@@ -189,10 +189,18 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
 
   /**
    * The active version's files, read back from the store and checked against the signed catalog's
-   * integrity (or, with no catalog at all, the one recorded at install).
+   * integrity (or, with no catalog at all, the one recorded at install). A revoked active version
+   * is replaced first, as on a catalog update.
    */
   async readActive(name: string): Promise<VerifiedInstall> {
-    const state = await this.requireState(name);
+    let state = await this.requireState(name);
+    const catalog = this.catalog.getCatalog();
+    if (state.active !== null && catalog && catalogVersionOf(catalog, name, state.active)?.revoked) {
+      // The revocation arrived while no installer was listening (or before this one was built):
+      // enforce it now rather than refuse to load a plugin that has a good version installed.
+      await this.enforceRevocations();
+      state = await this.requireState(name);
+    }
     if (state.active === null) {
       if (state.disabled) throw new PluginError('disabled', name, `disabled: version ${state.disabled.version} was revoked (${state.disabled.reason}) and no other installed version can run`);
       throw new PluginError('not-installed', name, 'no active version');
