@@ -192,7 +192,7 @@ describeEachBackend('trust key rotation and thresholds', (backend) => {
     await c.refresh();
     const v1 = await currentRoot(w);
     const [oldRoot] = await roleKeys(w, v1, 'root');
-    [oldTimestampKey] = await roleKeys(w, v1, 'timestamp');
+    oldTimestampKey = (await roleKeys(w, v1, 'timestamp'))[0]!;
     rootKeys = [await generateKeyPair(), await generateKeyPair(), await generateKeyPair()]; // offline: not in the server's directory
     targetsKeys = [await serverKey(w), await serverKey(w), await serverKey(w)];
     const v2 = nextRoot(v1, { root: { keys: rootKeys, threshold: 2 }, targets: { keys: targetsKeys, threshold: 2 }, timestamp: { keys: [await serverKey(w)], threshold: 1 } });

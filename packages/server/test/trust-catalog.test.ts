@@ -60,13 +60,13 @@ describeEachBackend('trust catalog', (backend) => {
     expect(res.statusCode).toBe(422);
     expect(res.json().error).toContain('is not registered to signer');
     const body = await publishBody('@sig/plugin', '2.0.1', key);
-    const field = (body.versions['2.0.1'] as { wharf: { files: Record<string, string> } }).wharf;
+    const field = (body.versions['2.0.1'] as unknown as { wharf: { files: Record<string, string> } }).wharf;
     field.files['index.js'] = field.files['package.json']!;
     const bad = await w.app.inject({ method: 'PUT', url: '/@sig%2fplugin', headers: bearer(token), payload: body });
     expect(bad.statusCode).toBe(422);
     expect(bad.json().error).toContain('signed file hashes do not match');
     const body2 = await publishBody('@sig/plugin', '2.0.2', key);
-    const sig = (body2.versions['2.0.2'] as { wharf: { signature: { sig: string } } }).wharf.signature;
+    const sig = (body2.versions['2.0.2'] as unknown as { wharf: { signature: { sig: string } } }).wharf.signature;
     sig.sig = (sig.sig[0] === 'a' ? 'b' : 'a') + sig.sig.slice(1);
     const forged = await w.app.inject({ method: 'PUT', url: '/@sig%2fplugin', headers: bearer(token), payload: body2 });
     expect(forged.statusCode).toBe(422);

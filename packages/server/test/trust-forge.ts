@@ -55,7 +55,7 @@ export function nextRoot(root: RootSigned, changes: Partial<Record<'root' | 'tar
     next.roles[role as 'root'] = { keyids: change.keys.map((k) => k.keyid), threshold: change.threshold };
     for (const k of change.keys) next.keys[k.keyid] = publicPart(k);
   }
-  const used = new Set(Object.values(next.roles).flatMap((r) => r.keyids));
+  const used = new Set(Object.values(next.roles).flatMap((r) => (r as { keyids: string[] }).keyids));
   for (const id of Object.keys(next.keys)) if (!used.has(id)) delete next.keys[id];
   return next;
 }

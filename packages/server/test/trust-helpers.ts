@@ -39,7 +39,7 @@ export async function publish(w: TestWharf, token: string, name: string, version
 export function injectFetch(w: TestWharf): FetchLike {
   return async (url) => {
     const res = await w.app.inject({ url: new URL(url).pathname });
-    return new Response(res.statusCode === 204 || res.statusCode === 304 ? null : res.rawPayload, { status: res.statusCode, headers: res.headers as Record<string, string> });
+    return new Response(res.statusCode === 204 || res.statusCode === 304 ? null : new Uint8Array(res.rawPayload), { status: res.statusCode, headers: res.headers as Record<string, string> });
   };
 }
 
