@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { FsBlobStore, packDirectory, publishDocument } from '@wharf/server';
+import { addUser, bearer, createTestWharf, type TestWharf } from '../../../packages/server/test/helpers.js';
+import { listen } from '../../../packages/server/test/trust-helpers.js';
+
+const appDir = fileURLToPath(new URL('..', import.meta.url));
+const CHROMIUM = process.env.WHARF_TEST_CHROMIUM ?? '/usr/bin/chromium';
+const PLUGIN = '@acme/hello';
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+
+/** The app as `vite build` makes it, once per run. */
+async function buildApp(): Promise<string> {
+  const outDir = await mkdtemp(join(tmpdir(), 'wharf-host-app-'));
+  const vite = join(appDir, 'node_modules', 'vite', 'bin', 'vite.js');
+  await promisify(execFile)(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: appDir });
+  return outDir;
+}
+
+/** Plugin code that shows `text` with the host API alone. */
+const renders = (text: string) => `export function activate(api) {\n  api.render(${JSON.stringify(text)});\n}\n`;
+
+/** Plugin code that builds its view with the host-shared UI module and mounts it. */
+const mounts = (text: string) => `import { h } from '@wharf/host-app/ui';\nexport function activate(api) {\n  api.mount(h('strong', {}, ${JSON.stringify(text)}));\n}\n`;
+
+/** A plugin packed as its author would publish it: package.json and one ESM entry file. */
+async function pluginTarball(version: string, code: string): Promise<{ manifest: { name: string; version: string; description: string }; tarball: Buffer }> {
+  const dir = await mkdtemp(join(tmpdir(), 'wharf-host-plugin-'));
+  const manifest = { name: PLUGIN, version, description: 'Greets the host', type: 'module', main: 'index.js' };
+  await writeFile(join(dir, 'package.json'), JSON.stringify(manifest));
+  await writeFile(join(dir, 'index.js'), code);
+  const tarball = await packDirectory(dir);
+  await rm(dir, { recursive: true, force: true });
+  return { manifest, tarball };
+}
+
+/** A malicious build of `honest` of the very same length: only the signed hash can tell them apart. */
+async function sameLengthForgery(version: string, honest: Buffer): Promise<Buffer> {
+  for (let pad = 0; pad < 200; pad++) {
+    const { tarball } = await pluginTarball(version, renders(`pwned ${'!'.repeat(pad)}`));
+    if (tarball.length === honest.length) return tarball;
+  }
+  throw new Error('no same-length forgery found');
+}
+
+describe('examples/host-app in headless Chromium against a real Wharf server', () => {
+  let w: TestWharf;
+  let token: string;
+  let base: string;
+  let root: string;
+  let outDir: string;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let serverUp = true;
+
+  async function publish(version: string, code: string): Promise<Buffer> {
+    const { manifest, tarball } = await pluginTarball(version, code);
+    const res = await w.app.inject({ method: 'PUT', url: `/${PLUGIN.replace('/', '%2f')}`, headers: bearer(token), payload: publishDocument(manifest, tarball) });
+    expect(res.statusCode, res.body).toBe(201);
+    return tarball;
+  }
+
+  const row = () => page.locator(`[data-testid=catalog-row][data-plugin="${PLUGIN}"]`);
+  const output = () => page.locator(`[data-testid=plugin][data-plugin="${PLUGIN}"] [data-testid=plugin-output]`);
+
+  beforeAll(async () => {
+    [outDir, w] = await Promise.all([buildApp(), createTestWharf('sqlite')]);
+    base = await listen(w);
+    token = await addUser(w, 'author');
+    root = (await w.app.inject({ url: '/trust/root.json' })).body;
+    await publish('1.0.0', renders('hello from 1.0.0'));
+
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
+    // One context for the whole run: its OPFS is the app's disk, kept across reloads.
+    context = await browser.newContext();
+    // The app ships as static files (here from the build dir) on the registry's origin, so it still
+    // loads when the registry is down, and reaches the registry same-origin (the server has no CORS).
+    await context.route(`${base}/app/**`, async (route) => {
+      const path = new URL(route.request().url()).pathname.slice('/app/'.length) || 'index.html';
+      const file = resolve(outDir, path);
+      if (!file.startsWith(outDir + sep)) return route.fulfill({ status: 404 });
+      try {
+        await route.fulfill({ status: 200, contentType: TYPES[extname(file)] ?? 'application/octet-stream', body: await readFile(file) });
+      } catch {
+        await route.fulfill({ status: 404 });
+      }
+    });
+    // In a real deployment root.json ships inside the app; here it is the test server's fresh one.
+    await context.addInitScript((pinned) => {
+      (window as { WHARF_HOST_CONFIG?: unknown }).WHARF_HOST_CONFIG = { root: pinned };
+    }, root);
+    page = await context.newPage();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (serverUp) await w?.destroy();
+    if (outDir) await rm(outDir, { recursive: true, force: true });
+  });
+
+  it('lists the verified catalog, installs a plugin and runs it', async () => {
+    await page.goto(`${base}/app/`);
+    await expect.poll(() => page.getByTestId('catalog-status').textContent()).toBe('ready');
+    await expect.poll(() => row().getByTestId('latest').textContent()).toBe('1.0.0');
+    expect(await row().getByTestId('description').textContent()).toBe('Greets the host');
+    expect(await page.getByTestId('error').isHidden()).toBe(true);
+
+    await row().getByTestId('install').click();
+    await expect.poll(() => output().textContent()).toBe('hello from 1.0.0');
+    expect(await row().getByTestId('installed').textContent()).toBe('1.0.0');
+  });
+
+  it('shows "update ready" when a newer version is published, applies it, and rolls back', async () => {
+    await publish('1.1.0', mounts('hello from 1.1.0'));
+    // Pushed by the server's event stream, no reload.
+    await expect.poll(() => row().getByTestId('update-ready').textContent()).toContain('1.1.0');
+    expect(await output().textContent()).toBe('hello from 1.0.0');
+
+    await row().getByTestId('apply-update').click();
+    await expect.poll(() => output().textContent()).toBe('hello from 1.1.0');
+    expect(await row().getByTestId('installed').textContent()).toBe('1.1.0');
+
+    await row().getByTestId('rollback').click();
+    await expect.poll(() => output().textContent()).toBe('hello from 1.0.0');
+    expect(await row().getByTestId('installed').textContent()).toBe('1.0.0');
+
+    await row().getByTestId('apply-update').click();
+    await expect.poll(() => output().textContent()).toBe('hello from 1.1.0');
+  });
+
+  it('refuses a tampered artifact with a visible error and keeps the old version running', async () => {
+    // The blob store is content-addressed and keeps a blob already present under its key: bytes
+    // planted under 1.2.0's key before its publish are what the server then serves for it.
+    const honest = await pluginTarball('1.2.0', renders('hello from 1.2.0'));
+    const forged = await sameLengthForgery('1.2.0', honest.tarball);
+    const blobPath = (w.blobs as FsBlobStore).path(createHash('sha512').update(honest.tarball).digest('hex'));
+    await mkdir(dirname(blobPath), { recursive: true });
+    await writeFile(blobPath, forged);
+    const res = await w.app.inject({ method: 'PUT', url: `/${PLUGIN.replace('/', '%2f')}`, headers: bearer(token), payload: publishDocument(honest.manifest, honest.tarball) });
+    expect(res.statusCode, res.body).toBe(201);
+    expect(Buffer.from(await fetch(`${base}/${PLUGIN}/-/hello-1.2.0.tgz`).then((r) => r.arrayBuffer())).equals(forged)).toBe(true);
+
+    await expect.poll(() => row().getByTestId('latest').textContent()).toBe('1.2.0');
+    const alert = page.getByRole('alert');
+    await expect.poll(() => alert.textContent(), { timeout: 15_000 }).toMatch(/1\.2\.0 refused: hash-mismatch.*verification-failed/);
+    expect(await alert.isVisible()).toBe(true);
+    expect(await output().textContent()).toBe('hello from 1.1.0');
+    expect(await row().getByTestId('installed').textContent()).toBe('1.1.0');
+    expect(await page.content()).not.toContain('pwned');
+  });
+
+  it('starts from its cached catalog and installed plugins when the server is down', async () => {
+    await w.destroy();
+    serverUp = false;
+    expect(await fetch(`${base}/catalog.json`).then(() => 'up', () => 'down')).toBe('down');
+
+    await page.reload();
+    await expect.poll(() => page.getByTestId('catalog-status').textContent()).toBe('offline');
+    expect(await row().getByTestId('latest').textContent()).toBe('1.2.0');
+    await expect.poll(() => output().textContent()).toBe('hello from 1.1.0');
+    expect(await row().getByTestId('installed').textContent()).toBe('1.1.0');
+  });
+});
