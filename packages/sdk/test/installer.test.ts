@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { sriOf } from '@wharf/core';
 import { rawTar } from '../../server/test/support/raw-tar.js';
-import { CatalogManager, MemoryStore, PluginInstaller, PluginLoader, isPluginError, type PluginErrorCode, type RevokedEvent } from '../src/index.js';
+import { CatalogManager, MemoryStore, PluginInstaller, PluginLoader, UpdateManager, isPluginError, type PluginErrorCode, type RevokedEvent } from '../src/index.js';
 import { unpackVerified } from '../src/install/verify.js';
 import { harness, publishPlugin, revoke, type Harness } from './installer-support.js';
 
@@ -114,6 +114,14 @@ describe('PluginInstaller against a listening server', () => {
     expect(await recent.installer.install('@acme/compat')).toMatchObject({ version: '2.0.0' });
     expect(await refusal(recent.installer.install('@acme/missing'))).toBe('not-found');
     expect(await refusal(recent.installer.install('@acme/compat', '^9'))).toBe('no-matching-version');
+
+    // The host went back to 2.5.0 with 3.x's store: 2.0.0 no longer runs; the update goes down to 1.0.0.
+    const downgraded = await h.client({ store: recent.store, hostVersion: '2.5.0' });
+    expect(await refusal(new PluginLoader({ installer: downgraded.installer }).loadPlugin('@acme/compat', {}))).toBe('incompatible');
+    const updates = new UpdateManager({ installer: downgraded.installer });
+    expect(await updates.checkForUpdates()).toEqual([{ name: '@acme/compat', current: '2.0.0', available: '1.0.0', reason: 'update', ready: false }]);
+    await updates.applyUpdate('@acme/compat');
+    expect((await new PluginLoader({ installer: downgraded.installer }).loadPlugin('@acme/compat', { register: (v: string) => v })).exports).toBe('1.0.0');
   });
 
   it('takes a revoked active version out of service: back to an installed good one, else disabled', async () => {

@@ -206,6 +206,9 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
       throw new PluginError('not-installed', name, 'no active version');
     }
     const version = state.active;
+    const listed = catalog ? catalogVersionOf(catalog, name, version) : undefined;
+    // The host may have changed version since the install; an update (or an older install) fixes it.
+    if (listed && !isHostCompatible(listed, this.hostVersion)) throw new PluginError('incompatible', name, `${version} does not run on host ${this.hostVersion}`);
     const bytes = await this.checkedBytes(state, version);
     try {
       return { name, version, files: await unpackTarball(bytes) };

@@ -1,4 +1,5 @@
 import semver from 'semver';
+import { isHostCompatible } from '@wharf/core';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
 import { Emitter } from '../flags/emitter.js';
 import { PluginError, isPluginError } from '../install/errors.js';
@@ -171,7 +172,9 @@ export class UpdateManager extends Emitter<UpdateEvents> {
     const listed = this.catalog.getPlugin(state.name)?.versions.find((v) => v.version === current);
     const revoked = state.active === null || !!listed?.revoked;
     if (target.version === state.active) return null;
-    if (!revoked && semver.valid(current) && semver.lte(target.version, current)) return null;
+    // Going down is an update only away from a version that may not run (revoked, or too new for the host).
+    const runs = !revoked && (!listed || isHostCompatible(listed, this.installer.hostVersion));
+    if (runs && semver.valid(current) && semver.lte(target.version, current)) return null;
     const reason: UpdateReason = revoked ? 'revoked' : listed?.deprecated ? 'security' : 'update';
     return { name: state.name, current, available: target.version, reason, ready: state.versions.some((v) => v.version === target.version) };
   }
