@@ -88,7 +88,10 @@ describe('PluginLoader: verified bytes, host-shared modules, narrow API', () => 
     plugin.reportError(new Error('render failed'));
     await plugin.deactivate();
     expect(stopped).toBe(true);
-    expect(ok.reporter.pending()).toEqual([{ plugin: '@acme/lifecycle', version: '1.0.0', activations: 1, errors: 1 }]);
+    // A reload is a fresh module instance, as a blob: URL gives in a browser.
+    const again = await ok.loader.loadPlugin('@acme/lifecycle', {});
+    expect(again.module).not.toBe(plugin.module);
+    expect(ok.reporter.pending()).toEqual([{ plugin: '@acme/lifecycle', version: '1.0.0', activations: 2, errors: 1 }]);
   });
 
   it('refuses a stored copy modified after install (the store is untrusted)', async () => {

@@ -52,11 +52,13 @@ function base64(bytes: Uint8Array): string {
 }
 
 let loaderCount = 0;
+let loadCount = 0;
 
 /**
  * Runs installed plugins from their verified bytes: reads the active version back from the store,
  * checks it against the signed integrity again, rewrites imports of host-shared packages to shim
  * modules, imports the entry from memory and calls `activate(api)` with only the API the host gives.
+ * In a browser the page's Content-Security-Policy must allow `blob:` scripts.
  */
 export class PluginLoader {
   private readonly shared: Record<string, unknown>;
@@ -90,7 +92,9 @@ export class PluginLoader {
       return fail('bad-package', `${entry} is not UTF-8 text`, err);
     }
     const code = await rewriteImports(name, entry, source, (specifier) => (Object.hasOwn(this.shared, specifier) ? this.shim(specifier).url : null));
-    const mod = moduleUrl(`${code}\n//# sourceURL=wharf-plugin:${name}@${version}/${entry}`);
+    // The load count makes every load a distinct module (fresh module state after a reload), in
+    // Node too, where identical data: URLs would share one instance.
+    const mod = moduleUrl(`${code}\n//# sourceURL=wharf-plugin:${name}@${version}/${entry}?load=${++loadCount}`);
     let namespace: Record<string, unknown>;
     try {
       namespace = (await import(/* @vite-ignore */ /* webpackIgnore: true */ mod.url)) as Record<string, unknown>;
