@@ -98,9 +98,15 @@ describe('PluginInstaller against a listening server', () => {
     expect(state.versions.map((v) => v.version)).toEqual(['1.2.0', '1.1.0']);
     expect(state.previous).toEqual(['1.1.0']);
     expect((await store.list('plugins/')).sort()).toEqual(['plugins/@acme+hello/1.1.0/package.tgz', 'plugins/@acme+hello/1.2.0/package.tgz', 'plugins/@acme+hello/state.json']);
+    // A damaged record: refused with its own code, left out of the list, still removable.
+    await store.set('plugins/@acme+hello/state.json', new TextEncoder().encode('{"name":"@acme/other"}'));
+    expect(await refusal(installer.get('@acme/hello'))).toBe('corrupt-state');
+    const errors: Error[] = [];
+    installer.on('error', (e) => errors.push(e.error));
+    expect(await installer.list()).toEqual([]);
+    expect(errors.map(code)).toEqual(['corrupt-state']);
     await installer.uninstall('@acme/hello');
     expect(await store.list('plugins/')).toEqual([]);
-    expect(await installer.list()).toEqual([]);
     expect(await refusal(installer.uninstall('@acme/hello'))).toBe('not-installed');
   });
 

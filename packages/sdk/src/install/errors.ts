@@ -21,6 +21,8 @@ export type PluginErrorCode =
   /** The tarball is not a readable npm package (archive, package.json, entry file). */
   | 'bad-package'
   | 'not-installed'
+  /** The stored state record is unreadable (edited or damaged storage); uninstalling clears it. */
+  | 'corrupt-state'
   | 'disabled'
   | 'no-previous-version'
   /** The plugin's code imports something other than what the host shares (relative files, URLs, other packages). */

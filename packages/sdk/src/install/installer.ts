@@ -48,7 +48,7 @@ export interface InstallerEvents extends Record<string, unknown> {
   /** An installed version was revoked by the catalog and taken out of service. */
   revoked: RevokedEvent;
   uninstalled: { name: string };
-  /** A background step (revocation enforcement after a catalog update) failed. */
+  /** A background step (revocation enforcement after a catalog update) failed, or `list` met a damaged record. */
   error: { error: Error };
 }
 
@@ -104,7 +104,8 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
   resolve(name: string, versionOrRange?: string): CatalogVersion {
     const plugin = this.catalogPlugin(name, this.freshCatalog(name));
     if (plugin.listing?.state === 'suspended') throw new PluginError('suspended', name, 'the listing is suspended');
-    if (versionOrRange !== undefined && semver.valid(versionOrRange)) return this.usableVersion(plugin, versionOrRange);
+    const exact = versionOrRange === undefined ? null : semver.valid(versionOrRange);
+    if (exact !== null) return this.usableVersion(plugin, exact);
     if (versionOrRange !== undefined && !semver.validRange(versionOrRange)) throw new PluginError('no-matching-version', name, `${JSON.stringify(versionOrRange)} is neither a version nor a range`);
     const found = resolveVersion(plugin, { channel: this.channel, installId: this.installId, hostVersion: this.hostVersion, range: versionOrRange });
     if (!found) throw new PluginError('no-matching-version', name, `no version${versionOrRange ? ` in ${versionOrRange}` : ''} on the ${this.channel} channel runs on host ${this.hostVersion ?? '(any)'} without a revocation`);
@@ -167,7 +168,9 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
 
   uninstall(name: string): Promise<void> {
     return this.exclusive(name, async () => {
-      await this.requireState(name);
+      checkNameVersion(name);
+      // Not requireState: a damaged record must still be removable.
+      if ((await this.store.get(stateKey(name))) === null) throw new PluginError('not-installed', name, 'not installed');
       // The record goes first: from then on the plugin is not installed, whatever happens to the files.
       await this.store.delete(stateKey(name));
       for (const key of await this.store.list(pluginPrefix(name))) await this.store.delete(key);
@@ -180,10 +183,18 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
     return readState(this.store, name);
   }
 
+  /** Installed plugins by name; a damaged record is left out and reported as an `error` event (`corrupt-state`). */
   async list(): Promise<PluginState[]> {
     const keys = (await this.store.list('plugins/')).filter((k) => /^plugins\/[^/]+\/state\.json$/.test(k));
     const names = keys.map((k) => k.slice('plugins/'.length, -'/state.json'.length).replace('+', '/'));
-    const states = await Promise.all(names.map((n) => readState(this.store, n)));
+    const states = await Promise.all(
+      names.map((n) =>
+        readState(this.store, n).catch((error: unknown) => {
+          this.emit('error', { error: error as Error });
+          return null;
+        }),
+      ),
+    );
     return states.filter((s): s is PluginState => s !== null).sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 

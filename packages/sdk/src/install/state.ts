@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkKey, type ByteStore } from '../storage/store.js';
+import { PluginError } from './errors.js';
 
 /**
  * The installer's record of one plugin, kept at `plugins/<name>/state.json`. It is the only thing
@@ -41,10 +42,10 @@ export async function readState(store: ByteStore, name: string): Promise<PluginS
   try {
     json = JSON.parse(decoder.decode(bytes));
   } catch {
-    throw new Error(`${stateKey(name)} is not JSON`);
+    throw new PluginError('corrupt-state', name, `${stateKey(name)} is not JSON`);
   }
   const parsed = PluginStateSchema.safeParse(json);
-  if (!parsed.success || parsed.data.name !== name) throw new Error(`${stateKey(name)} is not a plugin state record`);
+  if (!parsed.success || parsed.data.name !== name) throw new PluginError('corrupt-state', name, `${stateKey(name)} is not this plugin's state record: uninstall and install it again`);
   return parsed.data;
 }
 
