@@ -29,6 +29,7 @@ const asDocument = (l: FixtureListing): SearchDocument => ({
   ratingSum: l.ratings.reduce((a, b) => a + b, 0),
   ratingCount: l.ratings.length,
   minHostVersion: l.minHostVersion,
+  maxHostVersion: null,
   updatedAt: '2026-11-01T00:00:00.000Z',
 });
 
@@ -90,7 +91,7 @@ describeEachBackend('search relevance on a fixed corpus', (backend) => {
     const req = request('import', { category: 'import' });
     const page = await w.store.search.search('plugin', req);
     expect(page.total).toBe(corpus.filter((l) => l.category === 'import').length);
-    const facets = await w.store.search.facets('plugin', req);
+    const facets = (await w.store.search.searchWithFacets('plugin', req)).facets;
     // The category facet ignores the category filter: other categories matching "import" still show.
     expect(facets.categories.import).toBe(page.total);
     expect(Object.keys(facets.categories).length).toBeGreaterThan(1);

@@ -1,11 +1,13 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, ModerationReportsTable, PluginReviewsTable, PluginsTable } from '../storage/schema.js';
 import { isUniqueViolation } from '../storage/database.js';
+import type { PluginVersion } from '@wharf/core';
 
 export type PluginRow = Selectable<PluginsTable>;
 export type ReviewRow = Selectable<PluginReviewsTable>;
 export type ReportRow = Selectable<ModerationReportsTable>;
 export type ReviewWithAuthor = ReviewRow & { author: string | null };
+type SignatureStatus = PluginVersion['signature']['status'];
 
 /** Listings, reviews and moderation reports. Returns null for "not there", false for "already exists". */
 export class MarketplaceRepository {
@@ -106,6 +108,29 @@ export class MarketplaceRepository {
       .where('hidden', '=', 0)
       .executeTakeFirstOrThrow();
     return { sum: Number(row.sum), count: Number(row.count) };
+  }
+
+  /**
+   * Signature status of each version of a package, from what the trust capability recorded at publish:
+   * `signed` by the publisher's registered key, `invalid` once the version or that key is revoked,
+   * `unsigned` otherwise (versions it has no record of included).
+   */
+  async signatures(pkg: string): Promise<Map<string, SignatureStatus>> {
+    const rows = await this.db.selectFrom('trust_versions').select(['version', 'signature', 'revoked_at']).where('package', '=', pkg).execute();
+    const keyOf = (signature: string | null) => (signature ? (JSON.parse(signature) as { keyid: string }).keyid : null);
+    const keyids = [...new Set(rows.map((r) => keyOf(r.signature)).filter((k): k is string => k !== null))];
+    const revokedKeys = new Set(
+      keyids.length === 0
+        ? []
+        : (await this.db.selectFrom('trust_developer_keys').select('keyid').where('keyid', 'in', keyids).where('revoked_at', 'is not', null).execute()).map((k) => k.keyid),
+    );
+    return new Map(
+      rows.map((r) => {
+        const keyid = keyOf(r.signature);
+        const status: SignatureStatus = keyid === null ? 'unsigned' : r.revoked_at !== null || revokedKeys.has(keyid) ? 'invalid' : 'signed';
+        return [r.version, status];
+      }),
+    );
   }
 
   async insertReport(row: ReportRow): Promise<void> {

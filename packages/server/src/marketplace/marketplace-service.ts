@@ -7,7 +7,7 @@ import type { SearchDocument } from '../search/search-index.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { isAdmin, requireUser, requireWriter, type Principal } from '../auth/principal.js';
 import { MarketplaceRepository, type PluginRow, type ReportRow, type ReviewWithAuthor } from './marketplace-repository.js';
-import { compatibilityOf } from './compatibility.js';
+import { compatibilityOf, hostVersionLimit } from './compatibility.js';
 
 /**
  * Listings, reviews, installs and moderation, independent of HTTP.
@@ -73,7 +73,7 @@ export class MarketplaceService {
   async versions(principal: Principal | null, id: string): Promise<{ id: string; package: string | null; versions: PluginVersion[] }> {
     const row = await this.visible(principal, id);
     if (!row.package) return { id, package: null, versions: [] };
-    const doc = await this.registry.document(row.package);
+    const [doc, signatures] = await Promise.all([this.registry.document(row.package), this.repo.signatures(row.package)]);
     if (!doc) return { id, package: row.package, versions: [] };
     const tagsOf = (version: string) => Object.entries(doc.tags).filter(([, v]) => v === version).map(([t]) => t).sort();
     const versions = [...doc.versions]
@@ -84,7 +84,7 @@ export class MarketplaceService {
         deprecated: v.deprecated,
         tags: tagsOf(v.version),
         compatibility: compatibilityOf(JSON.parse(v.manifest) as Record<string, unknown>),
-        signature: { status: 'unsigned' as const },
+        signature: { status: signatures.get(v.version) ?? 'unsigned' },
         sbom: { url: `/plugins/${row.package}/${v.version}/sbom.json` },
       }));
     return { id, package: row.package, versions };
@@ -100,8 +100,8 @@ export class MarketplaceService {
 
   async search(params: SearchParams): Promise<SearchResult> {
     const req = { ...params, offset: (params.page - 1) * params.size, limit: params.size };
-    const [page, facets] = await Promise.all([this.store.search.search('plugin', req), this.store.search.facets('plugin', req)]);
-    return { hits: page.hits, total: page.total, facets };
+    const { hits, total, facets } = await this.store.search.searchWithFacets('plugin', req);
+    return { hits, total, facets };
   }
 
   async reviews(id: string, page: number, size: number): Promise<{ reviews: Review[]; total: number }> {
@@ -235,18 +235,20 @@ export class MarketplaceService {
       ratingSum: rating.sum,
       ratingCount: rating.count,
       minHostVersion: latest?.minHostVersion ?? null,
+      maxHostVersion: latest?.maxHostVersion ?? null,
       updatedAt: latest && latest.publishedAt > row.updated_at ? latest.publishedAt : row.updated_at,
     };
     await this.store.search.put(doc);
   }
 
-  private async latestVersion(row: PluginRow): Promise<{ version: string; publishedAt: string; minHostVersion: string | null } | null> {
+  private async latestVersion(row: PluginRow): Promise<{ version: string; publishedAt: string; minHostVersion: string | null; maxHostVersion: string | null } | null> {
     if (!row.package) return null;
     const doc = await this.registry.document(row.package);
     const version = doc?.tags.latest ?? doc?.versions.at(-1)?.version;
     const v = doc?.versions.find((x) => x.version === version);
     if (!v) return null;
-    return { version: v.version, publishedAt: v.published_at, minHostVersion: compatibilityOf(JSON.parse(v.manifest) as Record<string, unknown>).minHostVersion };
+    const compatibility = compatibilityOf(JSON.parse(v.manifest) as Record<string, unknown>);
+    return { version: v.version, publishedAt: v.published_at, minHostVersion: compatibility.minHostVersion, maxHostVersion: hostVersionLimit(compatibility.engines) };
   }
 
   private async refreshRating(id: string): Promise<void> {

@@ -32,6 +32,7 @@ export class PackageIndexer {
         ratingSum: 0,
         ratingCount: 0,
         minHostVersion: null,
+        maxHostVersion: null,
         updatedAt: pkg.modified_at,
       });
     }

@@ -1,14 +1,12 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
-import { SearchIndex } from './search-index.js';
-import { corrections } from './tokens.js';
+import { SearchIndex, type QueryTerm, type TextMatch } from './search-index.js';
 
 /**
  * Full text on PostgreSQL: a tsvector weighted A (name), B (keywords), C (description) under a GIN
  * index, ranked by cover density (ts_rank_cd; plain ts_rank scores AND queries erratically, a
- * listing with both words in its name below one with a word only in its description). Typo
- * tolerance: a term that matches nothing, not even as a prefix, is replaced by the indexed words
- * pg_trgm finds similar (search_terms, GIN trigram index), kept only within its edit-distance budget.
+ * listing with both words in its name below one with a word only in its description). The vocabulary
+ * for typo correction is the search_terms word list.
  */
 export class PostgresSearchIndex extends SearchIndex {
   protected async writeText(trx: Transaction<Database>, docId: string, name: string, keywords: string, description: string): Promise<void> {
@@ -24,30 +22,27 @@ export class PostgresSearchIndex extends SearchIndex {
     // The vector lives in the document's row, which the caller deletes.
   }
 
-  protected async matches(terms: string[]): Promise<RawBuilder<unknown> | null> {
-    const groups: string[] = [];
-    for (const term of terms) {
-      if (await this.hasPrefixMatch(term)) {
-        groups.push(`'${term}':*`);
-        continue;
-      }
-      const fixes = corrections(term, await this.similarWords(term));
-      if (fixes.length === 0) return null;
-      groups.push(`(${fixes.map((w) => `'${w}'`).join(' | ')})`);
-    }
+  protected textMatch(terms: readonly QueryTerm[]): TextMatch {
     // Terms are letters and digits only (tokens.ts), quoted: the tsquery carries no user syntax.
-    const query = sql`to_tsquery('simple', ${groups.join(' & ')})`;
-    return sql`select s.doc_id, coalesce(s.score / nullif(max(s.score) over (), 0), 0) as rel
-      from (select doc_id, ts_rank_cd(search_vector, ${query}) as score from search_documents where search_vector @@ ${query}) s`;
+    const query = terms.map((t) => ('prefix' in t ? `'${t.prefix}':*` : `(${t.words.map((w) => `'${w}'`).join(' | ')})`)).join(' & ');
+    return {
+      from: sql`from search_documents d cross join to_tsquery('simple', ${query}) q`,
+      where: sql`d.search_vector @@ q`,
+      score: sql`ts_rank_cd(d.search_vector, q)`,
+    };
   }
 
-  private async hasPrefixMatch(term: string): Promise<boolean> {
+  protected async hasPrefixMatch(term: string): Promise<boolean> {
     const res = await sql`select 1 from search_documents where search_vector @@ to_tsquery('simple', ${`'${term}':*`}) limit 1`.execute(this.db);
     return res.rows.length > 0;
   }
 
-  private async similarWords(term: string): Promise<string[]> {
-    const res = await sql<{ term: string }>`select term from search_terms where term % ${term} order by similarity(term, ${term}) desc limit 20`.execute(this.db);
-    return res.rows.map((r) => r.term);
+  protected async vocabulary(): Promise<string[]> {
+    return (await sql<{ term: string }>`select term from search_terms`.execute(this.db)).rows.map((r) => r.term);
+  }
+
+  protected tagRows(): RawBuilder<unknown> {
+    // The tags are in the materialised row already: expanding them beats a join to search_tags per match.
+    return sql`cross join lateral json_array_elements_text(b.tags::json) as t(tag)`;
   }
 }

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { SearchFacets, SearchHit, SearchParams } from '@wharf/core';
 import type { Database } from '../storage/schema.js';
-import { hostVersionKey, indexText, queryTerms } from './tokens.js';
+import { corrections, hostVersionKey, queryTerms, indexText, typoBudget } from './tokens.js';
 
 export type SearchKind = 'plugin' | 'package';
 
@@ -20,6 +20,8 @@ export interface SearchDocument {
   ratingSum: number;
   ratingCount: number;
   minHostVersion: string | null;
+  /** The first host version it no longer supports (exclusive upper bound of `engines.cartae`); null: no bound. */
+  maxHostVersion: string | null;
   updatedAt: string;
 }
 
@@ -39,22 +41,71 @@ export interface SearchPage {
   total: number;
 }
 
+/** One term of a full-text query: a prefix, or the indexed words a misspelt term was corrected to. */
+export type QueryTerm = { prefix: string } | { words: string[] };
+
+/** How an engine matches text: a from clause (document alias `d`) with its condition and score. */
+export interface TextMatch {
+  from: RawBuilder<unknown>;
+  where: RawBuilder<unknown> | null;
+  score: RawBuilder<unknown>;
+}
+
+type Filter = 'category' | 'tag' | 'minRating' | 'compatibleWith';
+type Facet = keyof SearchFacets;
+/** Each facet counts the matches under every filter but its own. */
+const FACET_FILTER: Record<Facet, Filter> = { categories: 'category', tags: 'tag', rating: 'minRating', compatibility: 'compatibleWith' };
+const FACETS = Object.keys(FACET_FILTER) as Facet[];
+const TOP_TAGS = 30;
+
+/** A row of the search statement: a page hit (`k` its id, `n` its position), a tag count, or a group of counts. */
+interface ResultRow {
+  part: 'hit' | 'tags' | 'groups';
+  /** Document id, tag, or category. */
+  k: string | null;
+  /** Minimum host version. */
+  k2: string | null;
+  /** Rating bucket. */
+  k3: string | null;
+  n: number | string;
+  n_all: number | string | null;
+  n_category: number | string | null;
+  n_rating: number | string | null;
+  n_compat: number | string | null;
+  rel: number | string | null;
+}
+
 /**
  * The one search interface behind the marketplace search and npm's `/-/v1/search`. Filters, facets,
  * sorting and paging are portable SQL written once here; each engine supplies only the full-text part
- * (indexing the text of a document and turning query terms into a scored set of matches).
+ * (indexing the text of a document, and turning query terms into a match with a score).
+ *
+ * A search is one statement: the full-text match runs once into a materialised set (`b`) carrying the
+ * columns that filters, facets and sorting read plus one 0/1 flag per active filter; the page, the total
+ * and every facet are aggregates over that set. The page's display columns are then read by key.
+ *
+ * Two caches, both keyed by a generation that every write bumps in the database (so replicas sharing a
+ * PostgreSQL database see each other's writes): the indexed vocabulary, for typo correction, and the
+ * facets and total of all documents of a kind, which browsing without text needs and which would
+ * otherwise mean aggregating the whole index on every request.
  */
 export abstract class SearchIndex {
+  private vocabularyCache: { generation: number; byFirstLetter: Map<string, string[]> } | null = null;
+  private readonly browseCache = new Map<SearchKind, { generation: number; total: number; facets: SearchFacets }>();
+
   constructor(protected readonly db: Kysely<Database>) {}
 
   /** Indexes the text of a document whose row already exists; replaces what was indexed before. */
   protected abstract writeText(trx: Transaction<Database>, docId: string, name: string, keywords: string, description: string): Promise<void>;
   protected abstract deleteText(trx: Transaction<Database>, docId: string): Promise<void>;
-  /**
-   * `select doc_id, score from …` over the documents matching every term (by prefix, or by its
-   * closest indexed words when a term matches nothing); null when nothing can match.
-   */
-  protected abstract matches(terms: string[]): Promise<RawBuilder<unknown> | null>;
+  /** The match of documents containing every term. */
+  protected abstract textMatch(terms: readonly QueryTerm[]): TextMatch;
+  /** Whether any indexed document (of any kind) has a word starting with the term. */
+  protected abstract hasPrefixMatch(term: string): Promise<boolean>;
+  /** Every indexed word, the candidates of typo correction. */
+  protected abstract vocabulary(): Promise<string[]>;
+  /** `join …` giving one row per tag of `b`'s documents, with the tag as `t.tag`. */
+  protected abstract tagRows(): RawBuilder<unknown>;
 
   async put(doc: SearchDocument): Promise<void> {
     await this.putMany([doc]);
@@ -79,6 +130,7 @@ export abstract class SearchIndex {
           rating_count: doc.ratingCount,
           min_host_key: doc.minHostVersion ? hostVersionKey(doc.minHostVersion) : null,
           min_host_version: doc.minHostVersion,
+          max_host_key: doc.maxHostVersion ? hostVersionKey(doc.maxHostVersion) : null,
           updated_at: doc.updatedAt,
         };
         await trx
@@ -90,10 +142,11 @@ export abstract class SearchIndex {
         if (doc.tags.length > 0) await trx.insertInto('search_tags').values([...new Set(doc.tags)].map((tag) => ({ doc_id: docId, tag }))).execute();
         await this.writeText(trx, docId, indexText([doc.name]), indexText([...doc.keywords, doc.package ?? '']), indexText([doc.description]));
       }
+      await bumpGeneration(trx);
     });
   }
 
-  /** Popularity and rating change often and touch no text: no re-indexing. */
+  /** Popularity and rating change often and touch no text: no re-indexing. Popularity is in no facet, so installs keep the caches. */
   async setCounters(kind: SearchKind, ref: string, counters: { popularity?: number; ratingSum?: number; ratingCount?: number }): Promise<void> {
     const set = {
       ...(counters.popularity !== undefined ? { popularity: counters.popularity } : {}),
@@ -101,7 +154,15 @@ export abstract class SearchIndex {
       ...(counters.ratingCount !== undefined ? { rating_count: counters.ratingCount } : {}),
     };
     if (Object.keys(set).length === 0) return;
-    await this.db.updateTable('search_documents').set(set).where('doc_id', '=', documentId(kind, ref)).execute();
+    const update = (db: Kysely<Database>) => db.updateTable('search_documents').set(set).where('doc_id', '=', documentId(kind, ref)).execute();
+    if (counters.ratingSum === undefined && counters.ratingCount === undefined) {
+      await update(this.db);
+      return;
+    }
+    await this.db.transaction().execute(async (trx) => {
+      await update(trx);
+      await bumpGeneration(trx);
+    });
   }
 
   async remove(kind: SearchKind, ref: string): Promise<void> {
@@ -109,6 +170,7 @@ export abstract class SearchIndex {
     await this.db.transaction().execute(async (trx) => {
       await this.deleteText(trx, docId);
       await trx.deleteFrom('search_documents').where('doc_id', '=', docId).execute();
+      await bumpGeneration(trx);
     });
   }
 
@@ -116,103 +178,270 @@ export abstract class SearchIndex {
     return (await this.db.selectFrom('search_documents').select('doc_id').where('doc_id', '=', documentId(kind, ref)).executeTakeFirst()) !== undefined;
   }
 
-  /** One page of hits with the total; facets are a separate call so that npm search does not pay for them. */
+  /** One page of hits with the total, without facets (what npm search needs). */
   async search(kind: SearchKind, req: SearchRequest): Promise<SearchPage> {
-    const terms = queryTerms(req.q);
-    const matched = terms.length > 0 ? await this.matches(terms) : null;
-    if (!matched && (terms.length > 0 || isOnlySymbols(req.q))) return { hits: [], total: 0 };
-    const from = this.source(kind, matched);
-    const where = this.filters(req, null);
-    const [rows, count] = await Promise.all([
-      sql<HitRow>`select d.ref, d.name, d.description, d.category, d.tags, d.package, d.popularity, d.rating_sum, d.rating_count,
-          d.min_host_version, d.updated_at, ${matched ? sql`m.rel` : sql`0`} as rel
-        ${from} ${where} order by ${this.order(req.sort, matched !== null)} limit ${req.limit} offset ${req.offset}`.execute(this.db),
-      sql<{ n: number | string }>`select count(*) as n ${from} ${where}`.execute(this.db),
-    ]);
-    return { hits: rows.rows.map(toHit), total: Number(count.rows[0]?.n ?? 0) };
+    const { hits, total } = await this.run(kind, req, false);
+    return { hits, total };
   }
 
   /**
-   * Facet counts over the matches. Each facet ignores its own filter (and only its own), so that
-   * choosing a category still shows how many results the other categories would give.
+   * One page of hits, the total and the facet counts over the matches. Each facet ignores its own
+   * filter (and only its own), so that choosing a category still shows how many results the other
+   * categories would give.
    */
-  async facets(kind: SearchKind, req: SearchRequest): Promise<SearchFacets> {
+  searchWithFacets(kind: SearchKind, req: SearchRequest): Promise<SearchPage & { facets: SearchFacets }> {
+    return this.run(kind, req, true);
+  }
+
+  /** Facets not asked for are left empty. */
+  private async run(kind: SearchKind, req: SearchRequest, withFacets: boolean): Promise<SearchPage & { facets: SearchFacets }> {
     const terms = queryTerms(req.q);
-    const matched = terms.length > 0 ? await this.matches(terms) : null;
-    const empty: SearchFacets = { categories: {}, tags: {}, rating: { '4+': 0, '3+': 0, '2+': 0, '1+': 0, unrated: 0 }, compatibility: {} };
-    if (!matched && (terms.length > 0 || isOnlySymbols(req.q))) return empty;
-    const from = this.source(kind, matched);
-    const [categories, tags, rating, compatibility] = await Promise.all([
-      sql<{ k: string | null; n: number | string }>`select d.category as k, count(*) as n ${from} ${this.filters(req, 'category')} group by d.category`.execute(this.db),
-      sql<{ k: string; n: number | string }>`select t.tag as k, count(*) as n ${this.source(kind, matched, true)} ${this.filters(req, 'tag')}
-        group by t.tag order by count(*) desc, t.tag limit 30`.execute(this.db),
-      sql<Record<'r4' | 'r3' | 'r2' | 'r1' | 'unrated', number | string | null>>`select
-          sum(case when d.rating_count > 0 and d.rating_sum >= 4 * d.rating_count then 1 else 0 end) as r4,
-          sum(case when d.rating_count > 0 and d.rating_sum >= 3 * d.rating_count then 1 else 0 end) as r3,
-          sum(case when d.rating_count > 0 and d.rating_sum >= 2 * d.rating_count then 1 else 0 end) as r2,
-          sum(case when d.rating_count > 0 then 1 else 0 end) as r1,
-          sum(case when d.rating_count = 0 then 1 else 0 end) as unrated
-        ${from} ${this.filters(req, 'minRating')}`.execute(this.db),
-      sql<{ k: string | null; n: number | string }>`select d.min_host_version as k, count(*) as n ${from} ${this.filters(req, 'compatibleWith')} group by d.min_host_version`.execute(this.db),
+    if (terms.length === 0) {
+      // Text that is not blank but has no word in it (`%_%`, `"*`) matches nothing; blank text browses everything.
+      if (req.q.trim() !== '') return { hits: [], total: 0, facets: emptyFacets() };
+      return this.browse(kind, req, withFacets);
+    }
+    // Every term as a prefix first; only when that matches nothing are the terms looked at one by one,
+    // so that the common case runs no per-term query.
+    const prefixes = terms.map((prefix) => ({ prefix }));
+    const first = await this.statement(kind, req, this.textMatch(prefixes), withFacets ? FACETS : []);
+    if (first.matched > 0) return first;
+    const corrected = await this.correct(terms);
+    if (!corrected) return first;
+    return this.statement(kind, req, this.textMatch(corrected), withFacets ? FACETS : []);
+  }
+
+  /**
+   * The terms with each one that matches nothing, not even as a prefix, replaced by its closest indexed
+   * words; null when every term already matches (the words just never occur together) or when a term
+   * has no close word.
+   */
+  private async correct(terms: readonly string[]): Promise<QueryTerm[] | null> {
+    const result: QueryTerm[] = [];
+    let changed = false;
+    for (const term of terms) {
+      if (await this.hasPrefixMatch(term)) {
+        result.push({ prefix: term });
+        continue;
+      }
+      const budget = typoBudget(term);
+      const candidates = budget === 0 ? [] : ((await this.wordsByFirstLetter()).get(term[0]!) ?? []).filter((w) => Math.abs(w.length - term.length) <= budget);
+      const fixes = corrections(term, candidates);
+      if (fixes.length === 0) return null;
+      result.push({ words: fixes });
+      changed = true;
+    }
+    return changed ? result : null;
+  }
+
+  /** The vocabulary by first letter: corrections keep a term's first letter, the one users rarely get wrong. */
+  private async wordsByFirstLetter(): Promise<Map<string, string[]>> {
+    const generation = await this.generation();
+    if (this.vocabularyCache?.generation !== generation) {
+      const byFirstLetter = new Map<string, string[]>();
+      for (const word of await this.vocabulary()) {
+        const list = byFirstLetter.get(word[0]!);
+        if (list) list.push(word);
+        else byFirstLetter.set(word[0]!, [word]);
+      }
+      this.vocabularyCache = { generation, byFirstLetter };
+    }
+    return this.vocabularyCache.byFirstLetter;
+  }
+
+  /**
+   * Browsing without text. The set to aggregate is every document, narrowed to those that satisfy all
+   * filters but at most one (what any facet counts); a facet whose count ignores every active filter is
+   * the facet of all documents, which comes from the cache, as does everything when nothing is filtered.
+   */
+  private async browse(kind: SearchKind, req: SearchRequest, withFacets: boolean): Promise<SearchPage & { facets: SearchFacets }> {
+    const active = this.conditions(req);
+    if (active.size === 0) {
+      const [page, all] = await Promise.all([this.firstPage(kind, req), this.allDocuments(kind)]);
+      return { hits: page, total: all.total, facets: withFacets ? structuredClone(all.facets) : emptyFacets() };
+    }
+    const own = (facet: Facet) => active.has(FACET_FILTER[facet]);
+    const fromCache = withFacets ? FACETS.filter((f) => own(f) && active.size === 1) : [];
+    const computed = withFacets ? FACETS.filter((f) => !fromCache.includes(f)) : [];
+    const [result, all] = await Promise.all([
+      this.statement(kind, req, null, computed),
+      fromCache.length > 0 ? this.allDocuments(kind) : null,
     ]);
-    const r = rating.rows[0];
-    for (const row of categories.rows) if (row.k !== null) empty.categories[row.k] = Number(row.n);
-    for (const row of tags.rows) empty.tags[row.k] = Number(row.n);
-    if (r) empty.rating = { '4+': Number(r.r4 ?? 0), '3+': Number(r.r3 ?? 0), '2+': Number(r.r2 ?? 0), '1+': Number(r.r1 ?? 0), unrated: Number(r.unrated ?? 0) };
-    for (const row of compatibility.rows) {
-      const key = row.k ?? 'any';
-      empty.compatibility[key] = (empty.compatibility[key] ?? 0) + Number(row.n);
+    if (all) for (const facet of fromCache) (result.facets as Record<Facet, unknown>)[facet] = structuredClone(all.facets[facet]);
+    return result;
+  }
+
+  /** Total and facets of all documents of a kind, recomputed after a write. */
+  private async allDocuments(kind: SearchKind): Promise<{ total: number; facets: SearchFacets }> {
+    const generation = await this.generation();
+    const cached = this.browseCache.get(kind);
+    if (cached?.generation === generation) return cached;
+    const { total, facets } = await this.statement(kind, { q: '', sort: 'relevance', offset: 0, limit: 0 }, null, FACETS);
+    const entry = { generation, total, facets };
+    this.browseCache.set(kind, entry);
+    return entry;
+  }
+
+  /** The first page when browsing unfiltered: straight from the sort's index, no aggregate. */
+  private async firstPage(kind: SearchKind, req: SearchRequest): Promise<SearchHit[]> {
+    const rows = await sql<HitRow>`select ${hitColumns}, 0 as rel from search_documents d where d.kind = ${kind}
+      order by ${this.order(req.sort, false, (name) => sql.ref(`d.${name}`))} limit ${req.limit} offset ${req.offset}`.execute(this.db);
+    return rows.rows.map(toHit);
+  }
+
+  /**
+   * The search statement: `b` is the match (or, without text, the documents the filters leave to
+   * aggregate), each branch of the union one aggregate over it; `hit` rows are the page, in order.
+   */
+  private async statement(kind: SearchKind, req: SearchRequest, match: TextMatch | null, facetsWanted: readonly Facet[]): Promise<SearchPage & { facets: SearchFacets; matched: number }> {
+    const active = this.conditions(req);
+    const flags = [...active].map(([name, cond]) => sql`case when ${cond} then 1 else 0 end as ${sql.ref(`f_${name}`)}`);
+    /** The condition on a row of `b` that every active filter but `except` holds; null when there is none. */
+    const holds = (except: Filter | null) => {
+      const names = [...active.keys()].filter((n) => n !== except);
+      return names.length === 0 ? null : sql.join(names.map((n) => sql`${sql.ref(`f_${n}`)} = 1`), sql` and `);
+    };
+    const where = (except: Filter | null) => {
+      const cond = holds(except);
+      return cond ? sql`where ${cond}` : sql``;
+    };
+    const count = (except: Filter | null) => {
+      const cond = holds(except);
+      return cond ? sql`sum(case when ${cond} then 1 else 0 end)` : sql`count(*)`;
+    };
+    const conditions = [sql`d.kind = ${kind}`];
+    if (match?.where) conditions.push(match.where);
+    if (!match && active.size > 0) {
+      // Without text, only the documents something counts: all filters hold, or all but the own filter of a facet counted here.
+      const minHeld = facetsWanted.some((f) => active.has(FACET_FILTER[f])) ? active.size - 1 : active.size;
+      if (minHeld === active.size) conditions.push(...active.values());
+      else if (minHeld > 0) conditions.push(sql`${sql.join([...active.values()].map((c) => sql`case when ${c} then 1 else 0 end`), sql` + `)} >= ${minHeld}`);
     }
-    return empty;
+    // `b` carries only what is read from it (a narrow row keeps a large match in memory); `doc_id` orders
+    // like `ref` within one kind.
+    const columns = [sql`d.doc_id`, sql`d.category`, sql`d.tags`, sql`d.popularity`, sql`d.rating_sum`, sql`d.rating_count`, sql`d.min_host_version`];
+    if (req.sort === 'downloads' || (req.sort === 'relevance' && !match)) columns.push(sql`d.name`);
+    if (req.sort === 'updated') columns.push(sql`d.updated_at`);
+    const branches: RawBuilder<unknown>[] = [];
+    if (req.limit > 0) {
+      const order = this.order(req.sort, match !== null, (name) => sql.ref(name === 'ref' ? 'doc_id' : name));
+      // Nested twice: an order by may name `rel` inside an expression only once it is a column.
+      branches.push(sql`select 'hit', doc_id, null, null, row_number() over (order by ${order}), null, null, null, null, rel from (
+          select * from (select b.*, coalesce(score / nullif((select max(score) from b), 0), 0) as rel from b ${where(null)}) r
+          order by ${order} limit ${req.limit} offset ${req.offset}) h`);
+    }
+    // Total, match count and three facets in one pass: counts by category × host version × rating
+    // bucket, each count under the filters its facet applies; the facets are summed up from these groups.
+    branches.push(sql`select 'groups', category, min_host_version, bucket, ${count(null)}, count(*), ${count('category')}, ${count('minRating')}, ${count('compatibleWith')}, null
+      from (select b.*, ${ratingBucket} as bucket from b) g group by category, min_host_version, bucket`);
+    if (facetsWanted.includes('tags')) {
+      branches.push(sql`select 'tags', k, null, null, n, null, null, null, null, null from (
+          select t.tag as k, count(*) as n from b ${this.tagRows()} ${where('tag')} group by t.tag order by count(*) desc, t.tag limit ${TOP_TAGS}) tg`);
+    }
+    const rows = await sql<ResultRow>`with b as materialized (
+        select ${sql.join(columns)}, ${match ? match.score : sql`0`} as score ${flags.length > 0 ? sql`, ${sql.join(flags)}` : sql``}
+        ${match ? match.from : sql`from search_documents d`} where ${sql.join(conditions, sql` and `)})
+      , r (part, k, k2, k3, n, n_all, n_category, n_rating, n_compat, rel) as (${sql.join(branches, sql` union all `)})
+      select * from r`.execute(this.db);
+
+    const hits: { docId: string; position: number; rel: number }[] = [];
+    let total = 0;
+    let matched = 0;
+    const facets = emptyFacets();
+    const wanted = new Set(facetsWanted);
+    for (const row of rows.rows) {
+      const n = Number(row.n);
+      if (row.part === 'hit') hits.push({ docId: row.k!, position: n, rel: Number(row.rel) });
+      else if (row.part === 'tags') facets.tags[row.k!] = n;
+      else {
+        total += n;
+        matched += Number(row.n_all);
+        const [inCategory, inRating, inCompat] = [Number(row.n_category), Number(row.n_rating), Number(row.n_compat)];
+        if (wanted.has('categories') && row.k !== null && inCategory > 0) facets.categories[row.k] = (facets.categories[row.k] ?? 0) + inCategory;
+        if (wanted.has('compatibility') && inCompat > 0) facets.compatibility[row.k2 ?? 'any'] = (facets.compatibility[row.k2 ?? 'any'] ?? 0) + inCompat;
+        if (wanted.has('rating')) {
+          // Buckets hold each listing once, by the whole stars of its average; the facet is cumulative.
+          const stars = row.k3 === 'unrated' ? 0 : Number(row.k3);
+          if (stars === 0) facets.rating.unrated += inRating;
+          for (const [label, min] of [['4+', 4], ['3+', 3], ['2+', 2], ['1+', 1]] as const) if (stars >= min) facets.rating[label] += inRating;
+        }
+      }
+    }
+    return { hits: await this.hitsOf(hits), total, matched, facets };
   }
 
-  /** `from … where d.kind = …`, with the tag table joined in for the tag facet. */
-  private source(kind: SearchKind, matched: RawBuilder<unknown> | null, withTags = false): RawBuilder<unknown> {
-    const base = matched ? sql`from (${matched}) m join search_documents d on d.doc_id = m.doc_id` : sql`from search_documents d`;
-    return sql`${base} ${withTags ? sql`join search_tags t on t.doc_id = d.doc_id` : sql``} where d.kind = ${kind}`;
+  private async hitsOf(page: { docId: string; position: number; rel: number }[]): Promise<SearchHit[]> {
+    if (page.length === 0) return [];
+    const rows = await sql<HitRow>`select d.doc_id, ${hitColumns}, 0 as rel from search_documents d
+      where d.doc_id in (${sql.join(page.map((p) => p.docId))})`.execute(this.db);
+    const byId = new Map(rows.rows.map((r) => [r.doc_id!, r]));
+    return page
+      .sort((a, b) => a.position - b.position)
+      .flatMap((p) => {
+        const row = byId.get(p.docId);
+        return row ? [toHit({ ...row, rel: p.rel })] : [];
+      });
   }
 
-  /** The filters as `and …` clauses, leaving out `except` (the facet being counted). */
-  private filters(req: SearchRequest, except: 'category' | 'tag' | 'minRating' | 'compatibleWith' | null): RawBuilder<unknown> {
-    const clauses: RawBuilder<unknown>[] = [];
-    if (req.category !== undefined && except !== 'category') clauses.push(sql`d.category = ${req.category}`);
-    if (req.tag !== undefined && except !== 'tag') clauses.push(sql`exists (select 1 from search_tags ft where ft.doc_id = d.doc_id and ft.tag = ${req.tag})`);
-    if (req.minRating !== undefined && req.minRating > 0 && except !== 'minRating') {
+  /** The active filters as conditions on `d`. */
+  private conditions(req: SearchRequest): Map<Filter, RawBuilder<unknown>> {
+    const active = new Map<Filter, RawBuilder<unknown>>();
+    if (req.category !== undefined) active.set('category', sql`d.category = ${req.category}`);
+    // `in` rather than `exists`: the tag's documents are read once, not probed once per match.
+    if (req.tag !== undefined) active.set('tag', sql`d.doc_id in (select ft.doc_id from search_tags ft where ft.tag = ${req.tag})`);
+    if (req.minRating !== undefined && req.minRating > 0) {
       // Average >= minRating without division: sum >= minRating * count (exact for the half-star steps clients send).
-      clauses.push(sql`d.rating_count > 0 and d.rating_sum * 100 >= ${Math.round(req.minRating * 100)} * d.rating_count`);
+      active.set('minRating', sql`d.rating_count > 0 and d.rating_sum * 100 >= ${Math.round(req.minRating * 100)} * d.rating_count`);
     }
-    if (req.compatibleWith !== undefined && except !== 'compatibleWith') {
-      clauses.push(sql`(d.min_host_key is null or d.min_host_key <= ${hostVersionKey(req.compatibleWith)})`);
+    if (req.compatibleWith !== undefined) {
+      const key = hostVersionKey(req.compatibleWith);
+      active.set('compatibleWith', sql`(d.min_host_key is null or d.min_host_key <= ${key}) and (d.max_host_key is null or d.max_host_key > ${key})`);
     }
-    return clauses.length === 0 ? sql`` : sql`and ${sql.join(clauses, sql` and `)}`;
+    return active;
   }
 
   /**
    * Relevance sorts by the match score relative to the best match (0..1) in steps of a tenth, then
    * by popularity: popularity decides between results of nearly equal relevance (bm25 and ts_rank
    * differ by a few percent on description length alone), never over a clearly better match.
+   * The rating expression is spelt as in the index that serves it (migration 0008).
    */
-  private order(sort: SearchRequest['sort'], hasText: boolean): RawBuilder<unknown> {
-    const rating = sql`case when d.rating_count = 0 then 0 else d.rating_sum * 1.0 / d.rating_count end`;
+  private order(sort: SearchRequest['sort'], hasText: boolean, c: (column: string) => RawBuilder<unknown> | ReturnType<typeof sql.ref>): RawBuilder<unknown> {
     switch (sort) {
       case 'downloads':
-        return sql`d.popularity desc, d.name, d.ref`;
+        return sql`${c('popularity')} desc, ${c('name')}, ${c('ref')}`;
       case 'rating':
-        return sql`${rating} desc, d.rating_count desc, d.popularity desc, d.ref`;
+        return sql`(case when ${c('rating_count')} = 0 then 0 else ${c('rating_sum')} * 1.0 / ${c('rating_count')} end) desc, ${c('rating_count')} desc, ${c('popularity')} desc, ${c('ref')}`;
       case 'updated':
-        return sql`d.updated_at desc, d.ref`;
+        return sql`${c('updated_at')} desc, ${c('ref')}`;
       case 'relevance':
-        return hasText ? sql`round(m.rel * 10) desc, d.popularity desc, m.rel desc, d.ref` : sql`d.popularity desc, d.name, d.ref`;
+        return hasText ? sql`round(rel * 10) desc, ${c('popularity')} desc, rel desc, ${c('ref')}` : sql`${c('popularity')} desc, ${c('name')}, ${c('ref')}`;
     }
+  }
+
+  private async generation(): Promise<number> {
+    const row = await this.db.selectFrom('search_state').select('generation').where('id', '=', 1).executeTakeFirst();
+    return Number(row?.generation ?? 0);
   }
 }
 
-/** Text that is not blank but has no word in it (`%_%`, `"*`) matches nothing; blank text browses everything. */
-const isOnlySymbols = (q: string) => q.trim() !== '';
+/** Every write bumps it in its own transaction, so a cache filled from an older snapshot is never taken for current. */
+async function bumpGeneration(trx: Transaction<Database>): Promise<void> {
+  await trx.updateTable('search_state').set((eb) => ({ generation: eb('generation', '+', 1) })).where('id', '=', 1).execute();
+}
 
 export const documentId = (kind: SearchKind, ref: string) => `${kind}:${ref}`;
 
+const emptyFacets = (): SearchFacets => ({ categories: {}, tags: {}, rating: { '4+': 0, '3+': 0, '2+': 0, '1+': 0, unrated: 0 }, compatibility: {} });
+
+/** The whole stars of the average rating, as text (union columns share one type), or `unrated`. */
+const ratingBucket = sql`case when rating_count = 0 then 'unrated' when rating_sum >= 4 * rating_count then '4'
+  when rating_sum >= 3 * rating_count then '3' when rating_sum >= 2 * rating_count then '2' else '1' end`;
+
+const hitColumns = sql`d.ref, d.name, d.description, d.category, d.tags, d.package, d.popularity, d.rating_sum, d.rating_count, d.min_host_version, d.updated_at`;
+
 interface HitRow {
+  doc_id?: string;
   ref: string;
   name: string;
   description: string;

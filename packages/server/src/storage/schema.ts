@@ -215,6 +215,8 @@ export interface SearchDocumentsTable {
   rating_count: number;
   min_host_key: string | null;
   min_host_version: string | null;
+  /** Sortable form of the first host version no longer supported (exclusive upper bound); null: none. */
+  max_host_key: string | null;
   updated_at: string;
   /** SQLite only: rowid of the document in the FTS5 table. */
   text_id: number | null;
@@ -223,6 +225,12 @@ export interface SearchDocumentsTable {
 export interface SearchTagsTable {
   doc_id: string;
   tag: string;
+}
+
+/** One row (id 1): the generation every search index write bumps, which the search caches are keyed by. */
+export interface SearchStateTable {
+  id: number;
+  generation: number;
 }
 
 /** Every version of every TUF role (root, targets, snapshot, timestamp), kept: see migrations/0002-trust.ts. */
@@ -399,6 +407,7 @@ export interface Database {
   plugin_daily_stats: PluginDailyStatsTable;
   search_documents: SearchDocumentsTable;
   search_tags: SearchTagsTable;
+  search_state: SearchStateTable;
   sboms: SbomsTable;
   advisories: AdvisoriesTable;
   advisory_packages: AdvisoryPackagesTable;

@@ -7,6 +7,7 @@ import { flagTables } from './0005-flags.js';
 import { marketplaceTables } from './0006-marketplace.js';
 import { catalogTables } from './0007-catalog.js';
 import { sourceTables } from './0008-sources.js';
+import { searchPerformance } from './0009-search-perf.js';
 
 /**
  * Every schema migration, by name; names sort in the order they run. A capability that needs
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0006-marketplace': marketplaceTables,
   '0007-catalog': catalogTables,
   '0008-sources': sourceTables,
+  '0009-search-perf': searchPerformance,
 };
