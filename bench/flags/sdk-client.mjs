@@ -1,7 +1,9 @@
 // Evaluations per second through the SDK's FlagClient (what a host application calls), in this process.
 // The set is the evaluator bench's, downloaded once through the client's real refresh path (a fetch
 // that answers from memory): only evaluation is measured, not the network.
+import { OpenFeature } from '@openfeature/web-sdk';
 import { FlagClient } from '../../packages/sdk/dist/index.js';
+import { WharfWebProvider } from '../../packages/sdk/dist/flags/openfeature-web.js';
 import { contexts, measure, set } from './evaluator.mjs';
 
 export async function runSdkBench(ms = 2000) {
@@ -10,11 +12,18 @@ export async function runSdkBench(ms = 2000) {
   if (!(await client.refresh())) throw new Error('the flag set did not load');
   // Same answers as the evaluator, or the figure would measure something else.
   for (const c of contexts) if (client.isEnabled('simple-rollout', c) !== client.evaluator.isEnabled('simple-rollout', c)) throw new Error('client and evaluator disagree');
-  return [
+  const results = [
     ['FlagClient.isEnabled, simple 50% rollout', measure((c) => client.isEnabled('simple-rollout', c), ms)],
     ['FlagClient.getVariant, two 50/50 variants', measure((c) => client.getVariant('variants', c).enabled, ms)],
     ['FlagClient.evaluate (enabled, variant, reason), simple rollout', measure((c) => client.evaluate('simple-rollout', c).enabled, ms)],
   ];
+  // A browser page: one static context, every evaluation through OpenFeature's client (hooks, details, events).
+  await OpenFeature.setContext({ targetingKey: 'tenant-42' });
+  await OpenFeature.setProviderAndWait(new WharfWebProvider(client));
+  const of = OpenFeature.getClient();
+  results.push(['OpenFeature web-sdk getBooleanValue via WharfWebProvider, static context, simple rollout', measure(() => of.getBooleanValue('simple-rollout', false), ms)]);
+  await OpenFeature.close();
+  return results;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
