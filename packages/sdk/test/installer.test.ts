@@ -1,9 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sriOf } from '@wharf/core';
 import { rawTar } from '../../server/test/support/raw-tar.js';
 import { CatalogManager, MemoryStore, PluginInstaller, PluginLoader, UpdateManager, isPluginError, type PluginErrorCode, type RevokedEvent } from '../src/index.js';
 import { unpackVerified } from '../src/install/verify.js';
+import { FsStore } from '../src/node/index.js';
 import { harness, publishPlugin, revoke, type Harness } from './installer-support.js';
 
 const code = (err: unknown): PluginErrorCode | string => (isPluginError(err) ? err.code : String(err));
@@ -173,14 +177,17 @@ describe('PluginInstaller against a listening server', () => {
     expect(events).toEqual([{ name: '@acme/late', version: '2.0.0', reason: 'compromised build', fallback: '1.0.0' }]);
   });
 
-  it('starts offline from the cached catalog and store: installed plugins load, installs fail as network errors', async () => {
-    const store = new MemoryStore();
+  it('starts offline from the cached catalog and store on disk: installed plugins load, installs fail as network errors', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wharf-sdk-store-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const store = new FsStore(dir);
     const online = await h.client({ store });
     await online.installer.install('@acme/hello', '1.1.0');
     const down: typeof fetch = async () => {
       throw new TypeError('fetch failed');
     };
-    const offline = await h.client({ store, fetch: down });
+    // A new process: new objects over the same directory.
+    const offline = await h.client({ store: new FsStore(dir), fetch: down });
     expect(offline.catalog.status).toBe('degraded');
     const loaded = await new PluginLoader({ installer: offline.installer }).loadPlugin('@acme/hello', { register: (v: string) => `offline ${v}` });
     expect(loaded.exports).toBe('offline 1.1.0');
