@@ -159,4 +159,30 @@ describe('FlagClient against a listening server', () => {
     expect(client.getVariant('theme', { userId: 'x' }).name).toBe('dark');
     client.stop();
   });
+
+  it('reconnects to /events after the stream drops or fails, refreshing on each reconnection', async () => {
+    let connections = 0;
+    const errors: Error[] = [];
+    // The first connection is cut right after it opens, the second is refused: the third is real.
+    const flaky: typeof fetch = async (input, init) => {
+      if (!String(input).includes('/events')) return fetch(input, init);
+      connections++;
+      if (connections === 1) return new Response('', { status: 200, headers: { 'content-type': 'text/event-stream' } });
+      if (connections === 2) return new Response('{"error":"busy"}', { status: 503 });
+      return fetch(input, init);
+    };
+    const client = new FlagClient({ url: base, fetch: flaky, reconnectMs: 50 });
+    const changes: string[][] = [];
+    client.on('change', ({ keys }) => changes.push(keys));
+    client.on('error', (e) => errors.push(e));
+    client.watchEvents();
+    await until(() => connections >= 3 && client.ready);
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/503/)]);
+    await patch(w, 'on', { state: 'OFF' });
+    await until(() => changes.some((k) => k.length === 1 && k[0] === 'on'));
+    expect(client.isEnabled('on')).toBe(false);
+    expect(connections).toBe(3);
+    client.stop();
+    await patch(w, 'on', { state: 'ON' });
+  });
 });
