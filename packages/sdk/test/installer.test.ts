@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { sriOf } from '@wharf/core';
+import { packDirectory, tarballFileHashes } from '../../server/src/index.js';
 import { rawTar } from '../../server/test/support/raw-tar.js';
 import { CatalogManager, MemoryStore, PluginInstaller, PluginLoader, UpdateManager, isPluginError, type PluginErrorCode, type RevokedEvent } from '../src/index.js';
 import { unpackVerified } from '../src/install/verify.js';
@@ -217,6 +218,20 @@ describe('per-file verification of an unpacked tarball', () => {
   it('accepts exactly the signed files', async () => {
     const out = await unpackVerified(tgz(files), await signed(files));
     expect('files' in out && [...out.files.keys()].sort()).toEqual(['index.js', 'lib/deep/util.js', 'package.json']);
+  });
+
+  it('reads what npm-style packing writes (ustar prefix, pax long names, nested dirs) exactly as the server hashes it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'wharf-sdk-tar-'));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const deep = `${'d'.repeat(90)}/${'e'.repeat(90)}`;
+    const bodies: Record<string, string> = { 'package.json': '{}', [`${deep}/short.js`]: 'a', [`lib/${'f'.repeat(180)}.js`]: 'b'.repeat(70_000), 'ünïcødé.txt': 'c', 'empty.js': '' };
+    for (const [path, body] of Object.entries(bodies)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), body);
+    }
+    const tgz = await packDirectory(dir);
+    const out = await unpackVerified(tgz, await tarballFileHashes(tgz));
+    expect('files' in out && Object.fromEntries([...out.files].map(([p, b]) => [p, new TextDecoder().decode(b)]))).toEqual(bodies);
   });
 
   it('refuses a changed, an unlisted or a missing file, and unsafe or odd archives', async () => {
