@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
 import { encodeName, publishBody } from './support/packages.js';
+import { publish as trustPublish } from './trust-helpers.js';
+import { generateKeyPair } from '@wharf/core';
+import { hostVersionLimit } from '../src/marketplace/compatibility.js';
 
 const admin = bearer(ADMIN_TOKEN);
 
@@ -99,6 +102,10 @@ describeEachBackend('marketplace API', (backend) => {
       // The publish moved the listing's compatibility in the index: a 0.2 host no longer gets it.
       expect((await call('GET', '/api/v1/search?q=pdf&compatibleWith=0.2.9')).json().total).toBe(0);
       expect((await call('GET', '/api/v1/search?q=pdf&compatibleWith=0.3.0')).json().total).toBe(1);
+      // …and its upper bound: `<2` leaves 2.0.0 hosts out.
+      expect((await call('GET', '/api/v1/search?q=pdf&compatibleWith=1.9.9')).json().total).toBe(1);
+      expect((await call('GET', '/api/v1/search?q=pdf&compatibleWith=2.0.0')).json().total).toBe(0);
+      expect((await call('GET', '/api/v1/search?compatibleWith=2.0.0')).json().facets.compatibility).toEqual({ '0.3.0': 1, any: 1 });
       expect((await call('GET', '/api/v1/plugins/com.cartae.word-count/versions')).json()).toEqual({ id: 'com.cartae.word-count', package: null, versions: [] });
     });
 
@@ -240,6 +247,24 @@ describeEachBackend('marketplace API', (backend) => {
     });
   });
 
+  describe('signatures', () => {
+    it('reports each version signed, unsigned, or invalid once revoked, from the trust records', async () => {
+      const key = await generateKeyPair();
+      expect((await call('POST', '/trust/keys', bearer(carol), { public: key.keyval.public })).statusCode).toBe(201);
+      expect((await trustPublish(w, carol, '@carol/outline', '1.0.0', key)).statusCode).toBe(201);
+      expect((await trustPublish(w, carol, '@carol/outline', '1.1.0')).statusCode).toBe(201);
+      expect((await trustPublish(w, carol, '@carol/outline', '1.2.0', key)).statusCode).toBe(201);
+      expect((await call('POST', '/api/v1/plugins', bearer(carol), listing({ id: 'org.carol.outline', name: 'Outline', description: 'Outlines.', package: '@carol/outline' }))).statusCode).toBe(201);
+      const statuses = async () =>
+        Object.fromEntries((await call('GET', '/api/v1/plugins/org.carol.outline/versions', bearer(carol))).json().versions.map((v: { version: string; signature: { status: string } }) => [v.version, v.signature.status]));
+      expect(await statuses()).toEqual({ '1.2.0': 'signed', '1.1.0': 'unsigned', '1.0.0': 'signed' });
+      expect((await call('POST', '/trust/revocations', bearer(carol), { name: '@carol/outline', version: '1.0.0', reason: 'broken' })).statusCode).toBeLessThan(300);
+      expect(await statuses()).toEqual({ '1.2.0': 'signed', '1.1.0': 'unsigned', '1.0.0': 'invalid' });
+      expect((await call('DELETE', `/trust/keys/${key.keyid}`, bearer(carol))).statusCode).toBeLessThan(300);
+      expect(await statuses()).toEqual({ '1.2.0': 'invalid', '1.1.0': 'unsigned', '1.0.0': 'invalid' });
+    });
+  });
+
   describe('docs', () => {
     it('serves an OpenAPI 3.1 document generated from the schemas, and a page listing it', async () => {
       const res = await call('GET', '/docs/openapi.json');
@@ -268,5 +293,21 @@ describeEachBackend('marketplace API', (backend) => {
       expect(page.body).toContain('/docs/openapi.json');
       expect(page.body).toContain('/api/v1/plugins/{id}/reviews');
     });
+  });
+});
+
+describe('host version limit of an engines range', () => {
+  it('is the first release above everything the range admits, null when unbounded', () => {
+    expect(hostVersionLimit('^0.2.0')).toBe('0.3.0');
+    expect(hostVersionLimit('>=0.3.0 <2')).toBe('2.0.0');
+    expect(hostVersionLimit('<=1.4.2')).toBe('1.4.3');
+    expect(hostVersionLimit('1.2.3')).toBe('1.2.4');
+    expect(hostVersionLimit('^1 || ^2')).toBe('3.0.0');
+    expect(hostVersionLimit('~0.3.1')).toBe('0.4.0');
+    expect(hostVersionLimit('<1.0.0-beta')).toBe('1.0.0');
+    expect(hostVersionLimit('>=0.1.0')).toBeNull();
+    expect(hostVersionLimit('^1 || >=3')).toBeNull();
+    expect(hostVersionLimit('*')).toBeNull();
+    expect(hostVersionLimit(null)).toBeNull();
   });
 });
