@@ -65,6 +65,8 @@ interface ActiveConfig {
   config: MarketplaceSource;
   etag: string | null;
   expiresAt: number;
+  /** This install's order under `config` (canary side included), computed once per config. */
+  order: string[];
 }
 
 /** Health of one source URL: state follows the host, so renaming a source keeps it. */
@@ -120,10 +122,9 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
 
   /** The URL `path` would be fetched from now: the first source in this install's order that is in rotation. */
   async resolveUrl(path: string): Promise<string> {
-    const { config } = await this.currentConfig();
-    const order = this.order(config);
-    const name = order[0] ?? sourceOrder(config, this.opts.installId)[0]!;
-    return joinUrl(config.sources[name]!, path);
+    const active = await this.currentConfig();
+    const name = this.inRotation(active)[0] ?? active.order[0]!;
+    return joinUrl(active.config.sources[name]!, path);
   }
 
   /**
@@ -137,12 +138,12 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
     this.stats.totalRequests++;
     try {
       const before = await this.currentConfig();
-      let outcome = await this.tryAll(before.config, path, init);
+      let outcome = await this.tryAll(before, path, init);
       if (!outcome.ok && !init.signal?.aborted && this.now() - this.downloadedAt >= FAILURE_RELOAD_MS) {
         const after = await this.reloadConfig();
         if (after.version !== before.version) {
           outcome.response?.body?.cancel().catch(() => undefined);
-          outcome = await this.tryAll(after.config, path, init);
+          outcome = await this.tryAll(this.active!, path, init);
         }
       }
       if (outcome.ok) return outcome.response;
@@ -288,24 +289,26 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
     return kept;
   }
 
-  private install(next: ActiveConfig): ActiveConfig {
+  private install(values: Omit<ActiveConfig, 'order'>): ActiveConfig {
     const previous = this.active;
+    const next = { ...values, order: sourceOrder(values.config, this.opts.installId) };
     this.active = next;
     if (previous?.version !== next.version) this.emit('config-changed', { version: next.version, previous: previous?.version ?? null, config: next.config });
     return next;
   }
 
   /** This install's order with benched sources dropped and open circuits moved to the end (a last resort). */
-  private order(config: MarketplaceSource): string[] {
+  private inRotation({ config, order }: ActiveConfig): string[] {
     const now = this.now();
-    const names = sourceOrder(config, this.opts.installId).filter((n) => this.state(config.sources[n]!).benchedUntil <= now);
+    const names = order.filter((n) => this.state(config.sources[n]!).benchedUntil <= now);
     const closed = names.filter((n) => this.state(config.sources[n]!).openUntil <= now);
     return [...closed, ...names.filter((n) => !closed.includes(n))];
   }
 
-  private async tryAll(config: MarketplaceSource, path: string, init: RequestInit): Promise<{ ok: true; response: Response } | { ok: false; response?: Response; error: Error }> {
-    const first = sourceOrder(config, this.opts.installId)[0];
-    const order = this.order(config);
+  private async tryAll(active: ActiveConfig, path: string, init: RequestInit): Promise<{ ok: true; response: Response } | { ok: false; response?: Response; error: Error }> {
+    const { config } = active;
+    const first = active.order[0];
+    const order = this.inRotation(active);
     let last: { response?: Response; error: Error } = { error: new AttemptError(`no source is in rotation for ${path}: all are benched after 429s`) };
     for (const name of order) {
       const url = config.sources[name]!;
