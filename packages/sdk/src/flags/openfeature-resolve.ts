@@ -38,7 +38,7 @@ export function resolveLocally<T>(client: FlagClient, key: string, type: FlagTyp
     throw new FlagNotFoundError(`flag ${key} does not exist`);
   }
   const { value, reason, variant } = ofrepResult(key, evaluation);
-  if (type !== 'boolean' && !evaluation.variant.enabled && !evaluation.enabled) return { value: defaultValue, reason, variant };
+  if (type !== 'boolean' && !evaluation.enabled) return { value: defaultValue, reason, variant };
   if (!hasType(value, type)) throw new TypeMismatchError(`flag ${key} is ${Array.isArray(value) ? 'array' : typeof value}, not ${type}`);
   return { value: value as T, reason, variant };
 }
