@@ -9,17 +9,23 @@ const alertBox = $('error');
 const catalogBody = $('catalog');
 const pluginsBox = $('plugins');
 
-/** Shows what went wrong until the next user action: a refused update must not flash by unseen. */
+/**
+ * Lists what went wrong until the next user action: a refused update must not flash by unseen, nor
+ * be hidden by the next background error.
+ */
 function showError(err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
-  alertBox.textContent = isPluginError(err) ? `${message} (${err.code})` : message;
-  alertBox.hidden = false;
+  const text = isPluginError(err) ? `${message} (${err.code})` : message;
   console.error(err);
+  if ([...alertBox.children].some((p) => p.textContent === text)) return;
+  alertBox.append(h('p', {}, text));
+  while (alertBox.children.length > 5) alertBox.firstElementChild!.remove();
+  alertBox.hidden = false;
 }
 
 function clearError(): void {
   alertBox.hidden = true;
-  alertBox.textContent = '';
+  alertBox.replaceChildren();
 }
 
 /** A failed fetch (server down, no network), as opposed to bytes that arrived and did not verify. */
@@ -152,9 +158,9 @@ catalog.on('status', ({ status, error }) => showStatus(status, error));
 catalog.on('catalog-updated', refreshView);
 // Whatever switched the active version (install, update, rollback, a revocation's fallback) runs now.
 installer.on('activated', ({ name }) => void run(name).finally(refreshView));
-installer.on('revoked', ({ name, fallback }) => {
-  showError(new Error(`${name}: the running version was revoked${fallback ? `; back to ${fallback}` : '; disabled'}`));
-  if (fallback === null) void stop(name);
+installer.on('revoked', ({ name, version, reason, fallback }) => {
+  showError(new Error(`${name}@${version} was revoked (${reason}): ${fallback ? `running ${fallback} instead` : 'disabled'}`));
+  void (fallback === null ? stop(name) : run(name)).finally(refreshView);
 });
 installer.on('error', ({ error }) => showError(error));
 updates.on('update-ready', refreshView);

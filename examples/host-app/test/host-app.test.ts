@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve, sep } from 'node:path';
@@ -8,18 +9,20 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { FsBlobStore, packDirectory, publishDocument } from '@wharf/server';
-import { addUser, bearer, createTestWharf, type TestWharf } from '../../../packages/server/test/helpers.js';
+import { ADMIN_TOKEN, addUser, bearer, createTestWharf, type TestWharf } from '../../../packages/server/test/helpers.js';
 import { listen } from '../../../packages/server/test/trust-helpers.js';
 
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = process.env.WHARF_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const PLUGIN = '@acme/hello';
+/** Waits for the page: what it shows follows server events, downloads and a shared, busy machine. */
+const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 100 });
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
 
 /** The app as `vite build` makes it, once per run. */
 async function buildApp(): Promise<string> {
   const outDir = await mkdtemp(join(tmpdir(), 'wharf-host-app-'));
-  const vite = join(appDir, 'node_modules', 'vite', 'bin', 'vite.js');
+  const vite = join(dirname(createRequire(join(appDir, 'package.json')).resolve('vite/package.json')), 'bin', 'vite.js');
   await promisify(execFile)(process.execPath, [vite, 'build', '--outDir', outDir, '--emptyOutDir', '--logLevel', 'warn'], { cwd: appDir });
   return outDir;
 }
@@ -81,6 +84,7 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
     // One context for the whole run: its OPFS is the app's disk, kept across reloads.
     context = await browser.newContext();
+    context.setDefaultTimeout(15_000);
     // The app ships as static files (here from the build dir) on the registry's origin, so it still
     // loads when the registry is down, and reaches the registry same-origin (the server has no CORS).
     await context.route(`${base}/app/**`, async (route) => {
@@ -108,32 +112,32 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
 
   it('lists the verified catalog, installs a plugin and runs it', async () => {
     await page.goto(`${base}/app/`);
-    await expect.poll(() => page.getByTestId('catalog-status').textContent()).toBe('ready');
-    await expect.poll(() => row().getByTestId('latest').textContent()).toBe('1.0.0');
+    await poll(() => page.getByTestId('catalog-status').textContent()).toBe('ready');
+    await poll(() => row().getByTestId('latest').textContent()).toBe('1.0.0');
     expect(await row().getByTestId('description').textContent()).toBe('Greets the host');
     expect(await page.getByTestId('error').isHidden()).toBe(true);
 
     await row().getByTestId('install').click();
-    await expect.poll(() => output().textContent()).toBe('hello from 1.0.0');
-    expect(await row().getByTestId('installed').textContent()).toBe('1.0.0');
+    await poll(() => output().textContent()).toBe('hello from 1.0.0');
+    await poll(() => row().getByTestId('installed').textContent()).toBe('1.0.0');
   });
 
   it('shows "update ready" when a newer version is published, applies it, and rolls back', async () => {
     await publish('1.1.0', mounts('hello from 1.1.0'));
     // Pushed by the server's event stream, no reload.
-    await expect.poll(() => row().getByTestId('update-ready').textContent()).toContain('1.1.0');
+    await poll(() => row().getByTestId('update-ready').textContent()).toContain('1.1.0');
     expect(await output().textContent()).toBe('hello from 1.0.0');
 
     await row().getByTestId('apply-update').click();
-    await expect.poll(() => output().textContent()).toBe('hello from 1.1.0');
-    expect(await row().getByTestId('installed').textContent()).toBe('1.1.0');
+    await poll(() => output().textContent()).toBe('hello from 1.1.0');
+    await poll(() => row().getByTestId('installed').textContent()).toBe('1.1.0');
 
     await row().getByTestId('rollback').click();
-    await expect.poll(() => output().textContent()).toBe('hello from 1.0.0');
-    expect(await row().getByTestId('installed').textContent()).toBe('1.0.0');
+    await poll(() => output().textContent()).toBe('hello from 1.0.0');
+    await poll(() => row().getByTestId('installed').textContent()).toBe('1.0.0');
 
     await row().getByTestId('apply-update').click();
-    await expect.poll(() => output().textContent()).toBe('hello from 1.1.0');
+    await poll(() => output().textContent()).toBe('hello from 1.1.0');
   });
 
   it('refuses a tampered artifact with a visible error and keeps the old version running', async () => {
@@ -146,15 +150,24 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
     await writeFile(blobPath, forged);
     const res = await w.app.inject({ method: 'PUT', url: `/${PLUGIN.replace('/', '%2f')}`, headers: bearer(token), payload: publishDocument(honest.manifest, honest.tarball) });
     expect(res.statusCode, res.body).toBe(201);
-    expect(Buffer.from(await fetch(`${base}/${PLUGIN}/-/hello-1.2.0.tgz`).then((r) => r.arrayBuffer())).equals(forged)).toBe(true);
+    expect(Buffer.from(await (await fetch(`${base}/${PLUGIN}/-/hello-1.2.0.tgz`)).arrayBuffer()).equals(forged)).toBe(true);
 
-    await expect.poll(() => row().getByTestId('latest').textContent()).toBe('1.2.0');
+    await poll(() => row().getByTestId('latest').textContent()).toBe('1.2.0');
     const alert = page.getByRole('alert');
-    await expect.poll(() => alert.textContent(), { timeout: 15_000 }).toMatch(/1\.2\.0 refused: hash-mismatch.*verification-failed/);
+    await poll(() => alert.textContent()).toMatch(/1\.2\.0 refused: hash-mismatch.*verification-failed/);
     expect(await alert.isVisible()).toBe(true);
     expect(await output().textContent()).toBe('hello from 1.1.0');
-    expect(await row().getByTestId('installed').textContent()).toBe('1.1.0');
+    await poll(() => row().getByTestId('installed').textContent()).toBe('1.1.0');
     expect(await page.content()).not.toContain('pwned');
+  });
+
+  it('takes a revoked running version out of service: back to the previous one, with a visible notice', async () => {
+    const res = await w.app.inject({ method: 'POST', url: '/trust/revocations', headers: bearer(ADMIN_TOKEN), payload: { name: PLUGIN, version: '1.1.0', reason: 'leaks greetings' } });
+    expect(res.statusCode, res.body).toBe(201);
+    await poll(() => page.getByRole('alert').textContent()).toContain(`${PLUGIN}@1.1.0 was revoked (leaks greetings): running 1.0.0 instead`);
+    await poll(() => output().textContent()).toBe('hello from 1.0.0');
+    await poll(() => row().getByTestId('installed').textContent()).toBe('1.0.0');
+    expect(await row().getByTestId('update-ready').count()).toBe(0);
   });
 
   it('starts from its cached catalog and installed plugins when the server is down', async () => {
@@ -163,9 +176,9 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
     expect(await fetch(`${base}/catalog.json`).then(() => 'up', () => 'down')).toBe('down');
 
     await page.reload();
-    await expect.poll(() => page.getByTestId('catalog-status').textContent()).toBe('offline');
+    await poll(() => page.getByTestId('catalog-status').textContent()).toBe('offline');
     expect(await row().getByTestId('latest').textContent()).toBe('1.2.0');
-    await expect.poll(() => output().textContent()).toBe('hello from 1.1.0');
-    expect(await row().getByTestId('installed').textContent()).toBe('1.1.0');
+    await poll(() => output().textContent()).toBe('hello from 1.0.0');
+    await poll(() => row().getByTestId('installed').textContent()).toBe('1.0.0');
   });
 });
