@@ -67,6 +67,7 @@ describe('PluginLoader: verified bytes, host-shared modules, narrow API', () => 
     const bare = await load('@acme/bare', { 'index.js': `import _ from 'lodash'; export const activate = () => _;` });
     expect(code(bare.result)).toBe('unsupported-import');
     expect(String(bare.result)).toMatch(/"lodash", which the host does not share/);
+    expect(bare.reporter.pending()).toEqual([{ plugin: '@acme/bare', version: '1.0.0', activations: 0, errors: 1 }]);
     const url = await load('@acme/url', { 'index.js': `export const activate = () => import('https://cdn.example/x.js');` });
     expect(code(url.result)).toBe('unsupported-import');
   });

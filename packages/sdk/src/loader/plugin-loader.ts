@@ -24,7 +24,7 @@ export interface LoadedPlugin {
   exports: unknown;
   /** Calls the plugin's `deactivate()` export, if it has one. */
   deactivate(): Promise<void>;
-  /** For the host to report an error the plugin threw at run time (counted for staged rollouts). */
+  /** For the host to report an error the plugin threw at run time: counted for staged rollouts (the error itself never leaves the machine). */
   reportError(error?: unknown): void;
 }
 
@@ -91,7 +91,13 @@ export class PluginLoader {
     } catch (err) {
       return fail('bad-package', `${entry} is not UTF-8 text`, err);
     }
-    const code = await rewriteImports(name, entry, source, (specifier) => (Object.hasOwn(this.shared, specifier) ? this.shim(specifier).url : null));
+    let code: string;
+    try {
+      code = await rewriteImports(name, entry, source, (specifier) => (Object.hasOwn(this.shared, specifier) ? this.shim(specifier).url : null));
+    } catch (err) {
+      this.reporter?.recordError(name, version);
+      throw err;
+    }
     // The load count makes every load a distinct module (fresh module state after a reload), in
     // Node too, where identical data: URLs would share one instance.
     const mod = moduleUrl(`${code}\n//# sourceURL=wharf-plugin:${name}@${version}/${entry}?load=${++loadCount}`);
