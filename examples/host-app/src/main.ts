@@ -17,7 +17,7 @@ function showError(err: unknown): void {
   const message = err instanceof Error ? err.message : String(err);
   const text = isPluginError(err) ? `${message} (${err.code})` : message;
   console.error(err);
-  if ([...alertBox.children].some((p) => p.textContent === text)) return;
+  if (Array.from(alertBox.children).some((p) => p.textContent === text)) return;
   alertBox.append(h('p', {}, text));
   while (alertBox.children.length > 5) alertBox.firstElementChild!.remove();
   alertBox.hidden = false;
