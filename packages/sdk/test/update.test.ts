@@ -135,10 +135,11 @@ describe('UpdateManager against a listening server', () => {
     await publishPlugin(h.w, h.token, '@u/bg', '1.0.0');
     const { installer, catalog } = await h.client();
     await installer.install('@u/bg');
-    const updates = new UpdateManager({ installer, intervalMs: 3_600_000 });
+    const updates = new UpdateManager({ installer });
     const ready: UpdateInfo[] = [];
     updates.on('update-ready', (e) => ready.push(e));
-    updates.start();
+    expect(() => updates.start({ intervalMs: 0 })).toThrow(RangeError);
+    updates.start({ intervalMs: 3_600_000 });
     await publishPlugin(h.w, h.token, '@u/bg', '1.1.0');
     await catalog.refresh();
     await expect.poll(() => ready.map((r) => r.available)).toEqual(['1.1.0']);
@@ -148,5 +149,15 @@ describe('UpdateManager against a listening server', () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(ready).toHaveLength(1);
     expect((await installer.get('@u/bg'))!.active).toBe('1.0.0');
+
+    // On a short period the manager refreshes the catalog itself.
+    const polling = new UpdateManager({ installer, intervalMs: 100 });
+    const seen: string[] = [];
+    polling.on('update-ready', (e) => seen.push(e.available));
+    polling.start();
+    await expect.poll(() => seen).toEqual(['1.2.0']);
+    await publishPlugin(h.w, h.token, '@u/bg', '1.3.0');
+    await expect.poll(() => seen).toEqual(['1.2.0', '1.3.0']);
+    polling.stop();
   });
 });

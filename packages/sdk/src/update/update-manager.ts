@@ -54,7 +54,7 @@ const PRIORITY: Record<UpdateReason, number> = { revoked: 0, security: 1, update
 export class UpdateManager extends Emitter<UpdateEvents> {
   private readonly installer: PluginInstaller;
   private readonly catalog: CatalogManager;
-  private readonly intervalMs: number;
+  private intervalMs: number;
   private readonly announced = new Set<string>();
   private timer: ReturnType<typeof setInterval> | null = null;
   private unsubscribe: (() => void) | null = null;
@@ -66,16 +66,20 @@ export class UpdateManager extends Emitter<UpdateEvents> {
     super();
     this.installer = opts.installer;
     this.catalog = opts.catalog ?? opts.installer.catalog;
-    this.intervalMs = opts.intervalMs ?? 15 * 60_000;
-    if (!(this.intervalMs > 0)) throw new RangeError('intervalMs must be positive');
+    this.intervalMs = checkInterval(opts.intervalMs ?? 15 * 60_000);
   }
 
-  /** Checks and downloads now, then every `intervalMs` and after each catalog update, until `stop()`. */
-  start(): void {
+  /**
+   * Checks and downloads now, then after each catalog update and every `intervalMs` (given here or
+   * to the constructor, after refreshing the catalog), until `stop()`.
+   */
+  start(options: { intervalMs?: number } = {}): void {
     if (this.timer) return;
+    if (options.intervalMs !== undefined) this.intervalMs = checkInterval(options.intervalMs);
     this.abort = new AbortController();
     const round = () => void this.downloadUpdates().catch((error: unknown) => this.emit('error', { error: error instanceof Error ? error : new Error(String(error)) }));
-    this.timer = setInterval(round, this.intervalMs);
+    // The catalog is refreshed first (a 304 when unchanged): the host may not poll it itself.
+    this.timer = setInterval(() => void this.catalog.refresh().then(round), this.intervalMs);
     this.unsubscribe = this.catalog.on('catalog-updated', round);
     round();
   }
@@ -193,6 +197,11 @@ export class UpdateManager extends Emitter<UpdateEvents> {
       }
     }
   }
+}
+
+function checkInterval(ms: number): number {
+  if (!(ms > 0)) throw new RangeError('intervalMs must be positive');
+  return ms;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
