@@ -8,6 +8,7 @@ import { registerAuditCommands } from './audit.js';
 import { registerReleaseCommands } from './release.js';
 import { registerAdvisoryCommands } from './advisories.js';
 import { registerMirrorCommands } from './mirror.js';
+import { registerSourceCommands } from './source.js';
 
 /** Builds the `wharf` command; each subcommand lives in its own module. */
 export function program(): Command {
@@ -31,6 +32,7 @@ export function program(): Command {
   registerReleaseCommands(cmd);
   registerAdvisoryCommands(cmd);
   registerMirrorCommands(cmd);
+  registerSourceCommands(cmd);
   return cmd;
 }
 
