@@ -108,10 +108,10 @@ describe('UpdateManager against a listening server', () => {
     expect((await updates.downloadUpdates()).map((u) => u.available)).toEqual(['1.1.0']);
     const at = ctl.tarballAt;
     expect(at).toHaveLength(3);
-    // 40 ms ± 25 %, then 80 ms ± 25 %.
+    // 40 ms ± 25 %, then 80 ms ± 25 %: the second wait is longer than the first can be (a loaded
+    // machine only lengthens waits, so only lower bounds are checked).
     expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(29);
     expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(59);
-    expect(at[2]! - at[1]!).toBeGreaterThan(at[1]! - at[0]!);
     expect(failed).toEqual([]);
 
     await publishPlugin(h.w, h.token, '@u/net', '1.2.0');
