@@ -41,8 +41,9 @@ export class PostgresSearchIndex extends SearchIndex {
     return (await sql<{ term: string }>`select term from search_terms`.execute(this.db)).rows.map((r) => r.term);
   }
 
-  protected tagRows(): RawBuilder<unknown> {
-    // The tags are in the materialised row already: expanding them beats a join to search_tags per match.
-    return sql`cross join lateral json_array_elements_text(b.tags::json) as t(tag)`;
+  protected tagRows(where: RawBuilder<unknown>): RawBuilder<unknown> {
+    // The tags are in the materialised row already: expanding them beats a join to search_tags, and
+    // a set-returning function in the select list costs about half of the same function joined laterally.
+    return sql`select json_array_elements_text(b.tags::json) as tag from b ${where}`;
   }
 }

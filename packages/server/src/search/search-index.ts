@@ -104,8 +104,8 @@ export abstract class SearchIndex {
   protected abstract hasPrefixMatch(term: string): Promise<boolean>;
   /** Every indexed word, the candidates of typo correction. */
   protected abstract vocabulary(): Promise<string[]>;
-  /** `join …` giving one row per tag of `b`'s documents, with the tag as `t.tag`. */
-  protected abstract tagRows(): RawBuilder<unknown>;
+  /** `select … as tag from b …`: one row per tag of the rows of `b` that `where` keeps. */
+  protected abstract tagRows(where: RawBuilder<unknown>): RawBuilder<unknown>;
 
   async put(doc: SearchDocument): Promise<void> {
     await this.putMany([doc]);
@@ -336,7 +336,7 @@ export abstract class SearchIndex {
       from (select b.*, ${ratingBucket} as bucket from b) g group by category, min_host_version, bucket`);
     if (facetsWanted.includes('tags')) {
       branches.push(sql`select 'tags', k, null, null, n, null, null, null, null, null from (
-          select t.tag as k, count(*) as n from b ${this.tagRows()} ${where('tag')} group by t.tag order by count(*) desc, t.tag limit ${TOP_TAGS}) tg`);
+          select tag as k, count(*) as n from (${this.tagRows(where('tag'))}) tr group by tag order by count(*) desc, tag limit ${TOP_TAGS}) tg`);
     }
     const rows = await sql<ResultRow>`with b as materialized (
         select ${sql.join(columns)}, ${match ? match.score : sql`0`} as score ${flags.length > 0 ? sql`, ${sql.join(flags)}` : sql``}

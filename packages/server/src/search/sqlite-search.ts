@@ -38,9 +38,9 @@ export class SqliteSearchIndex extends SearchIndex {
     return (await sql<{ term: string }>`select term from search_vocab`.execute(this.db)).rows.map((r) => r.term);
   }
 
-  protected tagRows(): RawBuilder<unknown> {
+  protected tagRows(where: RawBuilder<unknown>): RawBuilder<unknown> {
     // CROSS JOIN fixes the order: probing each match's tags, never scanning every tag of the index
     // for the matches (which SQLite otherwise picks as soon as a filter flag narrows `b`).
-    return sql`cross join search_tags t on t.doc_id = b.doc_id`;
+    return sql`select t.tag as tag from b cross join search_tags t on t.doc_id = b.doc_id ${where}`;
   }
 }
