@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -62,6 +62,24 @@ describe('PluginInstaller against a listening server', () => {
     expect(await store.get('plugins/@acme+hello/1.2.0/package.tgz')).toBeNull();
     const loaded = await new PluginLoader({ installer }).loadPlugin('@acme/hello', { register: (v: string) => v });
     expect(loaded.exports).toBe('1.1.0');
+  });
+
+  it('refuses a tarball modified on the server\'s disk (same length) and keeps running the active version', async () => {
+    await publishPlugin(h.w, h.token, '@acme/disk', '1.0.0');
+    await publishPlugin(h.w, h.token, '@acme/disk', '1.1.0');
+    const { installer, catalog } = await h.client();
+    await installer.install('@acme/disk', '1.0.0');
+    // Blobs are stored by the hex sha512 of their content: the integrity, decoded.
+    const integrity = catalog.getPlugin('@acme/disk')!.versions.find((v) => v.version === '1.1.0')!.integrity;
+    const hex = Buffer.from(integrity.slice('sha512-'.length), 'base64').toString('hex');
+    const blob = (await readdir(h.w.dataDir, { recursive: true, withFileTypes: true })).find((d) => d.isFile() && d.name === hex)!;
+    const path = join(blob.parentPath, blob.name);
+    const bytes = await readFile(path);
+    bytes[bytes.length - 30]! ^= 0x20;
+    await writeFile(path, bytes);
+    expect(await refusal(installer.install('@acme/disk', '1.1.0'))).toBe('verification-failed');
+    expect((await installer.get('@acme/disk'))!).toMatchObject({ active: '1.0.0', versions: [{ version: '1.0.0' }] });
+    expect((await new PluginLoader({ installer }).loadPlugin('@acme/disk', { register: (v: string) => v })).exports).toBe('1.0.0');
   });
 
   it('leaves the previous version active when the state write fails (crash before the commit point)', async () => {
