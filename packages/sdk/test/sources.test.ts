@@ -23,6 +23,8 @@ function world() {
     t: 1_000_000,
     config: { version: 1, marketplaceSource: CDN_CONFIG } as object | null,
     controlPlaneDown: false,
+    statsStatus: 202,
+    reports: [] as unknown[],
     git: ((url) => new Response(`git:${url.pathname}`)) as Handler,
     cdn: ((url) => new Response(`cdn:${url.pathname}`)) as Handler,
     log: [] as string[],
@@ -31,7 +33,10 @@ function world() {
       w.log.push(`${init.method ?? 'GET'} ${url.port}${url.pathname}`);
       if (url.port === '1') {
         if (w.controlPlaneDown) throw new TypeError('fetch failed: connection refused');
-        if (url.pathname === '/api/v1/sources/stats') return new Response(null, { status: 202 });
+        if (url.pathname === '/api/v1/sources/stats') {
+          if (w.statsStatus === 202) w.reports.push(JSON.parse(String(init.body)));
+          return new Response(null, { status: w.statsStatus });
+        }
         if (w.config === null) return Response.json({ error: 'none' }, { status: 404 });
         const etag = `"${(w.config as { version: number }).version}"`;
         if (new Headers(init.headers).get('if-none-match') === etag) return new Response(null, { status: 304 });
@@ -186,6 +191,29 @@ describe('SourceResolver', () => {
     expect(r.getStats()).toMatchObject({ totalRequests: 2, failed: 1 });
   });
 
+  it('reports counts since the last report, keeping those of a failed post for the next one', async () => {
+    const w = world();
+    const r = w.resolver({ rateLimitThreshold: 100 });
+    w.cdn = () => new Response('slow down', { status: 429 });
+    await r.fetch('a');
+    w.statsStatus = 503;
+    await expect(r.reportStats()).rejects.toThrow(/503/);
+    w.cdn = (url) => new Response(`cdn:${url.pathname}`);
+    await r.fetch('b');
+    w.statsStatus = 202;
+    await r.reportStats();
+    await r.reportStats();
+    expect(w.reports).toEqual([
+      {
+        sources: [
+          { source: 'cdn', requests: 2, errors: 1, rateLimited: 1, fallbacks: 0 },
+          { source: 'git', requests: 1, errors: 0, rateLimited: 0, fallbacks: 1 },
+        ],
+      },
+    ]);
+    expect(r.getStats().perSource).toEqual({ cdn: { requests: 2, errors: 1, rateLimited: 1 }, git: { requests: 1, errors: 0, rateLimited: 0 } });
+  });
+
   it('puts a deterministic canary share of installs on the canary source first', async () => {
     const w = world();
     w.config = { version: 1, marketplaceSource: { ...CDN_CONFIG, type: 'hybrid', priority: ['git', 'cdn'], canaryPercent: 10, canarySource: 'cdn' } };
@@ -266,5 +294,22 @@ describe('SourceResolver against a real control plane, and CatalogManager throug
     await resolver.reportStats();
     const again = (await w.app.inject({ url: '/api/v1/sources/health', headers: bearer(ADMIN_TOKEN) })).json();
     expect(again.stats).toEqual(health.stats);
+  });
+
+  it('reloads at once when the control plane announces config.changed, well before the TTL', async () => {
+    const resolver = new SourceResolver({ controlPlaneUrl: origin, defaultConfig: { type: 'git', priority: ['git'], sources: { git: `${mirrorBase}/git/` } }, installId: 'i-2' });
+    const before = (await resolver.reloadConfig()).version;
+    const subscribers = () => (w.events as unknown as { listeners: Set<unknown> }).listeners.size;
+    const idle = subscribers();
+    resolver.subscribe();
+    try {
+      // The stream is open once the server has one more subscriber; then the switch.
+      await expect.poll(subscribers).toBeGreaterThan(idle);
+      const put = await w.app.inject({ method: 'PUT', url: '/api/v1/config/marketplace_source', headers: bearer(ADMIN_TOKEN), payload: { type: 'git', priority: ['git', 'cdn'], sources: { git: `${mirrorBase}/git/`, cdn: `${mirrorBase}/cdn/` } } });
+      await expect.poll(() => resolver.config?.version).toBe(put.json().version);
+      expect(put.json().version).toBeGreaterThan(before);
+    } finally {
+      resolver.stop();
+    }
   });
 });

@@ -20,17 +20,17 @@ describeEachBackend('wharf source', (backend) => {
     const out = vi.spyOn(process.stdout, 'write').mockReturnValue(true);
     const token = ADMIN_TOKEN;
     const file = join(await mkdtemp(join(tmpdir(), 'wharf-source-')), 'source.json');
-    await writeFile(file, JSON.stringify({ type: 'git', priority: ['git'], sources: { git: 'https://raw.example.test/acme/plugins/main/' } }));
+    await writeFile(file, JSON.stringify({ type: 'git', priority: ['git'], sources: { git: 'http://127.0.0.1:9001/acme/plugins/main/' } }));
     expect((await sourceSet({ registry, token, file })).version).toBe(1);
 
-    const cdn = await sourceSet({ registry, token, type: 'cdn', priority: 'cdn, git', source: ['cdn=https://cdn.example.test/'], ttl: '60', fallback: true });
-    expect(cdn).toMatchObject({ version: 2, updatedBy: 'admin', config: { type: 'cdn', priority: ['cdn', 'git'], sources: { git: 'https://raw.example.test/acme/plugins/main/', cdn: 'https://cdn.example.test/' }, ttlSeconds: 60 } });
+    const cdn = await sourceSet({ registry, token, type: 'cdn', priority: 'cdn, git', source: ['cdn=http://127.0.0.1:9002/'], ttl: '60', fallback: true });
+    expect(cdn).toMatchObject({ version: 2, updatedBy: 'admin', config: { type: 'cdn', priority: ['cdn', 'git'], sources: { git: 'http://127.0.0.1:9001/acme/plugins/main/', cdn: 'http://127.0.0.1:9002/' }, ttlSeconds: 60 } });
 
-    const canary = await sourceSet({ registry, token, type: 'hybrid', source: ['edge=https://edge.example.test/'], canary: '10', canarySource: 'edge', healthCheck: false });
+    const canary = await sourceSet({ registry, token, type: 'hybrid', source: ['edge=http://127.0.0.1:9003/'], canary: '10', canarySource: 'edge', healthCheck: false });
     expect(canary.config).toMatchObject({ type: 'hybrid', canaryPercent: 10, canarySource: 'edge', healthCheckEnabled: false, ttlSeconds: 60 });
 
     const back = await sourceSet({ registry, token, type: 'cdn', source: ['edge='], canary: '0', canarySource: '' });
-    expect(back.config.sources).toEqual({ git: 'https://raw.example.test/acme/plugins/main/', cdn: 'https://cdn.example.test/' });
+    expect(back.config.sources).toEqual({ git: 'http://127.0.0.1:9001/acme/plugins/main/', cdn: 'http://127.0.0.1:9002/' });
     expect(back.config.canarySource).toBeUndefined();
 
     expect(await sourceShow({ registry, token })).toEqual(back);
@@ -42,7 +42,7 @@ describeEachBackend('wharf source', (backend) => {
 
   it("reports the server's refusal: bad input, a plain user, a malformed --source", async () => {
     vi.spyOn(process.stdout, 'write').mockReturnValue(true);
-    await expect(sourceSet({ registry, token: ADMIN_TOKEN, source: ['cdn=ftp://cdn.example.test/'] })).rejects.toThrow(/400 invalid marketplace_source at sources\.cdn: must be an http\(s\) URL/);
+    await expect(sourceSet({ registry, token: ADMIN_TOKEN, source: ['cdn=ftp://127.0.0.1/'] })).rejects.toThrow(/400 invalid marketplace_source at sources\.cdn: must be an http\(s\) URL/);
     await expect(sourceSet({ registry, token: ADMIN_TOKEN, priority: 'cdn,mirror' })).rejects.toThrow(/400 .*source mirror is not defined/);
     await expect(sourceSet({ registry, token: await addUser(w, 'plain'), ttl: '60' })).rejects.toThrow(/403/);
     await expect(sourceSet({ registry, token: ADMIN_TOKEN, source: ['cdn'] })).rejects.toThrow(/--source takes name=url/);
@@ -50,8 +50,8 @@ describeEachBackend('wharf source', (backend) => {
 
   it('parses the command line', async () => {
     vi.spyOn(process.stdout, 'write').mockReturnValue(true);
-    await program().parseAsync(['node', 'wharf', 'source', 'set', '--registry', registry, '--token', ADMIN_TOKEN, '--no-fallback', '--source', 'git=https://git2.example.test/', '--source', 'cdn=https://cdn2.example.test/']);
+    await program().parseAsync(['node', 'wharf', 'source', 'set', '--registry', registry, '--token', ADMIN_TOKEN, '--no-fallback', '--source', 'git=http://127.0.0.1:9004/', '--source', 'cdn=http://127.0.0.1:9005/']);
     const current = await sourceShow({ registry, token: ADMIN_TOKEN });
-    expect(current.config).toMatchObject({ fallbackOnError: false, sources: { git: 'https://git2.example.test/', cdn: 'https://cdn2.example.test/' } });
+    expect(current.config).toMatchObject({ fallbackOnError: false, sources: { git: 'http://127.0.0.1:9004/', cdn: 'http://127.0.0.1:9005/' } });
   });
 });

@@ -6,8 +6,8 @@ import { SourceProber } from '../src/sources/index.js';
 import type { WharfEvent } from '../src/events/event-bus.js';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
 
-const GIT: MarketplaceSourceInput = { type: 'git', priority: ['git'], sources: { git: 'https://raw.example.test/acme/plugins/main/' } };
-const CDN: MarketplaceSourceInput = { type: 'cdn', priority: ['cdn', 'git'], sources: { git: 'https://raw.example.test/acme/plugins/main/', cdn: 'https://cdn.example.test/' }, ttlSeconds: 60 };
+const GIT: MarketplaceSourceInput = { type: 'git', priority: ['git'], sources: { git: 'http://127.0.0.1:9001/acme/plugins/main/' } };
+const CDN: MarketplaceSourceInput = { type: 'cdn', priority: ['cdn', 'git'], sources: { git: 'http://127.0.0.1:9001/acme/plugins/main/', cdn: 'http://127.0.0.1:9002/' }, ttlSeconds: 60 };
 
 describe('marketplace_source schema', () => {
   const issue = (input: unknown) => {
@@ -25,9 +25,9 @@ describe('marketplace_source schema', () => {
     expect(issue({ ...GIT, type: 'cdn' })).toMatch(/^sources\.cdn: type cdn needs a source named cdn/);
     expect(issue({ ...CDN, type: 'hybrid', priority: ['cdn'] })).toMatch(/hybrid needs at least two/);
     expect(issue({ ...CDN, priority: ['cdn', 'cdn'] })).toMatch(/listed twice/);
-    expect(issue({ ...GIT, sources: { git: 'ftp://mirror.example.test/' } })).toMatch(/^sources\.git: must be an http\(s\) URL/);
+    expect(issue({ ...GIT, sources: { git: 'ftp://127.0.0.1/' } })).toMatch(/^sources\.git: must be an http\(s\) URL/);
     expect(issue({ ...GIT, sources: { git: 'javascript:alert(1)' } })).toMatch(/http\(s\)/);
-    expect(issue({ ...GIT, sources: { git: 'https://user:pw@mirror.example.test/' } })).toMatch(/without credentials/);
+    expect(issue({ ...GIT, sources: { git: 'http://user:pw@127.0.0.1:9001/' } })).toMatch(/without credentials/);
     expect(issue({ ...GIT, canaryPercent: 5 })).toMatch(/^canarySource: canaryPercent above 0 needs/);
     expect(issue({ ...GIT, canaryPercent: 101, canarySource: 'git' })).toMatch(/^canaryPercent/);
     expect(issue({ ...GIT, canarySource: 'nope' })).toMatch(/^canarySource: source nope is not defined/);

@@ -1,5 +1,6 @@
 import { ClientConfigSchema, MarketplaceSourceSchema, SourceStatsReportSchema, sourceOrder, type ClientConfig, type MarketplaceSource, type MarketplaceSourceInput, type SourceStatsReport } from '@wharf/core';
 import { Emitter } from '../flags/emitter.js';
+import { readEventStream } from '../flags/event-stream.js';
 import { getText, setText, type ByteStore } from '../storage/store.js';
 
 export interface SourceResolverOptions {
@@ -106,6 +107,7 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
   private latencyTotal = 0;
   private unreported = new Map<string, Counts>();
   private timers: ReturnType<typeof setInterval>[] = [];
+  private stream: AbortController | null = null;
 
   constructor(private readonly opts: SourceResolverOptions) {
     super();
@@ -206,22 +208,53 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
         for (const s of report.sources) pending.delete(s.source);
       }
     } catch (err) {
-      for (const [source, c] of pending) this.count(source, c);
+      for (const [source, c] of pending) this.unreport(source, c);
       throw err;
     }
   }
 
-  /** Periodic health checks and (opt-in) stats reports, until `stop()`. */
+  /** Periodic health checks and (opt-in) stats reports, until `stop()`; calling it again replaces the schedule. */
   start({ healthCheckMs, statsReportMs }: { healthCheckMs?: number; statsReportMs?: number }): this {
-    this.stop();
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
     if (healthCheckMs) this.timers.push(setInterval(() => void this.checkHealth().catch(() => undefined), healthCheckMs));
     if (statsReportMs) this.timers.push(setInterval(() => void this.reportStats().catch(() => undefined), statsReportMs));
     return this;
   }
 
+  /**
+   * Reloads the config as soon as the control plane announces `config.changed` on its event stream
+   * (`/events`), reconnecting with backoff, instead of waiting for the TTL. Until `stop()`.
+   */
+  subscribe(): void {
+    if (this.stream) return;
+    const abort = new AbortController();
+    this.stream = abort;
+    void (async () => {
+      let delay = 500;
+      while (!abort.signal.aborted) {
+        try {
+          await readEventStream(this.fetchFn, `${this.controlPlane}/events?types=config.changed,feed.reset`, { headers: this.opts.headers ?? {}, signal: abort.signal, onOpen: () => (delay = 500) }, (event) => {
+            if (event.event !== 'message') void this.reloadConfig();
+          });
+        } catch {
+          // Reconnect below: a dropped stream is normal (proxies, restarts).
+        }
+        if (abort.signal.aborted) return;
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 30_000);
+        // Changes may have happened while disconnected.
+        void this.reloadConfig();
+      }
+    })();
+  }
+
+  /** Stops health checks, stats reports and the event stream. */
   stop(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
+    this.stream?.abort();
+    this.stream = null;
   }
 
   private get timeoutMs(): number {
@@ -384,6 +417,11 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
     per.requests += add.requests;
     per.errors += add.errors;
     per.rateLimited += add.rateLimited;
+    this.unreport(source, add);
+  }
+
+  /** Adds to what the next `reportStats()` sends. */
+  private unreport(source: string, add: Counts): void {
     const u = this.unreported.get(source) ?? { requests: 0, errors: 0, rateLimited: 0, fallbacks: 0 };
     this.unreported.set(source, { requests: u.requests + add.requests, errors: u.errors + add.errors, rateLimited: u.rateLimited + add.rateLimited, fallbacks: u.fallbacks + add.fallbacks });
   }
