@@ -5,7 +5,9 @@ import { deprecate, harness, publishPlugin, revoke, type Harness } from './insta
 /** fetch through which tests cut the network or make tarball downloads fail a given number of times. */
 function controlledFetch() {
   const tarballAt: number[] = [];
+  const urls: string[] = [];
   const ctl = {
+    urls,
     offline: false,
     failTarballs: 0,
     tamper: false,
@@ -13,6 +15,7 @@ function controlledFetch() {
     fetch: (async (input, init) => {
       const url = String(input);
       if (ctl.offline) throw new TypeError('fetch failed');
+      urls.push(new URL(url).pathname);
       if (url.endsWith('.tgz')) {
         tarballAt.push(performance.now());
         if (ctl.failTarballs > 0) {
@@ -67,8 +70,12 @@ describe('UpdateManager against a listening server', () => {
     const ready: UpdateInfo[] = [];
     installer.on('installed', (e) => downloaded.push(e.name));
     updates.on('update-ready', (e) => ready.push(e));
+    ctl.urls.length = 0;
     expect(await updates.downloadUpdates()).toEqual(expected.map((e) => ({ ...e, ready: true })));
     expect(downloaded).toEqual(['@u/c', '@u/b', '@u/d', '@u/a']);
+    // One TUF refresh serves the whole round: targets metadata is fetched once, not per plugin.
+    expect(ctl.urls.filter((u) => u.endsWith('targets.json'))).toHaveLength(1);
+    expect(ctl.urls.filter((u) => u.endsWith('.tgz'))).toHaveLength(4);
     expect(ready.map((r) => r.name)).toEqual(downloaded);
     expect((await installer.get('@u/a'))!).toMatchObject({ active: '1.0.0', versions: [{ version: '1.1.0' }, { version: '1.0.0' }] });
     await updates.downloadUpdates();

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { isHostCompatible, isTrustError, resolveVersion, sriOf, type Catalog, type CatalogPlugin, type CatalogVersion, type Channel } from '@wharf/core';
+import { isHostCompatible, isTrustError, resolveVersion, sriOf, type Catalog, type CatalogPlugin, type CatalogVersion, type Channel, type VerifiedPackage } from '@wharf/core';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
 import { Emitter } from '../flags/emitter.js';
 import type { HealthReporter } from '../reporting/health-reporter.js';
@@ -59,6 +59,9 @@ export interface VerifiedInstall {
   files: Map<string, Uint8Array>;
 }
 
+/** How long verified TUF metadata serves further downloads before the next refresh. */
+const TRUST_REUSE_MS = 30_000;
+
 const emptyState = (name: string): PluginState => ({ name, active: null, previous: [], versions: [], disabled: null });
 
 /**
@@ -75,6 +78,8 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
   readonly channel: Channel;
   readonly keep: number;
   private readonly locks = new Map<string, Promise<unknown>>();
+  private trustRefresh: Promise<void> | null = null;
+  private trustRefreshedAt = -Infinity;
   private readonly unsubscribe: () => void;
 
   constructor(opts: PluginInstallerOptions) {
@@ -299,8 +304,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
     const { version } = target;
     let pkg;
     try {
-      await this.catalog.trust.refresh();
-      pkg = await this.catalog.trust.fetchPackage(name, version);
+      pkg = await this.trustedDownload(name, version);
     } catch (err) {
       if (isTrustError(err) && err.code === 'revoked') throw new PluginError('revoked', name, err.message, { cause: err });
       if (!isTrustError(err) || err.code === 'fetch-failed') throw new PluginError('network', name, `download of ${version} failed: ${(err as Error).message}`, { cause: err });
@@ -318,6 +322,31 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
     }
     if (meta.name !== name || meta.version !== version) throw new PluginError('bad-package', name, `${version}: package.json does not name ${name}@${version}`);
     await this.store.set(tarballKey(name, version), pkg.bytes);
+  }
+
+  /**
+   * fetchPackage after a TUF refresh. Downloads within TRUST_REUSE_MS of a refresh reuse it (an
+   * update round fetches targets metadata once, not once per plugin), unless the version is not
+   * in it yet; concurrent installs share one refresh.
+   */
+  private async trustedDownload(name: string, version: string): Promise<VerifiedPackage> {
+    const reused = Date.now() - this.trustRefreshedAt < TRUST_REUSE_MS;
+    if (!reused) await this.refreshTrust();
+    try {
+      return await this.catalog.trust.fetchPackage(name, version);
+    } catch (err) {
+      if (!reused || !isTrustError(err) || err.code !== 'unknown-target') throw err;
+      await this.refreshTrust();
+      return this.catalog.trust.fetchPackage(name, version);
+    }
+  }
+
+  private refreshTrust(): Promise<void> {
+    this.trustRefresh ??= this.catalog.trust
+      .refresh()
+      .then(() => void (this.trustRefreshedAt = Date.now()))
+      .finally(() => (this.trustRefresh = null));
+    return this.trustRefresh;
   }
 
   /**
