@@ -149,6 +149,7 @@ describe('SourceResolver', () => {
     const r = w.resolver({ failureThreshold: 2 });
     w.cdn = (_url, init) => new Response(null, { status: init.method === 'HEAD' ? 503 : 200 });
     expect(await r.checkHealth()).toEqual({ git: true, cdn: false });
+    w.cdn = (_url, init) => new Response(null, { status: init.method === 'HEAD' ? 404 : 200 });
     await r.checkHealth();
     expect(await r.resolveUrl('catalog.json')).toBe(`${GIT}catalog.json`);
     expect(w.log.filter((l) => l.startsWith('HEAD'))).toEqual(['HEAD 2/git/catalog.json', 'HEAD 3/cdn/catalog.json', 'HEAD 2/git/catalog.json', 'HEAD 3/cdn/catalog.json']);

@@ -181,7 +181,8 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
       entries.map(async ([name, url]) => {
         const result = await this.request(joinUrl(url, 'catalog.json'), { method: 'HEAD' });
         const ok = result instanceof Response && result.ok;
-        if (result instanceof Response) this.judge(name, url, result);
+        // A mirror without catalog.json is broken even though a 404 is a fine answer to a request.
+        if (result instanceof Response && (ok || result.status === 429 || result.status >= 500)) this.judge(name, url, result);
         else this.failure(url);
         return [name, ok] as const;
       }),
