@@ -11,5 +11,5 @@ export { PluginError, isPluginError, type PluginErrorCode } from './install/erro
 export { type PluginState } from './install/state.js';
 export { PluginLoader, type PluginLoaderOptions, type LoadedPlugin } from './loader/plugin-loader.js';
 export { UpdateManager, type UpdateManagerOptions, type UpdateInfo, type UpdateReason, type UpdateEvents } from './update/update-manager.js';
-export { RegistryClient, type RegistryClientOptions, type RegistryVersion, type ResolveOptions as RegistryResolveOptions } from './registry/registry-client.js';
+export { RegistryClient, type RegistryClientOptions, type RegistryVersion, type RegistryResolveOptions } from './registry/registry-client.js';
 export { SourceResolver, joinUrl, type PathFetcher, type SourceResolverEvents, type SourceResolverOptions, type SourceStats } from './sources/source-resolver.js';

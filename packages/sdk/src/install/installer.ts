@@ -246,10 +246,11 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
       const out = await this.exclusive(name, async () => {
         const state = await readState(this.store, name);
         if (!state) return [];
-        const revoked = new Map(state.versions.flatMap((v) => {
+        const revoked = new Map<string, string>();
+        for (const v of state.versions) {
           const r = catalogVersionOf(catalog, name, v.version)?.revoked;
-          return r ? [[v.version, r.reason] as const] : [];
-        }));
+          if (r) revoked.set(v.version, r.reason);
+        }
         if (revoked.size === 0) return [];
         const left = state.versions.filter((v) => !revoked.has(v.version));
         let next: PluginState = { ...state, versions: left, previous: state.previous.filter((v) => !revoked.has(v)) };

@@ -12,7 +12,7 @@ export interface RegistryClientOptions {
   headers?: Record<string, string>;
 }
 
-export interface ResolveOptions {
+export interface RegistryResolveOptions {
   channel?: Channel;
   hostVersion?: string;
   /** The install's stable id: its bucket in staged rollouts. */
@@ -99,7 +99,7 @@ export class RegistryClient {
    * The version this install would get for a range: channel tags, staged rollouts, host
    * compatibility, revocations and suspended listings, all from the signed catalog. null when none fits.
    */
-  resolve(name: string, range: string, opts: ResolveOptions): CatalogVersion | null {
+  resolve(name: string, range: string, opts: RegistryResolveOptions): CatalogVersion | null {
     if (!this.opts.catalog.getCatalog()) throw new PluginError('no-catalog', name, 'no verified catalog yet');
     const plugin = this.opts.catalog.getPlugin(name);
     if (!plugin) throw new PluginError('not-found', name, 'not in the catalog');
