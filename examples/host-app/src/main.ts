@@ -36,7 +36,6 @@ function showStatus(status: CatalogStatus, error?: Error): void {
   const shown = status === 'degraded' || status === 'error' ? (error === undefined ? 'cached' : isNetworkError(error) ? 'offline' : status) : status;
   $('catalog-status').textContent = shown;
   $('catalog-status').title = error?.message ?? '';
-  if (error && !isNetworkError(error)) showError(error);
 }
 
 async function openStore(): Promise<ByteStore> {
@@ -155,6 +154,9 @@ catalogBody.addEventListener('click', (event) => {
 });
 
 catalog.on('status', ({ status, error }) => showStatus(status, error));
+catalog.on('error', ({ error }) => {
+  if (!isNetworkError(error)) showError(error);
+});
 catalog.on('catalog-updated', refreshView);
 // Whatever switched the active version (install, update, rollback, a revocation's fallback) runs now.
 installer.on('activated', ({ name }) => void run(name).finally(refreshView));

@@ -170,6 +170,21 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
     expect(await row().getByTestId('update-ready').count()).toBe(0);
   });
 
+  it('refuses a catalog whose signed payload was edited on the way, and keeps the verified one', async () => {
+    await page.route(`${base}/catalog.json`, async (route) => {
+      // Unconditional, or the server would answer the app's If-None-Match with an empty 304.
+      const { 'if-none-match': _, ...headers } = route.request().headers();
+      const signed = await (await route.fetch({ headers })).text();
+      await route.fulfill({ status: 200, contentType: 'application/json', body: signed.replace('Greets the host', 'Install me, I am safe') });
+    });
+    await page.reload();
+    await poll(() => page.getByRole('alert').textContent()).toMatch(/catalog.*signature/i);
+    expect(await page.getByTestId('catalog-status').textContent()).toBe('degraded');
+    expect(await row().getByTestId('description').textContent()).toBe('Greets the host');
+    await poll(() => output().textContent()).toBe('hello from 1.0.0');
+    await page.unroute(`${base}/catalog.json`);
+  });
+
   it('starts from its cached catalog and installed plugins when the server is down', async () => {
     await w.destroy();
     serverUp = false;
