@@ -88,6 +88,9 @@ describeEachBackend('marketplace sources API', (backend) => {
     expect(cc2.headers.etag).not.toBe(etag1);
     expect(cc2.json()).toMatchObject({ version: 2, marketplaceSource: { type: 'cdn' } });
 
+    // The same content again changes nothing: no version, no audit row, no event.
+    expect((await put(CDN)).json()).toMatchObject({ version: 2, updatedBy: 'admin' });
+
     const current = await w.app.inject({ url: '/api/v1/config/marketplace_source', headers: rm });
     expect(current.json()).toMatchObject({ version: 2, config: { type: 'cdn' } });
     const history = (await w.app.inject({ url: '/api/v1/config/marketplace_source/history', headers: rm })).json();

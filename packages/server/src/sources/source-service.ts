@@ -53,11 +53,17 @@ export class SourceService {
     return row ? toVersion(row) : null;
   }
 
+  /** Stores `config` as the next version; the same content as the version in force changes nothing (PUT is idempotent). */
   async set(actor: string, config: MarketplaceSource): Promise<MarketplaceSourceVersion> {
     let row: ConfigVersionRow;
+    let changed = true;
     try {
       row = await this.db.transaction().execute(async (trx) => {
         const before = await this.repo.current(trx, MARKETPLACE_SOURCE_KEY);
+        if (before && before.content_hash === snapshotContentHash(config)) {
+          changed = false;
+          return before;
+        }
         const next: ConfigVersionRow = {
           key: MARKETPLACE_SOURCE_KEY,
           version: (before?.version ?? 0) + 1,
@@ -74,8 +80,10 @@ export class SourceService {
       if (isUniqueViolation(err)) throw conflict('another change to marketplace_source happened at the same time: retry');
       throw err;
     }
-    this.served = null;
-    await this.events.publish(CONFIG_CHANGED, { key: MARKETPLACE_SOURCE_KEY, version: row.version });
+    if (changed) {
+      this.served = null;
+      await this.events.publish(CONFIG_CHANGED, { key: MARKETPLACE_SOURCE_KEY, version: row.version });
+    }
     return toVersion(row);
   }
 
