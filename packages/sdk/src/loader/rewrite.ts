@@ -1,4 +1,33 @@
+import type { ImportSpecifier } from 'es-module-lexer';
 import { PluginError } from '../install/errors.js';
+
+/** What both builds share: the imports. */
+type Lexer = { parse(source: string, name?: string): readonly [readonly ImportSpecifier[], ...unknown[]] };
+let lexerPromise: Promise<Lexer> | null = null;
+
+/**
+ * The import lexer, loaded on first use (hosts that never load plugins do not pay for it): the
+ * WebAssembly build, or, where the page's CSP forbids compiling WebAssembly, the asm.js build
+ * (same results; a slower first parse).
+ */
+function loadLexer(): Promise<Lexer> {
+  lexerPromise ??= (async () => {
+    const wasm = await import('es-module-lexer');
+    try {
+      await wasm.init;
+      return wasm;
+    } catch {
+      const js = await import('es-module-lexer/minimal/js');
+      await js.init;
+      return js;
+    }
+  })().catch((err: unknown) => {
+    // A chunk that failed to load (offline, deploy in between) may load on the next attempt.
+    lexerPromise = null;
+    throw err;
+  });
+  return lexerPromise;
+}
 
 /**
  * Points a plugin's imports of host-shared packages at the host's shim modules. Anything else it
@@ -6,9 +35,7 @@ import { PluginError } from '../install/errors.js';
  * URL would run code that no signature covers (or fail later with a less useful error).
  */
 export async function rewriteImports(plugin: string, file: string, source: string, shimUrl: (specifier: string) => string | null): Promise<string> {
-  // Loaded on first use: hosts that never load plugins do not pay for the lexer.
-  const lexer = await import('es-module-lexer');
-  await lexer.init;
+  const lexer = await loadLexer();
   let imports;
   try {
     [imports] = lexer.parse(source, file);
