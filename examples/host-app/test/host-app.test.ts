@@ -64,11 +64,10 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
   let page: Page;
   let serverUp = true;
 
-  async function publish(version: string, code: string): Promise<Buffer> {
+  async function publish(version: string, code: string): Promise<void> {
     const { manifest, tarball } = await pluginTarball(version, code);
     const res = await w.app.inject({ method: 'PUT', url: `/${PLUGIN.replace('/', '%2f')}`, headers: bearer(token), payload: publishDocument(manifest, tarball) });
     expect(res.statusCode, res.body).toBe(201);
-    return tarball;
   }
 
   const row = () => page.locator(`[data-testid=catalog-row][data-plugin="${PLUGIN}"]`);
@@ -86,7 +85,7 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
     context = await browser.newContext();
     context.setDefaultTimeout(15_000);
     // The app ships as static files (here from the build dir) on the registry's origin, so it still
-    // loads when the registry is down, and reaches the registry same-origin (the server has no CORS).
+    // loads when the registry is down, and reaches the registry same-origin, as a same-site deployment would.
     await context.route(`${base}/app/**`, async (route) => {
       const path = new URL(route.request().url()).pathname.slice('/app/'.length) || 'index.html';
       const file = resolve(outDir, path);
