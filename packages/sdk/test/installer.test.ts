@@ -114,6 +114,18 @@ describe('PluginInstaller against a listening server', () => {
     expect(await refusal(installer.activate('@acme/hello', '0.9.0'))).toBe('not-installed');
   });
 
+  it('runs concurrent operations on one plugin one after another (no lost update of the state record)', async () => {
+    const { installer } = await h.client();
+    const results = await Promise.all([installer.install('@acme/hello', '1.0.0'), installer.install('@acme/hello', '1.1.0'), installer.install('@acme/hello', '1.2.0')]);
+    expect(results.map((r) => [r.version, r.previous])).toEqual([
+      ['1.0.0', null],
+      ['1.1.0', '1.0.0'],
+      ['1.2.0', '1.1.0'],
+    ]);
+    expect((await installer.get('@acme/hello'))!).toMatchObject({ active: '1.2.0', previous: ['1.1.0', '1.0.0'] });
+    expect((await installer.get('@acme/hello'))!.versions.map((v) => v.version)).toEqual(['1.2.0', '1.1.0', '1.0.0']);
+  });
+
   it('keeps the last N versions and deletes the files of older ones', async () => {
     const { installer, store } = await h.client({ keep: 2 });
     for (const v of ['1.0.0', '1.1.0', '1.2.0']) await installer.install('@acme/hello', v);
