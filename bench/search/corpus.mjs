@@ -67,7 +67,8 @@ export async function loadPostgres(wharf, docs) {
     }))).execute();
     await db.insertInto('search_tags').values(batch.flatMap((d) => d.tags.map((tag) => ({ doc_id: `plugin:${d.ref}`, tag })))).execute();
   }
-  await sql`update search_documents set search_vector = setweight(to_tsvector('simple', name), 'A') || setweight(to_tsvector('simple', keywords), 'B') || setweight(to_tsvector('simple', description), 'C')`.execute(db);
+  await sql`update search_documents set search_vector = setweight(to_tsvector('simple', name), 'A') || setweight(to_tsvector('simple', keywords), 'B') || setweight(to_tsvector('simple', description), 'C'),
+    tag_list = array(select json_array_elements_text(tags::json))`.execute(db);
   await sql`insert into search_terms (term) select distinct w from search_documents, regexp_split_to_table(name || ' ' || keywords || ' ' || description, ' ') w where length(w) > 3 on conflict do nothing`.execute(db);
   await sql`analyze`.execute(db);
 }

@@ -11,7 +11,8 @@ import { SearchIndex, type QueryTerm, type TextMatch } from './search-index.js';
 export class PostgresSearchIndex extends SearchIndex {
   protected async writeText(trx: Transaction<Database>, docId: string, name: string, keywords: string, description: string): Promise<void> {
     await sql`update search_documents set search_vector =
-        setweight(to_tsvector('simple', ${name}), 'A') || setweight(to_tsvector('simple', ${keywords}), 'B') || setweight(to_tsvector('simple', ${description}), 'C')
+        setweight(to_tsvector('simple', ${name}), 'A') || setweight(to_tsvector('simple', ${keywords}), 'B') || setweight(to_tsvector('simple', ${description}), 'C'),
+        tag_list = array(select json_array_elements_text(tags::json))
       where doc_id = ${docId}`.execute(trx);
     const terms = [...new Set(`${name} ${keywords} ${description}`.split(' ').filter((w) => w.length > 3))];
     // Words are never removed: a word no document has any more only yields a correction that matches nothing.
@@ -41,9 +42,12 @@ export class PostgresSearchIndex extends SearchIndex {
     return (await sql<{ term: string }>`select term from search_terms`.execute(this.db)).rows.map((r) => r.term);
   }
 
+  protected readonly tagData = sql`d.tag_list`;
+
   protected tagRows(where: RawBuilder<unknown>): RawBuilder<unknown> {
-    // The tags are in the materialised row already: expanding them beats a join to search_tags, and
-    // a set-returning function in the select list costs about half of the same function joined laterally.
-    return sql`select json_array_elements_text(b.tags::json) as tag from b ${where}`;
+    // The tags are in the materialised row already (an array: unnesting costs about half of parsing
+    // JSON): expanding them beats a join to search_tags, and a set-returning function in the select
+    // list costs about half of the same function joined laterally.
+    return sql`select unnest(b.tag_data) as tag from b ${where}`;
   }
 }

@@ -104,6 +104,8 @@ export abstract class SearchIndex {
   protected abstract hasPrefixMatch(term: string): Promise<boolean>;
   /** Every indexed word, the candidates of typo correction. */
   protected abstract vocabulary(): Promise<string[]>;
+  /** What `b` carries for tagRows, as `tag_data`. */
+  protected abstract readonly tagData: RawBuilder<unknown>;
   /** `select … as tag from b …`: one row per tag of the rows of `b` that `where` keeps. */
   protected abstract tagRows(where: RawBuilder<unknown>): RawBuilder<unknown>;
 
@@ -319,7 +321,7 @@ export abstract class SearchIndex {
     }
     // `b` carries only what is read from it (a narrow row keeps a large match in memory); `doc_id` orders
     // like `ref` within one kind.
-    const columns = [sql`d.doc_id`, sql`d.category`, sql`d.tags`, sql`d.popularity`, sql`d.rating_sum`, sql`d.rating_count`, sql`d.min_host_version`];
+    const columns = [sql`d.doc_id`, sql`d.category`, sql`${this.tagData} as tag_data`, sql`d.popularity`, sql`d.rating_sum`, sql`d.rating_count`, sql`d.min_host_version`];
     if (req.sort === 'downloads' || (req.sort === 'relevance' && !match)) columns.push(sql`d.name`);
     if (req.sort === 'updated') columns.push(sql`d.updated_at`);
     const branches: RawBuilder<unknown>[] = [];

@@ -38,6 +38,8 @@ export class SqliteSearchIndex extends SearchIndex {
     return (await sql<{ term: string }>`select term from search_vocab`.execute(this.db)).rows.map((r) => r.term);
   }
 
+  protected readonly tagData = sql`null`;
+
   protected tagRows(where: RawBuilder<unknown>): RawBuilder<unknown> {
     // CROSS JOIN fixes the order: probing each match's tags, never scanning every tag of the index
     // for the matches (which SQLite otherwise picks as soon as a filter flag narrows `b`).
