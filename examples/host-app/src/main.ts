@@ -53,8 +53,18 @@ const loader = new PluginLoader({ installer, shared: { '@wharf/host-app/ui': ui 
 const updates = new UpdateManager({ installer, intervalMs: 60_000 });
 const running = new Map<string, LoadedPlugin>();
 
+/** Starts and stops of one plugin, in order: an install's and a revocation's may overlap. */
+const lanes = new Map<string, Promise<void>>();
+function inLane(name: string, step: () => Promise<void>): Promise<void> {
+  const next = (lanes.get(name) ?? Promise.resolve()).then(step);
+  lanes.set(name, next);
+  return next;
+}
+const run = (name: string) => inLane(name, () => start(name));
+const halt = (name: string) => inLane(name, () => stop(name));
+
 /** Runs a plugin's active version in its own panel, stopping the version that ran before. */
-async function run(name: string): Promise<void> {
+async function start(name: string): Promise<void> {
   await stop(name);
   const panel = h('section', { 'data-testid': 'plugin', 'data-plugin': name });
   const output = h('div', { 'data-testid': 'plugin-output' });
@@ -162,7 +172,7 @@ catalog.on('catalog-updated', refreshView);
 installer.on('activated', ({ name }) => void run(name).finally(refreshView));
 installer.on('revoked', ({ name, version, reason, fallback }) => {
   showError(new Error(`${name}@${version} was revoked (${reason}): ${fallback ? `running ${fallback} instead` : 'disabled'}`));
-  void (fallback === null ? stop(name) : run(name)).finally(refreshView);
+  void (fallback === null ? halt(name) : run(name)).finally(refreshView);
 });
 installer.on('error', ({ error }) => showError(error));
 updates.on('update-ready', refreshView);
