@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -124,6 +124,14 @@ describe('PluginInstaller against a listening server', () => {
     ]);
     expect((await installer.get('@acme/hello'))!).toMatchObject({ active: '1.2.0', previous: ['1.1.0', '1.0.0'] });
     expect((await installer.get('@acme/hello'))!.versions.map((v) => v.version)).toEqual(['1.2.0', '1.1.0', '1.0.0']);
+
+    // In a browser the same operations also hold a Web Lock, which other tabs of the host wait on.
+    const held: string[] = [];
+    vi.stubGlobal('navigator', { locks: { request: async (lock: string, fn: () => Promise<unknown>) => (held.push(lock), fn()) } });
+    onTestFinished(() => void vi.unstubAllGlobals());
+    await installer.rollback('@acme/hello');
+    await installer.uninstall('@acme/hello');
+    expect(held).toEqual(['wharf-sdk-plugin:@acme/hello', 'wharf-sdk-plugin:@acme/hello']);
   });
 
   it('keeps the last N versions and deletes the files of older ones', async () => {

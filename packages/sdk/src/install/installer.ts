@@ -400,9 +400,14 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
     return state;
   }
 
-  /** One operation per plugin at a time: two installs must not interleave their read-modify-write. */
+  /**
+   * One operation per plugin at a time: two installs must not interleave their read-modify-write.
+   * Other tabs of a host share its store (OPFS): where the browser has Web Locks, they wait too.
+   */
   private exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    const run = (this.locks.get(name) ?? Promise.resolve()).catch(() => undefined).then(fn);
+    const webLocks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+    const guarded = webLocks ? () => webLocks.request(`wharf-sdk-plugin:${name}`, fn) as Promise<T> : fn;
+    const run = (this.locks.get(name) ?? Promise.resolve()).catch(() => undefined).then(guarded);
     this.locks.set(name, run);
     void run.finally(() => {
       if (this.locks.get(name) === run) this.locks.delete(name);
