@@ -322,20 +322,24 @@ export abstract class SearchIndex {
     // `b` carries only what is read from it (a narrow row keeps a large match in memory); `doc_id` orders
     // like `ref` within one kind.
     const columns = [sql`d.doc_id`, sql`d.category`, sql`${this.tagData} as tag_data`, sql`d.popularity`, sql`d.rating_sum`, sql`d.rating_count`, sql`d.min_host_version`];
-    if (req.sort === 'downloads' || (req.sort === 'relevance' && !match)) columns.push(sql`d.name`);
-    if (req.sort === 'updated') columns.push(sql`d.updated_at`);
+    // What the page is sorted by, and only that: the sort carries these for every row of `b`.
+    const sortColumns = ['doc_id', 'popularity', 'rating_sum', 'rating_count'];
+    if (req.sort === 'downloads' || (req.sort === 'relevance' && !match)) sortColumns.push('name');
+    if (req.sort === 'updated') sortColumns.push('updated_at');
+    columns.push(...sortColumns.slice(4).map((c) => sql.ref(`d.${c}`)));
     const branches: RawBuilder<unknown>[] = [];
     if (req.limit > 0) {
       const order = this.order(req.sort, match !== null, (name) => sql.ref(name === 'ref' ? 'doc_id' : name));
       // Nested twice: an order by may name `rel` inside an expression only once it is a column.
       branches.push(sql`select 'hit', doc_id, null, null, row_number() over (order by ${order}), null, null, null, null, rel from (
-          select * from (select b.*, coalesce(score / nullif((select max(score) from b), 0), 0) as rel from b ${where(null)}) r
+          select * from (select ${sql.join(sortColumns.map((c) => sql.ref(c)))}, coalesce(score / nullif((select max(score) from b), 0), 0) as rel from b ${where(null)}) r
           order by ${order} limit ${req.limit} offset ${req.offset}) h`);
     }
     // Total, match count and three facets in one pass: counts by category × host version × rating
     // bucket, each count under the filters its facet applies; the facets are summed up from these groups.
     branches.push(sql`select 'groups', category, min_host_version, bucket, ${count(null)}, count(*), ${count('category')}, ${count('minRating')}, ${count('compatibleWith')}, null
-      from (select b.*, ${ratingBucket} as bucket from b) g group by category, min_host_version, bucket`);
+      from (select ${sql.join([sql`category`, sql`min_host_version`, ...[...active.keys()].map((n) => sql.ref(`f_${n}`)), sql`${ratingBucket} as bucket`])} from b) g
+      group by category, min_host_version, bucket`);
     if (facetsWanted.includes('tags')) {
       branches.push(sql`select 'tags', k, null, null, n, null, null, null, null, null from (
           select tag as k, count(*) as n from (${this.tagRows(where('tag'))}) tr group by tag order by count(*) desc, tag limit ${TOP_TAGS}) tg`);
