@@ -143,7 +143,7 @@ export class TrustClient {
     if (integrity !== wharf.integrity) throw new TrustError('hash-mismatch', `${path}: integrity ${integrity} differs from the signed ${wharf.integrity}`);
     let signedBy: string | null = null;
     if (wharf.signature) {
-      if (!verifyPackageSignature(wharf.signature.public, wharf.signature.sig, { name, version, integrity, files: wharf.files })) {
+      if (!(await verifyPackageSignature(wharf.signature.public, wharf.signature.sig, { name, version, integrity, files: wharf.files }))) {
         throw new TrustError('developer-signature', `${name}@${version}: the publisher signature (key ${wharf.signature.keyid.slice(0, 12)}…) does not verify`);
       }
       signedBy = wharf.signature.keyid;

@@ -56,7 +56,13 @@ export async function verifyBytesAsync(publicHex: string, signatureHex: string, 
       else if (webEd25519 === true) return false;
     }
   }
-  return verifyBytes(publicHex, signatureHex, message);
+  // Loaded only where WebCrypto lacks Ed25519: browsers that have it never download @noble/curves.
+  const { ed25519: noble } = await import('@noble/curves/ed25519.js');
+  try {
+    return noble.verify(fromHex(signatureHex), message, fromHex(publicHex));
+  } catch {
+    return false;
+  }
 }
 
 /** False for any malformed input: a bad signature is never an exception. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { canonicalBytes } from './bytes.js';
-import { signBytes, verifyBytes, type KeyPairFile } from './keys.js';
+import { signBytes, verifyBytesAsync, type KeyPairFile } from './keys.js';
 
 /**
  * What `wharf publish --key` adds to the version document (field `wharf`): a sha512 SRI per file
@@ -27,7 +27,7 @@ export function packageDigestPayload(d: PackageDigest): Uint8Array {
 
 export const signPackage = (pair: KeyPairFile, d: PackageDigest): string => signBytes(pair, packageDigestPayload(d));
 
-export const verifyPackageSignature = (publicHex: string, sig: string, d: PackageDigest): boolean => verifyBytes(publicHex, sig, packageDigestPayload(d));
+export const verifyPackageSignature = (publicHex: string, sig: string, d: PackageDigest): Promise<boolean> => verifyBytesAsync(publicHex, sig, packageDigestPayload(d));
 
 /** Where a version's tarball sits, both as TUF target path and as npm tarball URL path. */
 export function targetPath(name: string, version: string): string {

@@ -201,7 +201,7 @@ export class TrustService {
     const key = await this.repo.key(sent.signature.keyid);
     if (!key || key.user_id !== c.principal.userId) throw unprocessable(`signing key ${sent.signature.keyid} is not registered to ${c.principal.name}: run wharf keys register`);
     if (key.revoked_at) throw unprocessable(`signing key ${sent.signature.keyid} was revoked on ${key.revoked_at}`);
-    if (!verifyPackageSignature(key.public_key, sent.signature.sig, { name: c.name, version: c.version, integrity, files })) {
+    if (!(await verifyPackageSignature(key.public_key, sent.signature.sig, { name: c.name, version: c.version, integrity, files }))) {
       throw unprocessable(`the publisher signature does not verify for ${c.name}@${c.version} with key ${sent.signature.keyid}`);
     }
     this.checked.set(c.tarball, { files, signature: { ...sent.signature, public: key.public_key }, commit: gitHead(c.manifest) });
