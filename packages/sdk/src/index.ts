@@ -2,7 +2,7 @@
 export { FlagClient, type FlagClientEvents, type FlagClientOptions, type FlagsChanged } from './flags/flag-client.js';
 export { VersionGate, type GateCheck, type Maintenance, type UpdateRequired, type VersionGateEvents, type VersionGateOptions } from './gate/version-gate.js';
 export { HealthReporter, type HealthReporterOptions } from './reporting/health-reporter.js';
-export { CatalogManager, type CatalogManagerOptions, type CatalogEvents, type CatalogStatus } from './catalog/catalog-manager.js';
+export { CatalogManager, type CatalogManagerOptions, type CatalogEvents, type CatalogStatus, type FailureCause } from './catalog/catalog-manager.js';
 export { MemoryStore, getText, setText, checkKey, type ByteStore } from './storage/store.js';
 export { OpfsStore } from './storage/opfs.js';
 export { trustStoreOn } from './storage/trust-store.js';

@@ -95,7 +95,7 @@ describe('CatalogManager against a real server', () => {
     expect(m.getCatalog()).toBe(good);
     expect(m.status).toBe('degraded');
     expect(errors.at(-1)!.error.message).toMatch(/^signature-threshold/);
-    expect(statuses.map((s) => s.status)).toContain('degraded');
+    expect(statuses.at(-1)).toMatchObject({ status: 'degraded', cause: 'verification' });
 
     // Replay of an older, validly signed catalog: a rollback.
     ctl.rewrite = null;
@@ -114,8 +114,10 @@ describe('CatalogManager against a real server', () => {
     const ctl = controlledFetch();
     ctl.down = true;
     const offline = new CatalogManager({ baseUrl: base, root, store: new FsStore(dir), fetch: ctl.fetch });
+    const statuses = collect(offline, 'status');
     const catalog = await offline.initialize();
     expect(offline.status).toBe('degraded');
+    expect(statuses.at(-1)).toMatchObject({ status: 'degraded', cause: 'network' });
     expect(catalog?.version).toBe(first.getCatalog()!.version);
     expect(offline.isStale()).toBe(false);
 
@@ -140,6 +142,28 @@ describe('CatalogManager against a real server', () => {
     expect(offline.getCatalog()).not.toBeNull();
     expect(offline.isStale()).toBe(true);
     expect(offline.status).toBe('degraded');
+  });
+
+  it('needs an events URL to subscribe when it reads through a source (mirrors serve no events)', () => {
+    const m = new CatalogManager({ root, source: { fetch: (path) => fetch(base + path) } });
+    expect(() => m.subscribe()).toThrow(/eventsUrl/);
+  });
+
+  it('reads the catalog through a source and the events from the control plane', async () => {
+    const paths: string[] = [];
+    const m = new CatalogManager({ root, source: { fetch: (path, init) => (paths.push(path), fetch(base + path, init)) }, eventsUrl: `${base}events` });
+    await m.initialize();
+    const updates = collect(m, 'catalog-updated');
+    m.subscribe();
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await publish(w, token, '@acme/sourced', '1.0.0')).statusCode).toBe(201);
+      await until(() => updates.some((u) => u.diff.added.includes('@acme/sourced')));
+    } finally {
+      m.stop();
+    }
+    expect(paths).toContain('catalog.json');
+    expect(paths).not.toContain('events');
   });
 
   it('hot-reloads from the server event stream without polling', async () => {

@@ -1,4 +1,4 @@
-import { TrustClient, diffCatalogs, isEmptyDiff, verifyCatalog, type Catalog, type CatalogDiff, type CatalogPlugin, type RootSigned } from '@wharf/core';
+import { TrustClient, isTrustError, diffCatalogs, isEmptyDiff, verifyCatalog, type Catalog, type CatalogDiff, type CatalogPlugin, type RootSigned } from '@wharf/core';
 import { Emitter } from '../flags/emitter.js';
 import { readEventStream } from '../flags/event-stream.js';
 import { MemoryStore, getText, setText, type ByteStore } from '../storage/store.js';
@@ -12,9 +12,15 @@ export type CatalogStatus = 'idle' | 'loading' | 'ready' | 'degraded' | 'error';
 
 export interface CatalogEvents extends Record<string, unknown> {
   'catalog-updated': { catalog: Catalog; previous: Catalog | null; diff: CatalogDiff };
-  status: { status: CatalogStatus; error?: Error };
+  /**
+   * `cause` says why a fresh catalog is missing: the network (offline, source down), an HTTP error,
+   * or a catalog that arrived and was refused (tampered, replayed, expired).
+   */
+  status: { status: CatalogStatus; error?: Error; cause?: FailureCause };
   error: { error: Error };
 }
+
+export type FailureCause = 'network' | 'http' | 'verification';
 
 export interface CatalogManagerOptions {
   /** The origin or mirror serving `catalog.json` and `trust/`, e.g. `https://plugins.example/`. Not needed with `source`. */
@@ -26,6 +32,11 @@ export interface CatalogManagerOptions {
   fetch?: typeof fetch;
   /** Fetches by path from whichever source the fleet is told to use (a SourceResolver); replaces `baseUrl` and `fetch`. */
   source?: { fetch(path: string, init?: RequestInit): Promise<Response> };
+  /**
+   * The control plane's event stream for `subscribe()`: default `<baseUrl>events`. Needed with
+   * `source`, since static mirrors serve no events.
+   */
+  eventsUrl?: string;
   now?: () => Date;
 }
 
@@ -120,13 +131,17 @@ export class CatalogManager extends Emitter<CatalogEvents> {
    */
   subscribe(): void {
     if (this.streamAbort) return;
+    const eventsUrl = this.opts.eventsUrl ?? (this.opts.source ? null : `${this.base}events`);
+    if (eventsUrl === null) throw new TypeError('subscribe() with a source needs the eventsUrl option: static mirrors serve no events');
+    // The event stream comes from the control plane itself, never through the source resolver.
+    const streamFetch: typeof fetch = this.opts.eventsUrl || this.opts.source ? (this.opts.fetch ?? ((...args) => fetch(...args))) : this.fetchFn;
     const abort = new AbortController();
     this.streamAbort = abort;
     void (async () => {
       let delay = 500;
       while (!abort.signal.aborted) {
         try {
-          await readEventStream(this.fetchFn, `${this.base}events`, { signal: abort.signal, onOpen: () => (delay = 500) }, (event) => {
+          await readEventStream(streamFetch, eventsUrl, { signal: abort.signal, onOpen: () => (delay = 500) }, (event) => {
             if (event.event === 'catalog.changed' || event.event === 'feed.reset') void this.refresh();
           });
         } catch {
@@ -189,7 +204,7 @@ export class CatalogManager extends Emitter<CatalogEvents> {
     }
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
-      return this.fail(new Error(`GET catalog.json answered HTTP ${res.status}`));
+      return this.fail(new Error(`GET catalog.json answered HTTP ${res.status}`), 'http');
     }
     let catalog: Catalog;
     let bytes: Uint8Array;
@@ -219,16 +234,22 @@ export class CatalogManager extends Emitter<CatalogEvents> {
     this.byName = new Map(catalog.plugins.map((p) => [p.name, p]));
   }
 
-  private fail(err: unknown): false {
+  private fail(err: unknown, cause: FailureCause = failureCause(err)): false {
     const error = err instanceof Error ? err : new Error(String(err));
-    this.setStatus(this.catalog ? 'degraded' : 'error', error);
+    this.setStatus(this.catalog ? 'degraded' : 'error', error, cause);
     this.emit('error', { error });
     return false;
   }
 
-  private setStatus(status: CatalogStatus, error?: Error): void {
+  private setStatus(status: CatalogStatus, error?: Error, cause?: FailureCause): void {
     const changed = status !== this.currentStatus;
     this.currentStatus = status;
-    if (changed || error) this.emit('status', error ? { status, error } : { status });
+    if (changed || error) this.emit('status', error ? { status, error, ...(cause ? { cause } : {}) } : { status });
   }
+}
+
+/** fetch rejects with a TypeError when the network fails; the TUF client wraps that as fetch-failed. */
+function failureCause(err: unknown): FailureCause {
+  if (err instanceof TypeError || (isTrustError(err) && err.code === 'fetch-failed')) return 'network';
+  return 'verification';
 }
