@@ -1,6 +1,7 @@
 // Faceted search latency: p50/p95 of GET /api/v1/search (through Fastify inject, so routing, validation,
-// the full-text match, four facet queries, count and page are all measured) over synthetic listings:
-// 10,000 on SQLite, 100,000 on PostgreSQL. Run after `npm run build`:  npm run bench:search
+// the search statement (match, page, total, facets) and the read of the page's rows are all measured) over
+// synthetic listings: 10,000 on SQLite, 100,000 on PostgreSQL. Run after `npm run build`:  npm run bench:search
+// Figures and how to read them: README.md beside this file.
 // Env: BENCH_BACKENDS (default sqlite,postgres), BENCH_SQLITE_N, BENCH_PG_N, BENCH_QUERIES (default 400),
 // WHARF_TEST_PG_URL (default local trust auth).
 import { mkdtemp, rm } from 'node:fs/promises';
