@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import semver from 'semver';
 import type { SearchFacets } from '@wharf/core';
 import type { SearchDocument, SearchRequest } from '../src/search/search-index.js';
+import { openSearchIndex } from '../src/search/open-search-index.js';
 import { createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
 
 interface FixtureListing {
@@ -141,11 +142,15 @@ describeEachBackend('search relevance on a fixed corpus', (backend) => {
     }
   });
 
-  it('keeps browsing counts current across writes', async () => {
-    const browse = () => w.store.search.searchWithFacets('plugin', request('', { limit: 1 }));
+  it('keeps browsing counts and typo corrections current across writes, also those of another process on the same database', async () => {
+    // A second index on the same database stands for a replica: its caches must follow writes it did not make.
+    const replica = openSearchIndex(w.store.db, backend);
+    const browse = () => replica.searchWithFacets('plugin', request('', { limit: 1 }));
     const before = await browse();
-    const extra = { ...asDocument(corpus[0]!), ref: 'org.test.extra', category: 'ai', ratingSum: 0, ratingCount: 0 };
+    expect(await replica.search('plugin', request('zylofonic'))).toEqual({ hits: [], total: 0 });
+    const extra = { ...asDocument(corpus[0]!), ref: 'org.test.extra', name: 'Zylophonic', category: 'ai', ratingSum: 0, ratingCount: 0 };
     await w.store.search.put(extra);
+    expect((await replica.search('plugin', request('zylofonic'))).hits.map((h) => h.id)).toEqual(['org.test.extra']);
     const added = await browse();
     expect(added.total).toBe(before.total + 1);
     expect(added.facets.categories.ai).toBe((before.facets.categories.ai ?? 0) + 1);
