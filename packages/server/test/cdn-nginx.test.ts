@@ -116,7 +116,7 @@ describe('Wharf behind nginx (deploy/nginx/wharf-cache.conf)', () => {
     expect(Object.keys((await packument.json()).versions)).toEqual(['1.0.0', '1.1.0']);
     const catalog = await get('/catalog.json');
     expect(status(catalog)).not.toBe('HIT');
-    expect(JSON.parse((await catalog.json()).payload).plugins[0].distTags.latest).toBe('1.1.0');
+    expect((await catalog.json()).payload.plugins[0].distTags.latest).toBe('1.1.0');
   });
 
   it('keeps serving cached files while the origin is down', async () => {

@@ -50,9 +50,9 @@ describe('replicas on one PostgreSQL database', () => {
     expect(await latestOn(b)).toBe('1.1.0');
     const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
     await admin.connect();
-    // Kill every session of this database that is waiting in LISTEN: what a database restart does to them.
+    // Kill every change-feed session of this database: what a database restart does to them.
     const killed = await admin.query(
-      `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and query ilike 'LISTEN%' and pid <> pg_backend_pid()`,
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'wharf-change-feed' and pid <> pg_backend_pid()`,
       [new URL(db.url).pathname.slice(1)],
     );
     await admin.end();
@@ -69,7 +69,7 @@ describe('replicas on one PostgreSQL database', () => {
     const before = await flagsOn(b);
     const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
     await admin.connect();
-    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and query ilike 'LISTEN%' and pid <> pg_backend_pid()`, [
+    await admin.query(`select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and application_name = 'wharf-change-feed' and pid <> pg_backend_pid()`, [
       new URL(db.url).pathname.slice(1),
     ]);
     await admin.end();

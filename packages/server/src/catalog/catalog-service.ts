@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { CATALOG_TYPE, signCatalog, type Catalog, type ClientFeatures } from '@wharf/core';
 import type { EventBus } from '../events/event-bus.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
+import type { RegistryService } from '../registry/registry-service.js';
 import type { TrustService } from '../trust/trust-service.js';
 import { CatalogBuilder } from './catalog-builder.js';
 import type { CatalogRepository, CatalogRow } from './catalog-repository.js';
@@ -53,16 +54,21 @@ export class CatalogService {
 
   constructor(
     private readonly repo: CatalogRepository,
-    private readonly deps: { trust: TrustService; flags: () => Promise<ClientFeatures>; events: EventBus; changes: ChangeFeed },
+    private readonly deps: { trust: TrustService; flags: () => Promise<ClientFeatures>; events: EventBus; changes: ChangeFeed; registry: RegistryService },
     private readonly opts: CatalogServiceOptions = {},
   ) {
     this.lifetimeMs = opts.lifetimeMs ?? DAY;
     this.now = opts.now ?? (() => new Date());
+    // The registry's own hook is synchronous with this replica's writes; the feed brings the others'.
+    deps.registry.onChanged(() => this.markDirty());
     deps.changes.onPackageChanged(() => this.markDirty());
     deps.changes.onReset(() => this.markDirty());
     deps.events.subscribe((e) => {
       // FEED_RESET included: notices may have been lost.
       if (e.type !== CATALOG_CHANGED) this.markDirty();
+    });
+    deps.events.onLocalPublish((type) => {
+      if (type !== CATALOG_CHANGED) this.markDirty();
     });
     deps.trust.onTargetsIssued(() => this.markDirty());
     this.recheck = setInterval(() => this.markDirty(), opts.recheckMs ?? 30_000);

@@ -31,6 +31,7 @@ export const FEED_RESET = 'feed.reset';
 export class EventBus {
   private readonly ring: WharfEvent[] = [];
   private readonly listeners = new Set<EventListener>();
+  private readonly localListeners = new Set<(type: string) => void>();
   /** Distinguishes this process in event ids, so ids stay unique without coordination. */
   private readonly origin = randomBytes(4).toString('hex');
   private seq = 0;
@@ -60,8 +61,18 @@ export class EventBus {
       event.data = { truncated: true };
       payload = JSON.stringify(event);
     }
+    for (const listener of this.localListeners) listener(type);
     await this.feed.broadcast(TOPIC, payload);
     return event;
+  }
+
+  /**
+   * Called at once when this process publishes, before the event makes its round trip through the
+   * feed: for derived state that must reflect this replica's own writes immediately (read your
+   * writes), where waiting for the NOTIFY loopback would leave a window.
+   */
+  onLocalPublish(listener: (type: string) => void): void {
+    this.localListeners.add(listener);
   }
 
   private event(type: string, data: unknown): WharfEvent {

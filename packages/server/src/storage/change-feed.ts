@@ -48,7 +48,8 @@ export async function openChangeFeed(target: string): Promise<ChangeFeed> {
     else if (msg.channel.startsWith('wharf_topic_') && msg.payload !== undefined) local.emit(msg.channel, msg.payload);
   };
   const connect = async (): Promise<pg.Client> => {
-    const client = new pg.Client({ connectionString: target });
+    // Named, so operators (and tests) can tell the feed's session apart in pg_stat_activity.
+    const client = new pg.Client({ connectionString: target, application_name: 'wharf-change-feed' });
     client.on('notification', onNotification);
     // A dropped connection (database restart, network) must not crash the server: reconnect, and tell
     // subscribers that notices may have been missed meanwhile, so that caches start over.
