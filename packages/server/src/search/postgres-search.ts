@@ -5,8 +5,9 @@ import { SearchIndex, type QueryTerm, type TextMatch } from './search-index.js';
 /**
  * Full text on PostgreSQL: a tsvector weighted A (name), B (keywords), C (description) under a GIN
  * index, ranked by cover density (ts_rank_cd; plain ts_rank scores AND queries erratically, a
- * listing with both words in its name below one with a word only in its description). The vocabulary
- * for typo correction is the search_terms word list.
+ * listing with both words in its name below one with a word only in its description). Candidates for
+ * typo correction come from the search_terms word list (a btree range by first letter: the trigram
+ * lookup it replaces was planned as a scan of the whole list).
  */
 export class PostgresSearchIndex extends SearchIndex {
   protected async writeText(trx: Transaction<Database>, docId: string, name: string, keywords: string, description: string): Promise<void> {
@@ -34,12 +35,19 @@ export class PostgresSearchIndex extends SearchIndex {
   }
 
   protected async hasPrefixMatch(term: string): Promise<boolean> {
-    const res = await sql`select 1 from search_documents where search_vector @@ to_tsquery('simple', ${`'${term}':*`}) limit 1`.execute(this.db);
+    // Not `select … limit 1`: expecting an early hit, the planner scans the table, which for a word in
+    // no document means every row (60 ms at 100,000). The CTE is planned for all rows (a bitmap from
+    // the GIN index, empty at once for such a word) and read only up to its first row.
+    const res = await sql`with m as materialized (select 1 from search_documents where search_vector @@ to_tsquery('simple', ${`'${term}':*`}))
+      select 1 from m limit 1`.execute(this.db);
     return res.rows.length > 0;
   }
 
-  protected async vocabulary(): Promise<string[]> {
-    return (await sql<{ term: string }>`select term from search_terms`.execute(this.db)).rows.map((r) => r.term);
+  protected async wordsLike(first: string, minLength: number, maxLength: number): Promise<string[]> {
+    const next = String.fromCodePoint(first.codePointAt(0)! + 1);
+    const res = await sql<{ term: string }>`select term from search_terms where term >= ${first} and term < ${next}
+      and length(term) between ${minLength} and ${maxLength}`.execute(this.db);
+    return res.rows.map((r) => r.term);
   }
 
   protected readonly tagData = sql`d.tag_list`;

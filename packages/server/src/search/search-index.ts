@@ -84,13 +84,11 @@ interface ResultRow {
  * columns that filters, facets and sorting read plus one 0/1 flag per active filter; the page, the total
  * and every facet are aggregates over that set. The page's display columns are then read by key.
  *
- * Two caches, both keyed by a generation that every write bumps in the database (so replicas sharing a
- * PostgreSQL database see each other's writes): the indexed vocabulary, for typo correction, and the
- * facets and total of all documents of a kind, which browsing without text needs and which would
- * otherwise mean aggregating the whole index on every request.
+ * Browsing without text needs the facets and total of all documents of a kind, which would mean
+ * aggregating the whole index on every request: they are cached, keyed by a generation that every
+ * write bumps in the database (so replicas sharing a PostgreSQL database see each other's writes).
  */
 export abstract class SearchIndex {
-  private vocabularyCache: { generation: number; byFirstLetter: Map<string, string[]> } | null = null;
   private readonly browseCache = new Map<SearchKind, { generation: number; total: number; facets: SearchFacets }>();
 
   constructor(protected readonly db: Kysely<Database>) {}
@@ -102,8 +100,11 @@ export abstract class SearchIndex {
   protected abstract textMatch(terms: readonly QueryTerm[]): TextMatch;
   /** Whether any indexed document (of any kind) has a word starting with the term. */
   protected abstract hasPrefixMatch(term: string): Promise<boolean>;
-  /** Every indexed word, the candidates of typo correction. */
-  protected abstract vocabulary(): Promise<string[]>;
+  /**
+   * Indexed words starting with `first` whose length is within the bounds: the candidates of typo
+   * correction, which keeps a term's first letter (the one users rarely get wrong).
+   */
+  protected abstract wordsLike(first: string, minLength: number, maxLength: number): Promise<string[]>;
   /** What `b` carries for tagRows, as `tag_data`. */
   protected abstract readonly tagData: RawBuilder<unknown>;
   /** `select … as tag from b …`: one row per tag of the rows of `b` that `where` keeps. */
@@ -227,28 +228,12 @@ export abstract class SearchIndex {
         continue;
       }
       const budget = typoBudget(term);
-      const candidates = budget === 0 ? [] : ((await this.wordsByFirstLetter()).get(term[0]!) ?? []).filter((w) => Math.abs(w.length - term.length) <= budget);
-      const fixes = corrections(term, candidates);
+      const fixes = budget === 0 ? [] : corrections(term, await this.wordsLike(term[0]!, term.length - budget, term.length + budget));
       if (fixes.length === 0) return null;
       result.push({ words: fixes });
       changed = true;
     }
     return changed ? result : null;
-  }
-
-  /** The vocabulary by first letter: corrections keep a term's first letter, the one users rarely get wrong. */
-  private async wordsByFirstLetter(): Promise<Map<string, string[]>> {
-    const generation = await this.generation();
-    if (this.vocabularyCache?.generation !== generation) {
-      const byFirstLetter = new Map<string, string[]>();
-      for (const word of await this.vocabulary()) {
-        const list = byFirstLetter.get(word[0]!);
-        if (list) list.push(word);
-        else byFirstLetter.set(word[0]!, [word]);
-      }
-      this.vocabularyCache = { generation, byFirstLetter };
-    }
-    return this.vocabularyCache.byFirstLetter;
   }
 
   /**

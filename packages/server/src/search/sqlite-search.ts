@@ -4,7 +4,7 @@ import { SearchIndex, type QueryTerm, type TextMatch } from './search-index.js';
 
 /**
  * Full text on SQLite: an FTS5 table ranked by bm25 with column weights name 10, keywords 4,
- * description 1. Typo tolerance without spellfix: the vocabulary comes from the fts5vocab table.
+ * description 1. Typo tolerance without spellfix: candidate words come from the fts5vocab table.
  */
 export class SqliteSearchIndex extends SearchIndex {
   protected async writeText(trx: Transaction<Database>, docId: string, name: string, keywords: string, description: string): Promise<void> {
@@ -34,8 +34,11 @@ export class SqliteSearchIndex extends SearchIndex {
     return res.rows.length > 0;
   }
 
-  protected async vocabulary(): Promise<string[]> {
-    return (await sql<{ term: string }>`select term from search_vocab`.execute(this.db)).rows.map((r) => r.term);
+  protected async wordsLike(first: string, minLength: number, maxLength: number): Promise<string[]> {
+    const next = String.fromCodePoint(first.codePointAt(0)! + 1);
+    const res = await sql<{ term: string }>`select term from search_vocab where term >= ${first} and term < ${next}
+      and length(term) between ${minLength} and ${maxLength}`.execute(this.db);
+    return res.rows.map((r) => r.term);
   }
 
   protected readonly tagData = sql`null`;

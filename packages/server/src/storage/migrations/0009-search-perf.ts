@@ -3,8 +3,8 @@ import { migrationDialect } from './0006-marketplace.js';
 
 /**
  * Search performance and the host-version upper bound:
- * - `search_state.generation`, bumped by every index write: what the search caches (vocabulary,
- *   facets of all documents) are keyed by, in the database so that replicas see each other's writes;
+ * - `search_state.generation`, bumped by every index write: what the cached facets of all documents
+ *   are keyed by, in the database so that replicas see each other's writes;
  * - `search_documents.max_host_key`, the first host version a document no longer supports;
  * - on PostgreSQL, `search_documents.tag_list`, the tags as an array: the tag facet expands the tags of
  *   every match, and unnesting an array costs about half of parsing the JSON column;
