@@ -17,7 +17,21 @@ export interface HostApi {
   render(text: string): void;
   /** Puts an element the plugin built into its panel, replacing what was there. */
   mount(element: Node): void;
+  /**
+   * A slice of Cartae's plugin API, enough for the samples `npm start` publishes: each contribution
+   * is drawn in the plugin's panel, against a demo note.
+   */
+  readonly sidebar: { add(item: { id: string; title: string; render: () => string }): void };
+  readonly statusBar: { add(item: { id: string; render: (note: DemoNote) => string }): void };
+  readonly commands: { register(command: { id: string; title: string; run: (note: DemoNote) => unknown }): void };
 }
+
+export interface DemoNote {
+  title: string;
+  text: string;
+}
+
+const DEMO_NOTE: DemoNote = Object.freeze({ title: 'Welcome', text: 'Wharf checks every byte of a plugin against the signed catalog before it runs.' });
 
 /**
  * The only handle a plugin gets on the host: its own panel, nothing else. (The plugin's code runs in
@@ -25,10 +39,29 @@ export interface HostApi {
  * signature check before it runs.)
  */
 export function hostApi(plugin: { name: string; version: string; hostVersion: string }, panel: HTMLElement): HostApi {
+  // Contributions add up in the panel; render and mount replace it.
+  const contribute = (el: Node) => void panel.append(el);
   return Object.freeze({
     plugin: Object.freeze({ name: plugin.name, version: plugin.version }),
     host: Object.freeze({ name: 'wharf-host-app', version: plugin.hostVersion }),
     render: (text: string) => void panel.replaceChildren(String(text)),
     mount: (element: Node) => void panel.replaceChildren(element),
+    sidebar: Object.freeze({ add: (item: { title: string; render: () => string }) => contribute(h('section', {}, h('strong', {}, String(item.title)), ' ', String(item.render()))) }),
+    statusBar: Object.freeze({ add: (item: { render: (note: DemoNote) => string }) => contribute(h('div', { class: 'status-bar' }, String(item.render(DEMO_NOTE)))) }),
+    commands: Object.freeze({
+      register: (command: { title: string; run: (note: DemoNote) => unknown }) => {
+        const out = h('span', { class: 'command-result' });
+        const button = h('button', { type: 'button' }, String(command.title));
+        button.addEventListener('click', () => {
+          Promise.resolve()
+            .then(() => command.run(DEMO_NOTE))
+            .then(
+              (result) => void out.replaceChildren(result === undefined ? 'done' : String(result)),
+              (err: unknown) => void out.replaceChildren(`failed: ${(err as Error)?.message ?? String(err)}`),
+            );
+        });
+        contribute(h('div', {}, button, ' ', out));
+      },
+    }),
   });
 }

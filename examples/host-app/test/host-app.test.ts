@@ -184,6 +184,27 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
     await page.unroute(`${base}/catalog.json`);
   });
 
+  it('runs the samples `npm start` publishes, through the slice of Cartae\'s API the host offers', async () => {
+    for (const sample of ['plugin-hello', 'plugin-word-count']) {
+      const dir = fileURLToPath(new URL(`../../../packages/server/samples/${sample}/`, import.meta.url));
+      const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name: string; version: string };
+      const res = await w.app.inject({ method: 'PUT', url: `/${manifest.name.replace('/', '%2f')}`, headers: bearer(token), payload: publishDocument(manifest, await packDirectory(dir)) });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    await page.reload();
+    await poll(() => page.getByTestId('catalog-status').textContent()).toBe('ready');
+    const sample = (name: string) => ({
+      row: page.locator(`[data-testid=catalog-row][data-plugin="${name}"]`),
+      output: page.locator(`[data-testid=plugin][data-plugin="${name}"] [data-testid=plugin-output]`),
+    });
+    const hello = sample('@cartae/plugin-hello');
+    await hello.row.getByTestId('install').click();
+    await poll(() => hello.output.textContent()).toBe('Hello Hello from a Wharf plugin');
+    const words = sample('@cartae/plugin-word-count');
+    await words.row.getByTestId('install').click();
+    await poll(() => words.output.textContent()).toBe('14 words');
+  });
+
   it('starts from its cached catalog and installed plugins when the server is down', async () => {
     await w.destroy();
     serverUp = false;
