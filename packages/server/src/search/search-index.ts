@@ -317,7 +317,8 @@ export abstract class SearchIndex {
       const order = this.order(req.sort, match !== null, (name) => sql.ref(name === 'ref' ? 'doc_id' : name));
       // Nested twice: an order by may name `rel` inside an expression only once it is a column.
       branches.push(sql`select 'hit', doc_id, null, null, row_number() over (order by ${order}), null, null, null, null, rel from (
-          select * from (select ${sql.join(sortColumns.map((c) => sql.ref(c)))}, coalesce(score / nullif((select max(score) from b), 0), 0) as rel from b ${where(null)}) r
+          select * from (select ${sql.join(sortColumns.map((c) => sql.ref(c)))}, coalesce(score / nullif(best, 0), 0) as rel
+            from b cross join (select max(score) as best from b) m ${where(null)}) r
           order by ${order} limit ${req.limit} offset ${req.offset}) h`);
     }
     // Total, match count and three facets in one pass: counts by category × host version × rating
