@@ -1,4 +1,4 @@
-import semver from 'semver';
+import { isPrerelease, isValidRange, parseVersion, rcompareVersions, satisfies, versionLt, versionLte } from '../npm/versions.js';
 import { resolveRolloutVersion } from '../release/rollout.js';
 import type { Channel } from '../release/schemas.js';
 import type { CatalogPlugin, CatalogVersion } from './schemas.js';
@@ -19,8 +19,8 @@ const CHANNEL_TAGS: Record<Channel, Channel[]> = { alpha: ['alpha', 'beta', 'sta
 /** Whether a version runs on the given host version (always, when the host does not say its version). */
 export function isHostCompatible(v: Pick<CatalogVersion, 'minHostVersion' | 'engines'>, hostVersion: string | undefined): boolean {
   if (!hostVersion) return true;
-  if (v.minHostVersion && semver.valid(v.minHostVersion) && semver.lt(hostVersion, v.minHostVersion)) return false;
-  if (v.engines && semver.validRange(v.engines) && !semver.satisfies(hostVersion, v.engines, { includePrerelease: true })) return false;
+  if (v.minHostVersion && parseVersion(v.minHostVersion) && parseVersion(hostVersion) && versionLt(hostVersion, v.minHostVersion)) return false;
+  if (v.engines && isValidRange(v.engines) && !satisfies(hostVersion, v.engines, { includePrerelease: true })) return false;
   return true;
 }
 
@@ -40,17 +40,17 @@ export function channelVersion(plugin: CatalogPlugin, channel: Channel, installI
 export function resolveVersion(plugin: CatalogPlugin, opts: ResolveOptions): CatalogVersion | null {
   if (plugin.listing?.state === 'suspended') return null;
   const channel = opts.channel ?? 'stable';
-  const usable = (v: CatalogVersion) => !v.revoked && isHostCompatible(v, opts.hostVersion) && (!opts.range || semver.satisfies(v.version, opts.range, { includePrerelease: channel !== 'stable' }));
+  const usable = (v: CatalogVersion) => !v.revoked && isHostCompatible(v, opts.hostVersion) && (!opts.range || satisfies(v.version, opts.range, { includePrerelease: channel !== 'stable' }));
   const byVersion = new Map(plugin.versions.map((v) => [v.version, v]));
   const targets = CHANNEL_TAGS[channel].map((c) => channelVersion(plugin, c, opts.installId)).filter((v): v is string => v !== null && byVersion.has(v));
-  const ceiling = targets.sort(semver.rcompare)[0];
+  const ceiling = targets.sort(rcompareVersions)[0];
   if (ceiling === undefined) return null;
   const direct = targets.map((v) => byVersion.get(v)!).find(usable);
   if (direct) return direct;
   const allowPrerelease = channel !== 'stable';
   return (
     plugin.versions
-      .filter((v) => usable(v) && semver.lte(v.version, ceiling) && (allowPrerelease || semver.prerelease(v.version) === null))
-      .sort((a, b) => semver.rcompare(a.version, b.version))[0] ?? null
+      .filter((v) => usable(v) && versionLte(v.version, ceiling) && (allowPrerelease || !isPrerelease(v.version)))
+      .sort((a, b) => rcompareVersions(a.version, b.version))[0] ?? null
   );
 }

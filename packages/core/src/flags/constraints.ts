@@ -1,5 +1,4 @@
-import semver from 'semver';
-import { isStrictSemver } from '../npm/semver.js';
+import { compareParsed, isStrictSemver, parseVersion, type Version } from '../npm/versions.js';
 import { cidrContains, parseCidr, parseIp, type CidrRange } from './ip.js';
 import { compileRe2 } from './regex.js';
 import type { Constraint, UnleashContext } from './schemas.js';
@@ -102,11 +101,11 @@ function compileOperator(c: Constraint): Predicate | null {
       const target = c.value;
       if (target === undefined || !isStrictSemver(target)) return null;
       const cmp = numberComparison(c.operator.replace('SEMVER_', 'NUM_'));
-      const parsedTarget = new semver.SemVer(target);
+      const parsedTarget = parseVersion(target)!;
       return (ctx, now) => {
         const v = read(ctx, now);
         const parsed = v === undefined ? null : parseSemver(v);
-        return parsed !== null && cmp(parsed.compare(parsedTarget), 0);
+        return parsed !== null && cmp(compareParsed(parsed, parsedTarget), 0);
       };
     }
     case 'REGEX': {
@@ -131,12 +130,12 @@ function compileOperator(c: Constraint): Predicate | null {
 }
 
 /** Parsed context versions, bounded: a few app versions recur across millions of evaluations. */
-const semverCache = new Map<string, semver.SemVer | null>();
+const semverCache = new Map<string, Version | null>();
 
-function parseSemver(text: string): semver.SemVer | null {
+function parseSemver(text: string): Version | null {
   let parsed = semverCache.get(text);
   if (parsed === undefined) {
-    parsed = isStrictSemver(text) ? new semver.SemVer(text) : null;
+    parsed = isStrictSemver(text) ? parseVersion(text) : null;
     if (semverCache.size >= 1000) semverCache.clear();
     semverCache.set(text, parsed);
   }

@@ -1,5 +1,4 @@
-import semver from 'semver';
-import { isHostCompatible, isTrustError, resolveVersion, sriOf, type Catalog, type CatalogPlugin, type CatalogVersion, type Channel, type VerifiedPackage } from '@wharf/core';
+import { isHostCompatible, isTrustError, isValidRange, rcompareVersions, validVersion, resolveVersion, sriOf, type Catalog, type CatalogPlugin, type CatalogVersion, type Channel, type VerifiedPackage } from '@wharf/core';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
 import { Emitter } from '../flags/emitter.js';
 import type { HealthReporter } from '../reporting/health-reporter.js';
@@ -109,9 +108,9 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
   resolve(name: string, versionOrRange?: string): CatalogVersion {
     const plugin = this.catalogPlugin(name, this.freshCatalog(name));
     if (plugin.listing?.state === 'suspended') throw new PluginError('suspended', name, 'the listing is suspended');
-    const exact = versionOrRange === undefined ? null : semver.valid(versionOrRange);
+    const exact = versionOrRange === undefined ? null : validVersion(versionOrRange);
     if (exact !== null) return this.usableVersion(plugin, exact);
-    if (versionOrRange !== undefined && !semver.validRange(versionOrRange)) throw new PluginError('no-matching-version', name, `${JSON.stringify(versionOrRange)} is neither a version nor a range`);
+    if (versionOrRange !== undefined && !isValidRange(versionOrRange)) throw new PluginError('no-matching-version', name, `${JSON.stringify(versionOrRange)} is neither a version nor a range`);
     const found = resolveVersion(plugin, { channel: this.channel, installId: this.installId, hostVersion: this.hostVersion, range: versionOrRange });
     if (!found) throw new PluginError('no-matching-version', name, `no version${versionOrRange ? ` in ${versionOrRange}` : ''} on the ${this.channel} channel runs on host ${this.hostVersion ?? '(any)'} without a revocation`);
     return found;
@@ -256,7 +255,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
         let next: PluginState = { ...state, versions: left, previous: state.previous.filter((v) => !revoked.has(v)) };
         const changed: RevokedEvent[] = [];
         if (state.active !== null && revoked.has(state.active)) {
-          const order = [...next.previous, ...left.map((v) => v.version).sort(semver.rcompare)];
+          const order = [...next.previous, ...left.map((v) => v.version).sort(rcompareVersions)];
           const fallback = order.find((v) => left.some((l) => l.version === v) && this.runnable(catalog, name, v)) ?? null;
           const reason = revoked.get(state.active)!;
           next = fallback === null ? { ...next, active: null, disabled: { version: state.active, reason } } : { ...next, active: fallback, previous: next.previous.filter((v) => v !== fallback) };

@@ -1,5 +1,4 @@
-import { PackumentSchema, isHostCompatible, resolveVersion, type CatalogVersion, type Channel, type Packument } from '@wharf/core';
-import semver from 'semver';
+import { PackumentSchema, isHostCompatible, rcompareVersions, resolveVersion, validVersion, type CatalogVersion, type Channel, type Packument } from '@wharf/core';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
 import { PluginError } from '../install/errors.js';
 
@@ -78,8 +77,8 @@ export class RegistryClient {
     const doc = await this.getManifest(name);
     const listed = new Map((this.opts.catalog.getPlugin(name)?.versions ?? []).map((v) => [v.version, v]));
     return Object.keys(doc.versions)
-      .filter((v) => semver.valid(v))
-      .sort(semver.rcompare)
+      .filter((v) => validVersion(v) !== null)
+      .sort(rcompareVersions)
       .map((version) => {
         const c = listed.get(version);
         return {

@@ -1,5 +1,4 @@
-import semver from 'semver';
-import { isHostCompatible } from '@wharf/core';
+import { isHostCompatible, validVersion, versionLte } from '@wharf/core';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
 import { Emitter } from '../flags/emitter.js';
 import { PluginError, isPluginError } from '../install/errors.js';
@@ -178,7 +177,7 @@ export class UpdateManager extends Emitter<UpdateEvents> {
     if (target.version === state.active) return null;
     // Going down is an update only away from a version that may not run (revoked, or too new for the host).
     const runs = !revoked && (!listed || isHostCompatible(listed, this.installer.hostVersion));
-    if (runs && semver.valid(current) && semver.lte(target.version, current)) return null;
+    if (runs && validVersion(current) !== null && versionLte(target.version, current)) return null;
     const reason: UpdateReason = revoked ? 'revoked' : listed?.deprecated ? 'security' : 'update';
     return { name: state.name, current, available: target.version, reason, ready: state.versions.some((v) => v.version === target.version) };
   }
