@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 /** Where the control-plane commands reach the server: flags, then WHARF_REGISTRY / WHARF_TOKEN (as `wharf flags`). */
 export interface ServerOptions {
@@ -28,7 +28,7 @@ export class ControlPlane {
     this.token = options.token ?? env.WHARF_TOKEN;
   }
 
-  async call<S extends z.ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
+  async call<S extends z.core.$ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -39,7 +39,7 @@ export class ControlPlane {
       const message = (json as { error?: string } | undefined)?.error ?? res.statusText;
       throw new ControlPlaneError(res.status, `${method} ${path}: ${res.status} ${message}`);
     }
-    return schema.parse(json);
+    return z.parse(schema, json);
   }
 }
 

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { badRequest } from './errors.js';
 
 /** Validates input against a core schema; a mismatch is a 400 naming the first bad field. */
-export function parseBody<S extends z.ZodType>(schema: S, value: unknown, what = 'request body'): z.infer<S> {
-  const result = schema.safeParse(value);
+export function parseBody<S extends z.core.$ZodType>(schema: S, value: unknown, what = 'request body'): z.infer<S> {
+  const result = z.safeParse(schema, value);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
