@@ -11,7 +11,8 @@ export interface FlagsOptions {
 
 const DEFAULT_REGISTRY = 'http://127.0.0.1:4873';
 
-const AdminViewSchema = ClientFeaturesSchema.extend({
+const AdminViewSchema = z.looseObject({
+  ...ClientFeaturesSchema.shape,
   states: z.record(z.string(), z.looseObject({ state: z.string(), percentage: z.number().optional() })),
 });
 type AdminView = z.infer<typeof AdminViewSchema>;
@@ -71,7 +72,7 @@ export async function flagsSet(file: string, options: FlagsOptions): Promise<Adm
   try {
     set = ClientFeaturesSchema.parse(JSON.parse(text));
   } catch (err) {
-    throw new FlagsCommandError(`${file} is not a flag set in Unleash's client-features format: ${err instanceof z.ZodError ? z.prettifyError(err) : (err as Error).message}`);
+    throw new FlagsCommandError(`${file} is not a flag set in Unleash's client-features format: ${err instanceof z.core.$ZodError ? z.prettifyError(err) : (err as Error).message}`);
   }
   const view = AdminViewSchema.parse(await call(options, 'PUT', '/api/v1/flags', set));
   process.stdout.write(`flag set replaced: ${view.features.length} flags, version ${view.version}\n`);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import type { Evaluation, FlagEvaluator } from './evaluator.js';
 import type { UnleashContext } from './schemas.js';
 
@@ -8,7 +8,7 @@ import type { UnleashContext } from './schemas.js';
  */
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-const OptionalString = z.string().max(1000).optional();
+const OptionalString = z.optional(z.string().check(z.maxLength(1000)));
 
 export const OfrepContextSchema = z
   .looseObject({
@@ -18,17 +18,19 @@ export const OfrepContextSchema = z
     remoteAddress: OptionalString,
     environment: OptionalString,
     appName: OptionalString,
-    currentTime: z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'currentTime must be an ISO date-time').optional(),
-    properties: z.record(z.string(), Scalar).optional(),
+    currentTime: z.optional(z.string().check(z.refine((v) => !Number.isNaN(Date.parse(v)), 'currentTime must be an ISO date-time'))),
+    properties: z.optional(z.record(z.string(), Scalar)),
   })
-  .superRefine((ctx, issues) => {
-    for (const [k, v] of Object.entries(ctx)) {
-      if (!KNOWN.has(k) && !Scalar.safeParse(v).success) issues.addIssue({ code: 'custom', path: [k], message: 'context attributes must be strings, numbers, booleans or null' });
-    }
-  });
+  .check(
+    z.superRefine((ctx, issues) => {
+      for (const [k, v] of Object.entries(ctx)) {
+        if (!KNOWN.has(k) && !Scalar.safeParse(v).success) issues.addIssue({ code: 'custom', path: [k], message: 'context attributes must be strings, numbers, booleans or null' });
+      }
+    }),
+  );
 export type OfrepContext = z.infer<typeof OfrepContextSchema>;
 
-export const OfrepRequestSchema = z.looseObject({ context: OfrepContextSchema.optional() });
+export const OfrepRequestSchema = z.looseObject({ context: z.optional(OfrepContextSchema) });
 
 const KNOWN = new Set(['targetingKey', 'userId', 'sessionId', 'remoteAddress', 'environment', 'appName', 'currentTime', 'properties']);
 const TOP_LEVEL = ['sessionId', 'remoteAddress', 'environment', 'appName', 'currentTime'] as const;

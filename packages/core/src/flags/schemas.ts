@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /**
  * Unleash's client-features format (`GET /api/client/features`), which Wharf stores and serves
@@ -6,71 +6,71 @@ import { z } from 'zod';
  */
 
 export const ConstraintSchema = z.looseObject({
-  contextName: z.string().min(1),
+  contextName: z.string().check(z.minLength(1)),
   /** Unknown operators are accepted here and never match, as every Unleash SDK does. */
-  operator: z.string().min(1),
-  values: z.array(z.string()).optional(),
-  value: z.string().optional(),
-  caseInsensitive: z.boolean().optional(),
-  inverted: z.boolean().optional(),
+  operator: z.string().check(z.minLength(1)),
+  values: z.optional(z.array(z.string())),
+  value: z.optional(z.string()),
+  caseInsensitive: z.optional(z.boolean()),
+  inverted: z.optional(z.boolean()),
 });
 
 export const PayloadSchema = z.looseObject({
-  type: z.string().min(1),
+  type: z.string().check(z.minLength(1)),
   value: z.string(),
 });
 
 export const OverrideSchema = z.looseObject({
-  contextName: z.string().min(1),
+  contextName: z.string().check(z.minLength(1)),
   values: z.array(z.string()),
 });
 
 export const VariantSchema = z.looseObject({
-  name: z.string().min(1),
-  weight: z.number().min(0).max(100_000),
-  weightType: z.enum(['variable', 'fix']).optional(),
-  stickiness: z.string().optional(),
-  payload: PayloadSchema.optional(),
-  overrides: z.array(OverrideSchema).optional(),
+  name: z.string().check(z.minLength(1)),
+  weight: z.number().check(z.gte(0), z.lte(100_000)),
+  weightType: z.optional(z.enum(['variable', 'fix'])),
+  stickiness: z.optional(z.string()),
+  payload: z.optional(PayloadSchema),
+  overrides: z.optional(z.array(OverrideSchema)),
 });
 
 export const StrategySchema = z.looseObject({
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   /** Unleash sends every parameter as a string; numbers are tolerated from hand-written sets. */
-  parameters: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).nullish(),
-  constraints: z.array(ConstraintSchema).optional(),
-  segments: z.array(z.number().int()).optional(),
-  variants: z.array(VariantSchema).optional(),
-  disabled: z.boolean().nullish(),
+  parameters: z.nullish(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+  constraints: z.optional(z.array(ConstraintSchema)),
+  segments: z.optional(z.array(z.int())),
+  variants: z.optional(z.array(VariantSchema)),
+  disabled: z.nullish(z.boolean()),
 });
 
 export const DependencySchema = z.looseObject({
-  feature: z.string().min(1),
-  enabled: z.boolean().optional(),
-  variants: z.array(z.string()).optional(),
+  feature: z.string().check(z.minLength(1)),
+  enabled: z.optional(z.boolean()),
+  variants: z.optional(z.array(z.string())),
 });
 
 export const FeatureSchema = z.looseObject({
-  name: z.string().min(1).max(255),
+  name: z.string().check(z.minLength(1), z.maxLength(255)),
   enabled: z.boolean(),
-  description: z.string().nullish(),
-  strategies: z.array(StrategySchema).optional(),
-  variants: z.array(VariantSchema).optional(),
-  dependencies: z.array(DependencySchema).optional(),
-  impressionData: z.boolean().optional(),
+  description: z.nullish(z.string()),
+  strategies: z.optional(z.array(StrategySchema)),
+  variants: z.optional(z.array(VariantSchema)),
+  dependencies: z.optional(z.array(DependencySchema)),
+  impressionData: z.optional(z.boolean()),
 });
 
 export const SegmentSchema = z.looseObject({
-  id: z.number().int(),
-  name: z.string().nullish(),
+  id: z.int(),
+  name: z.nullish(z.string()),
   constraints: z.array(ConstraintSchema),
 });
 
 export const ClientFeaturesSchema = z.looseObject({
   /** Unleash requires >= 1; Wharf serves its revision here, 0 before the first change. */
-  version: z.number().int().min(0),
+  version: z.int().check(z.gte(0)),
   features: z.array(FeatureSchema),
-  segments: z.array(SegmentSchema).optional(),
+  segments: z.optional(z.array(SegmentSchema)),
 });
 
 export type Constraint = z.infer<typeof ConstraintSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { VariantSchema, type ClientFeatures, type Feature } from './schemas.js';
 
 /**
@@ -20,11 +20,11 @@ export interface FlagStatus {
 
 export const FlagPatchSchema = z
   .strictObject({
-    state: FlagStateSchema.optional(),
-    percentage: z.number().min(0).max(100).optional(),
-    variants: z.array(VariantSchema).max(100).optional(),
+    state: z.optional(FlagStateSchema),
+    percentage: z.optional(z.number().check(z.gte(0), z.lte(100))),
+    variants: z.optional(z.array(VariantSchema).check(z.maxLength(100))),
   })
-  .refine((p) => p.state !== undefined || p.percentage !== undefined || p.variants !== undefined, 'give at least one of state, percentage, variants');
+  .check(z.refine((p) => p.state !== undefined || p.percentage !== undefined || p.variants !== undefined, 'give at least one of state, percentage, variants'));
 export type FlagPatch = z.infer<typeof FlagPatchSchema>;
 
 export function flagStatus(feature: Feature, forcedOff: boolean): FlagStatus {

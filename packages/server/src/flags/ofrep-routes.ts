@@ -42,7 +42,7 @@ function readContext(body: unknown, reply: FastifyReply, key?: string): UnleashC
   return null;
 }
 
-function describe(error: z.ZodError): string {
+function describe(error: z.core.$ZodError): string {
   const issue = error.issues[0]!;
   return `${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`;
 }
