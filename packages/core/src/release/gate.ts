@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /**
  * What the gate does with a client, by mode:
@@ -15,30 +15,30 @@ export const RELEASE_MODES = ['SOFT_BLOCK', 'HARD_BLOCK', 'MAINTENANCE'] as cons
 export const ReleaseModeSchema = z.enum(RELEASE_MODES);
 export type ReleaseMode = z.infer<typeof ReleaseModeSchema>;
 
-const SemverString = z.string().refine((v) => semver.valid(v) !== null, 'must be a SemVer version');
+const SemverString = z.string().check(z.refine((v) => semver.valid(v) !== null, 'must be a SemVer version'));
 
 /** The policy operators set with `PUT /api/v1/release` or `wharf release set`. */
 export const ReleasePolicySchema = z
   .object({
-    latest: SemverString.nullable(),
-    minSupported: SemverString.nullable(),
-    message: z.string().max(2000).nullable(),
-    url: z.url().nullable(),
+    latest: z.nullable(SemverString),
+    minSupported: z.nullable(SemverString),
+    message: z.nullable(z.string().check(z.maxLength(2000))),
+    url: z.nullable(z.url()),
     mode: ReleaseModeSchema,
-    retryAfterSeconds: z.number().int().min(1).max(86_400).nullable().default(null),
+    retryAfterSeconds: z._default(z.nullable(z.int().check(z.gte(1), z.lte(86_400))), null),
   })
-  .refine((p) => p.latest === null || p.minSupported === null || semver.lte(p.minSupported, p.latest), { message: 'minSupported must not be above latest', path: ['minSupported'] });
+  .check(z.refine((p) => p.latest === null || p.minSupported === null || semver.lte(p.minSupported, p.latest), { message: 'minSupported must not be above latest', path: ['minSupported'] }));
 export type ReleasePolicy = z.infer<typeof ReleasePolicySchema>;
 
 export const DEFAULT_RELEASE_POLICY: ReleasePolicy = { latest: null, minSupported: null, message: null, url: null, mode: 'SOFT_BLOCK', retryAfterSeconds: null };
 
 /** Body of `GET /meta/release` (for 200, 426 and 503 alike). */
 export const ReleaseGateSchema = z.object({
-  latest: z.string().nullable(),
-  minSupported: z.string().nullable(),
-  message: z.string().nullable(),
-  url: z.string().nullable(),
-  publishedConfigVersion: z.number().int().nullable(),
+  latest: z.nullable(z.string()),
+  minSupported: z.nullable(z.string()),
+  message: z.nullable(z.string()),
+  url: z.nullable(z.string()),
+  publishedConfigVersion: z.nullable(z.int()),
   requiresUpdate: z.boolean(),
   /** The client is below `latest`: an update exists even if not required. */
   updateAvailable: z.boolean(),

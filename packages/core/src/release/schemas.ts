@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 export const CHANNELS = ['alpha', 'beta', 'stable'] as const;
 export const ChannelSchema = z.enum(CHANNELS);
@@ -14,9 +14,9 @@ export const ROLLOUT_STATES = ['active', 'halted', 'completed', 'rolled_back'] a
 export const RolloutStateSchema = z.enum(ROLLOUT_STATES);
 export type RolloutState = z.infer<typeof RolloutStateSchema>;
 
-const Percentage = z.number().min(0).max(100).multipleOf(0.01);
-const PluginName = z.string().min(1).max(214);
-const Version = z.string().min(1).max(256);
+const Percentage = z.number().check(z.gte(0), z.lte(100), z.multipleOf(0.01));
+const PluginName = z.string().check(z.minLength(1), z.maxLength(214));
+const Version = z.string().check(z.minLength(1), z.maxLength(256));
 
 export const RolloutCreateSchema = z.object({
   plugin: PluginName,
@@ -24,9 +24,9 @@ export const RolloutCreateSchema = z.object({
   version: Version,
   percentage: Percentage,
   /** Largest tolerated excess of the new version's error rate over the previous one's (0.05 = 5 points). */
-  errorThreshold: z.number().min(0).max(1).default(0.05),
+  errorThreshold: z._default(z.number().check(z.gte(0), z.lte(1)), 0.05),
   /** Reports (activations + errors) each version needs before the comparison counts. */
-  minSample: z.number().int().min(1).default(100),
+  minSample: z._default(z.int().check(z.gte(1)), 100),
 });
 export type RolloutCreate = z.infer<typeof RolloutCreateSchema>;
 
@@ -37,12 +37,12 @@ export const RolloutSchema = z.object({
   plugin: PluginName,
   channel: ChannelSchema,
   version: Version,
-  previousVersion: Version.nullable(),
+  previousVersion: z.nullable(Version),
   percentage: z.number(),
   state: RolloutStateSchema,
   errorThreshold: z.number(),
-  minSample: z.number().int(),
-  reason: z.string().nullable(),
+  minSample: z.int(),
+  reason: z.nullable(z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -56,12 +56,12 @@ export const ResolvedVersionSchema = z.object({
   channel: ChannelSchema,
   version: Version,
   /** The rollout that decided, when one did. */
-  rolloutId: z.string().nullable(),
+  rolloutId: z.nullable(z.string()),
   inRollout: z.boolean(),
 });
 export type ResolvedVersion = z.infer<typeof ResolvedVersionSchema>;
 
-export const ResolveQuerySchema = z.object({ plugin: PluginName, channel: ChannelSchema, installId: z.string().min(1).max(256) });
+export const ResolveQuerySchema = z.object({ plugin: PluginName, channel: ChannelSchema, installId: z.string().check(z.minLength(1), z.maxLength(256)) });
 
 /**
  * Opt-in health report, already aggregated by the SDK over its reporting window: counts only, no
@@ -74,12 +74,11 @@ export const HealthReportSchema = z.object({
       z.object({
         plugin: PluginName,
         version: Version,
-        activations: z.number().int().min(0).max(1_000_000),
-        errors: z.number().int().min(0).max(1_000_000),
+        activations: z.int().check(z.gte(0), z.lte(1_000_000)),
+        errors: z.int().check(z.gte(0), z.lte(1_000_000)),
       }),
     )
-    .min(1)
-    .max(100),
+    .check(z.minLength(1), z.maxLength(100)),
 });
 export type HealthReport = z.infer<typeof HealthReportSchema>;
 

@@ -5,7 +5,7 @@ type Entry = HealthReport['reports'][number];
 /** The server's bounds on one post and on one count. */
 const MAX_ENTRIES = 100;
 const MAX_COUNT = 1_000_000;
-const EntrySchema = HealthReportSchema.shape.reports.element;
+const EntrySchema = HealthReportSchema.shape.reports.def.element;
 
 export interface HealthReporterOptions {
   /** The Wharf server's root URL. */

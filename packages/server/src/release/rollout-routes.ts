@@ -7,7 +7,7 @@ import { HttpError } from '../errors.js';
 import { parseBody } from '../http.js';
 import type { RolloutService } from './rollout-service.js';
 
-const ListQuery = z.object({ plugin: z.string().min(1).optional(), state: RolloutStateSchema.optional() });
+const ListQuery = z.object({ plugin: z.string().min(1).optional(), state: z.optional(RolloutStateSchema) });
 const PluginQuery = z.object({ plugin: z.string().min(1) });
 const RollbackBody = z.object({ reason: z.string().max(500).optional() }).optional();
 
