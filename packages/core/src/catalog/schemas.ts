@@ -1,10 +1,10 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { ChannelSchema, RolloutStateSchema } from '../release/schemas.js';
 import { ClientFeaturesSchema } from '../flags/schemas.js';
 
 // A regular expression rather than a Date.parse refinement: the catalog holds tens of thousands of these.
-const IsoTime = z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, 'must be an ISO 8601 UTC time');
-const Version = z.string().min(1).max(256);
+const IsoTime = z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, 'must be an ISO 8601 UTC time'));
+const Version = z.string().check(z.minLength(1), z.maxLength(256));
 
 /** One published (not unpublished) version as clients need it to choose and verify. */
 export const CatalogVersionSchema = z.object({
@@ -12,25 +12,25 @@ export const CatalogVersionSchema = z.object({
   /** sha512 SRI of the tarball; the installer still verifies it against the TUF targets metadata. */
   // Length and prefix, not a regular expression: tens of thousands of these are checked per catalog,
   // and the installer compares the value itself against the signed TUF targets anyway.
-  integrity: z.string().length(95).startsWith('sha512-'),
-  size: z.number().int().min(0),
+  integrity: z.string().check(z.length(95), z.startsWith('sha512-')),
+  size: z.int().check(z.gte(0)),
   publishedAt: IsoTime,
   /** Lowest host version it runs on (`cartae.minVersion`, else the floor of `engines.cartae`). */
-  minHostVersion: Version.nullable(),
+  minHostVersion: z.nullable(Version),
   /** The `engines.cartae` range, which may also cap the host version. */
-  engines: z.string().max(256).nullable(),
+  engines: z.nullable(z.string().check(z.maxLength(256))),
   /** Whether a publisher signature is on record (checked by the registry at publish). */
   signed: z.boolean(),
-  deprecated: z.string().nullable(),
-  revoked: z.object({ reason: z.string(), at: IsoTime }).nullable(),
+  deprecated: z.nullable(z.string()),
+  revoked: z.nullable(z.object({ reason: z.string(), at: IsoTime })),
 });
 export type CatalogVersion = z.infer<typeof CatalogVersionSchema>;
 
 export const CatalogRolloutSchema = z.object({
   channel: ChannelSchema,
   version: Version,
-  previousVersion: Version.nullable(),
-  percentage: z.number().min(0).max(100),
+  previousVersion: z.nullable(Version),
+  percentage: z.number().check(z.gte(0), z.lte(100)),
   state: RolloutStateSchema,
 });
 export type CatalogRollout = z.infer<typeof CatalogRolloutSchema>;
@@ -41,17 +41,17 @@ export const CatalogListingSchema = z.object({
   displayName: z.string(),
   category: z.string(),
   tags: z.array(z.string()),
-  icon: z.string().nullable(),
-  homepage: z.string().nullable(),
+  icon: z.nullable(z.string()),
+  homepage: z.nullable(z.string()),
   state: z.enum(['pending', 'published', 'suspended']),
 });
 export type CatalogListing = z.infer<typeof CatalogListingSchema>;
 
 export const CatalogPluginSchema = z.object({
   /** The registry package name: what is installed, and the plugin's id in the SDK. */
-  name: z.string().min(1).max(214),
-  description: z.string().nullable(),
-  listing: CatalogListingSchema.nullable(),
+  name: z.string().check(z.minLength(1), z.maxLength(214)),
+  description: z.nullable(z.string()),
+  listing: z.nullable(CatalogListingSchema),
   /** latest, and the channel tags alpha, beta, stable where set. */
   distTags: z.record(z.string(), Version),
   rollouts: z.array(CatalogRolloutSchema),
@@ -68,7 +68,7 @@ export const CATALOG_TYPE = 'wharf.catalog';
 export const CatalogSchema = z.object({
   _type: z.literal(CATALOG_TYPE),
   specVersion: z.literal(1),
-  version: z.number().int().min(1),
+  version: z.int().check(z.gte(1)),
   generatedAt: IsoTime,
   expires: IsoTime,
   plugins: z.array(CatalogPluginSchema),
@@ -87,4 +87,4 @@ export const CATALOG_PAYLOAD_TYPE = 'application/vnd.wharf.catalog+json';
  * that fixed layout instead of base64: the file is plain JSON for any tool, gzips like JSON, and a
  * client verifies the payload's byte range and parses it once, with no canonical JSON over megabytes.
  */
-export const CatalogSignaturesSchema = z.array(z.object({ keyid: z.string().max(128), sig: z.string().max(256) })).max(64);
+export const CatalogSignaturesSchema = z.array(z.object({ keyid: z.string().check(z.maxLength(128)), sig: z.string().check(z.maxLength(256)) })).check(z.maxLength(64));
