@@ -1,44 +1,44 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 
 /**
  * Wire formats of the npm registry protocol (see shared/docs/npm-protocol.md).
  * Manifests are open-ended JSON: only what Wharf relies on is checked, the rest is kept as sent.
  */
 
-export const SriString = z.string().regex(/^sha(1|256|384|512)-[A-Za-z0-9+/]+=*$/, 'not an SRI hash');
+export const SriString = z.string().check(z.regex(/^sha(1|256|384|512)-[A-Za-z0-9+/]+=*$/, 'not an SRI hash'));
 
 export const DistSchema = z.looseObject({
-  integrity: SriString.optional(),
-  shasum: z.string().regex(/^[0-9a-f]{40}$/, 'shasum must be 40 hex characters').optional(),
-  tarball: z.string().optional(),
+  integrity: z.optional(SriString),
+  shasum: z.optional(z.string().check(z.regex(/^[0-9a-f]{40}$/, 'shasum must be 40 hex characters'))),
+  tarball: z.optional(z.string()),
 });
 
 export const VersionManifestSchema = z.looseObject({
   name: z.string(),
   version: z.string(),
-  description: z.string().optional(),
-  dist: DistSchema.optional(),
-  deprecated: z.string().optional(),
+  description: z.optional(z.string()),
+  dist: z.optional(DistSchema),
+  deprecated: z.optional(z.string()),
 });
 export type VersionManifest = z.infer<typeof VersionManifestSchema>;
 
 export const AttachmentSchema = z.object({
-  content_type: z.string().optional(),
-  data: z.string().min(1, 'attachment has no data'),
-  length: z.number().int().nonnegative().optional(),
+  content_type: z.optional(z.string()),
+  data: z.string().check(z.minLength(1, 'attachment has no data')),
+  length: z.optional(z.int().check(z.nonnegative())),
 });
 
 /** Body of `PUT /<name>`: a publish carries `_attachments`, a metadata change (deprecate, unpublish) does not. */
 export const PackumentWriteSchema = z.looseObject({
-  _id: z.string().optional(),
-  _rev: z.string().optional(),
+  _id: z.optional(z.string()),
+  _rev: z.optional(z.string()),
   name: z.string(),
-  description: z.string().optional(),
-  'dist-tags': z.record(z.string(), z.string()).optional(),
-  versions: z.record(z.string(), VersionManifestSchema).default({}),
-  readme: z.string().optional(),
-  access: z.string().nullable().optional(),
-  _attachments: z.record(z.string(), AttachmentSchema).optional(),
+  description: z.optional(z.string()),
+  'dist-tags': z.optional(z.record(z.string(), z.string())),
+  versions: z._default(z.record(z.string(), VersionManifestSchema), {}),
+  readme: z.optional(z.string()),
+  access: z.optional(z.nullable(z.string())),
+  _attachments: z.optional(z.record(z.string(), AttachmentSchema)),
 });
 export type PackumentWrite = z.infer<typeof PackumentWriteSchema>;
 
@@ -47,36 +47,36 @@ export const PackumentSchema = z.looseObject({
   name: z.string(),
   'dist-tags': z.record(z.string(), z.string()),
   versions: z.record(z.string(), VersionManifestSchema),
-  time: z.record(z.string(), z.string()).optional(),
-  modified: z.string().optional(),
+  time: z.optional(z.record(z.string(), z.string())),
+  modified: z.optional(z.string()),
 });
 export type Packument = z.infer<typeof PackumentSchema>;
 
 /** Body of `PUT /-/user/org.couchdb.user:<name>` (npm adduser / login --auth-type=legacy). */
 export const CouchUserSchema = z.looseObject({
-  name: z.string().min(1).max(64).regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'user names use letters, digits, ".", "_" and "-"'),
-  password: z.string().min(1, 'password is required').max(1024),
-  email: z.string().max(254).optional(),
-  type: z.string().optional(),
+  name: z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'user names use letters, digits, ".", "_" and "-"')),
+  password: z.string().check(z.minLength(1, 'password is required'), z.maxLength(1024)),
+  email: z.optional(z.string().check(z.maxLength(254))),
+  type: z.optional(z.string()),
 });
 
 /** Body of `POST /-/npm/v1/tokens`. */
 // npm 11 sends every field, unset ones as null.
 export const TokenCreateSchema = z.looseObject({
-  password: z.string().nullish(),
-  readonly: z.boolean().nullish(),
-  cidr_whitelist: z.array(z.string()).nullish(),
-  name: z.string().max(128).nullish(),
-  expires: z.union([z.number(), z.string()]).nullish(),
+  password: z.nullish(z.string()),
+  readonly: z.nullish(z.boolean()),
+  cidr_whitelist: z.nullish(z.array(z.string())),
+  name: z.nullish(z.string().check(z.maxLength(128))),
+  expires: z.nullish(z.union([z.number(), z.string()])),
 });
 
 /** Body of `PUT /-/package/<name>/dist-tags/<tag>`: a bare JSON string. */
-export const DistTagBodySchema = z.string().min(1, 'version is required');
+export const DistTagBodySchema = z.string().check(z.minLength(1, 'version is required'));
 
 export const SearchQuerySchema = z.object({
-  text: z.string().max(256).default(''),
-  size: z.coerce.number().int().min(0).max(250).default(20),
-  from: z.coerce.number().int().min(0).max(100_000).default(0),
+  text: z._default(z.string().check(z.maxLength(256)), ''),
+  size: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(250)), 20),
+  from: z._default(z.coerce.number().check(z.int(), z.gte(0), z.lte(100_000)), 0),
 });
 
 /** Every error Wharf returns: `{ error }`, so clients (npm prints it) always get a readable reason. */
