@@ -317,8 +317,8 @@ export abstract class SearchIndex {
       const order = this.order(req.sort, match !== null, (name) => sql.ref(name === 'ref' ? 'doc_id' : name));
       // Nested twice: an order by may name `rel` inside an expression only once it is a column.
       branches.push(sql`select 'hit', doc_id, null, null, row_number() over (order by ${order}), null, null, null, null, rel from (
-          select * from (select ${sql.join(sortColumns.map((c) => sql.ref(c)))}, coalesce(score / nullif(best, 0), 0) as rel
-            from b cross join (select max(score) as best from b) m ${where(null)}) r
+          select * from (select ${sql.join(sortColumns.map((c) => sql.ref(c)))}, coalesce(score / nullif((select best from m), 0), 0) as rel
+            from b ${where(null)}) r
           order by ${order} limit ${req.limit} offset ${req.offset}) h`);
     }
     // Total, match count and three facets in one pass: counts by category × host version × rating
@@ -330,9 +330,12 @@ export abstract class SearchIndex {
       branches.push(sql`select 'tags', k, null, null, n, null, null, null, null, null from (
           select tag as k, count(*) as n from (${this.tagRows(where('tag'))}) tr group by tag order by count(*) desc, tag limit ${TOP_TAGS}) tg`);
     }
+    // `m`, the best score, is read once: as a scalar subquery of `b` the planner computed it once per
+    // use, and joined it rescanned `b` for every row of the page's set (seconds with a tag filter).
     const rows = await sql<ResultRow>`with b as materialized (
         select ${sql.join(columns)}, ${match ? match.score : sql`0`} as score ${flags.length > 0 ? sql`, ${sql.join(flags)}` : sql``}
         ${match ? match.from : sql`from search_documents d`} where ${sql.join(conditions, sql` and `)})
+      , m as materialized (select max(score) as best from b)
       , r (part, k, k2, k3, n, n_all, n_category, n_rating, n_compat, rel) as (${sql.join(branches, sql` union all `)})
       select * from r`.execute(this.db);
 
