@@ -1,21 +1,21 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { canonicalBytes, digest, fromHex, toHex } from './bytes.js';
 
 /** A public key as TUF writes it in root metadata (and Wharf everywhere else). */
 export const PublicKeySchema = z.looseObject({
   keytype: z.literal('ed25519'),
   scheme: z.literal('ed25519'),
-  keyval: z.looseObject({ public: z.string().regex(/^[0-9a-f]{64}$/) }),
+  keyval: z.looseObject({ public: z.string().check(z.regex(/^[0-9a-f]{64}$/)) }),
 });
 export type PublicKey = z.infer<typeof PublicKeySchema>;
 
 /** A key pair file (`wharf keys generate`, registry keys on disk). The private half never leaves it. */
 export const KeyPairFileSchema = z.object({
-  keyid: z.string().regex(/^[0-9a-f]{64}$/),
+  keyid: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
   keytype: z.literal('ed25519'),
   scheme: z.literal('ed25519'),
-  keyval: z.object({ public: z.string().regex(/^[0-9a-f]{64}$/), private: z.string().regex(/^[0-9a-f]{64}$/) }),
+  keyval: z.object({ public: z.string().check(z.regex(/^[0-9a-f]{64}$/)), private: z.string().check(z.regex(/^[0-9a-f]{64}$/)) }),
 });
 export type KeyPairFile = z.infer<typeof KeyPairFileSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { canonicalBytes } from './bytes.js';
 import { PublicKeySchema, verifyBytesAsync } from './keys.js';
 import { TrustError } from './errors.js';
@@ -7,13 +7,13 @@ import { TrustError } from './errors.js';
 export const TOP_LEVEL_ROLES = ['root', 'targets', 'snapshot', 'timestamp'] as const;
 export type TopLevelRole = (typeof TOP_LEVEL_ROLES)[number];
 
-const version = z.number().int().min(1);
-const expires = z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'expires must be an ISO timestamp in UTC without fractions');
-const hashes = z.record(z.string(), z.string().regex(/^[0-9a-f]+$/));
+const version = z.int().check(z.gte(1));
+const expires = z.string().check(z.regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/, 'expires must be an ISO timestamp in UTC without fractions'));
+const hashes = z.record(z.string(), z.string().check(z.regex(/^[0-9a-f]+$/)));
 
 export const SignatureSchema = z.looseObject({ keyid: z.string(), sig: z.string() });
-export const RoleSchema = z.looseObject({ keyids: z.array(z.string()), threshold: z.number().int().min(1) });
-export const MetaFileSchema = z.looseObject({ version, length: z.number().int().min(0).optional(), hashes: hashes.optional() });
+export const RoleSchema = z.looseObject({ keyids: z.array(z.string()), threshold: z.int().check(z.gte(1)) });
+export const MetaFileSchema = z.looseObject({ version, length: z.optional(z.int().check(z.gte(0))), hashes: z.optional(hashes) });
 export type MetaFile = z.infer<typeof MetaFileSchema>;
 
 /** Wharf's fields in a target's `custom`: what the client checks beyond length and hashes. */
@@ -24,17 +24,17 @@ export const WharfTargetCustomSchema = z.looseObject({
   /** sha512 SRI of every file in the tarball, by path inside `package/`. */
   files: z.record(z.string(), z.string()),
   /** The publisher's signature over the package digest; absent when published unsigned. */
-  signature: z.looseObject({ keyid: z.string(), sig: z.string(), public: z.string() }).optional(),
-  revoked: z.looseObject({ reason: z.string(), at: z.string() }).optional(),
+  signature: z.optional(z.looseObject({ keyid: z.string(), sig: z.string(), public: z.string() })),
+  revoked: z.optional(z.looseObject({ reason: z.string(), at: z.string() })),
   /** The registry's signature (a targets key) over the same package digest, made when it accepted the publish. */
-  countersignature: z.looseObject({ keyid: z.string(), sig: z.string() }).optional(),
+  countersignature: z.optional(z.looseObject({ keyid: z.string(), sig: z.string() })),
 });
 export type WharfTargetCustom = z.infer<typeof WharfTargetCustomSchema>;
 
 export const TargetFileSchema = z.looseObject({
-  length: z.number().int().min(0),
+  length: z.int().check(z.gte(0)),
   hashes,
-  custom: z.looseObject({ wharf: WharfTargetCustomSchema.optional() }).optional(),
+  custom: z.optional(z.looseObject({ wharf: z.optional(WharfTargetCustomSchema) })),
 });
 export type TargetFile = z.infer<typeof TargetFileSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { canonicalBytes } from './bytes.js';
 import { signBytes, verifyBytesAsync, type KeyPairFile } from './keys.js';
 
@@ -7,8 +7,8 @@ import { signBytes, verifyBytesAsync, type KeyPairFile } from './keys.js';
  * and the publisher's signature over the package digest (see `packageDigestPayload`).
  */
 export const PackageSignatureFieldSchema = z.object({
-  files: z.record(z.string(), z.string().regex(/^sha512-[A-Za-z0-9+/]+=*$/)),
-  signature: z.object({ keyid: z.string().regex(/^[0-9a-f]{64}$/), sig: z.string().regex(/^[0-9a-f]{128}$/) }),
+  files: z.record(z.string(), z.string().check(z.regex(/^sha512-[A-Za-z0-9+/]+=*$/))),
+  signature: z.object({ keyid: z.string().check(z.regex(/^[0-9a-f]{64}$/)), sig: z.string().check(z.regex(/^[0-9a-f]{128}$/)) }),
 });
 export type PackageSignatureField = z.infer<typeof PackageSignatureFieldSchema>;
 
