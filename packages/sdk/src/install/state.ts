@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { checkKey, type ByteStore } from '../storage/store.js';
 import { PluginError } from './errors.js';
 
@@ -8,15 +8,15 @@ import { PluginError } from './errors.js';
  * always already stored, so a crash or a refused download leaves the previous record in force.
  */
 export const PluginStateSchema = z.object({
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   /** The version that runs; null when none may (uninstalled versions, or every installed one revoked). */
-  active: z.string().nullable(),
+  active: z.nullable(z.string()),
   /** Versions that were active before, most recent first: where `rollback` goes. */
   previous: z.array(z.string()),
   /** Stored, verified versions, newest install first (a pre-downloaded update is here before it is active). */
   versions: z.array(z.object({ version: z.string(), integrity: z.string(), installedAt: z.string() })),
   /** Set when the active version was revoked and no installed version could take its place. */
-  disabled: z.object({ version: z.string(), reason: z.string() }).nullable(),
+  disabled: z.nullable(z.object({ version: z.string(), reason: z.string() })),
 });
 export type PluginState = z.infer<typeof PluginStateSchema>;
 
