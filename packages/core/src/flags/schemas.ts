@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /**
  * Unleash's client-features format (`GET /api/client/features`), which Wharf stores and serves

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /**
  * Wire formats of the npm registry protocol (see shared/docs/npm-protocol.md).

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /**
  * What the gate does with a client, by mode:

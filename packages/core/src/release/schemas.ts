@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 export const CHANNELS = ['alpha', 'beta', 'stable'] as const;
 export const ChannelSchema = z.enum(CHANNELS);

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 export const SOURCE_TYPES = ['git', 'cdn', 'hybrid'] as const;
 export const SourceTypeSchema = z.enum(SOURCE_TYPES);

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 /** Bodies of the trust HTTP API (server validates, CLI sends). */
 export const RegisterKeyBodySchema = z.object({

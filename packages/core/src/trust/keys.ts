@@ -1,5 +1,5 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { canonicalBytes, digest, fromHex, toHex } from './bytes.js';
 
 /** A public key as TUF writes it in root metadata (and Wharf everywhere else). */

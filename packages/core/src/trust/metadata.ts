@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { canonicalBytes } from './bytes.js';
 import { PublicKeySchema, verifyBytesAsync } from './keys.js';
 import { TrustError } from './errors.js';

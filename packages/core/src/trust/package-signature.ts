@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { canonicalBytes } from './bytes.js';
 import { signBytes, verifyBytesAsync, type KeyPairFile } from './keys.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { checkKey, type ByteStore } from '../storage/store.js';
 import { PluginError } from './errors.js';
 
