@@ -1,4 +1,4 @@
-import semver from 'semver';
+import { validVersion, versionLt, versionLte } from '../npm/versions.js';
 import * as z from 'zod/mini';
 
 /**
@@ -15,7 +15,7 @@ export const RELEASE_MODES = ['SOFT_BLOCK', 'HARD_BLOCK', 'MAINTENANCE'] as cons
 export const ReleaseModeSchema = z.enum(RELEASE_MODES);
 export type ReleaseMode = z.infer<typeof ReleaseModeSchema>;
 
-const SemverString = z.string().check(z.refine((v) => semver.valid(v) !== null, 'must be a SemVer version'));
+const SemverString = z.string().check(z.refine((v) => validVersion(v) !== null, 'must be a SemVer version'));
 
 /** The policy operators set with `PUT /api/v1/release` or `wharf release set`. */
 export const ReleasePolicySchema = z
@@ -27,7 +27,7 @@ export const ReleasePolicySchema = z
     mode: ReleaseModeSchema,
     retryAfterSeconds: z._default(z.nullable(z.int().check(z.gte(1), z.lte(86_400))), null),
   })
-  .check(z.refine((p) => p.latest === null || p.minSupported === null || semver.lte(p.minSupported, p.latest), { message: 'minSupported must not be above latest', path: ['minSupported'] }));
+  .check(z.refine((p) => p.latest === null || p.minSupported === null || versionLte(p.minSupported, p.latest), { message: 'minSupported must not be above latest', path: ['minSupported'] }));
 export type ReleasePolicy = z.infer<typeof ReleasePolicySchema>;
 
 export const DEFAULT_RELEASE_POLICY: ReleasePolicy = { latest: null, minSupported: null, message: null, url: null, mode: 'SOFT_BLOCK', retryAfterSeconds: null };
@@ -51,9 +51,9 @@ export type GateDecision = { status: 200 | 426 | 503; body: ReleaseGate; retryAf
 /** Pure decision of the version gate for one client version (the `X-Client-Version` header). */
 export function evaluateGate(policy: ReleasePolicy, clientVersion: string | undefined, publishedConfigVersion: number | null): GateDecision {
   if (!clientVersion) return { status: 400, error: 'the X-Client-Version header is required' };
-  const client = semver.valid(clientVersion.trim());
+  const client = validVersion(clientVersion.trim());
   if (!client) return { status: 400, error: `X-Client-Version "${clientVersion}" is not a SemVer version` };
-  const requiresUpdate = policy.minSupported !== null && semver.lt(client, policy.minSupported);
+  const requiresUpdate = policy.minSupported !== null && versionLt(client, policy.minSupported);
   const body: ReleaseGate = {
     latest: policy.latest,
     minSupported: policy.minSupported,
@@ -61,7 +61,7 @@ export function evaluateGate(policy: ReleasePolicy, clientVersion: string | unde
     url: policy.url,
     publishedConfigVersion,
     requiresUpdate,
-    updateAvailable: policy.latest !== null && semver.lt(client, policy.latest),
+    updateAvailable: policy.latest !== null && versionLt(client, policy.latest),
     mode: policy.mode,
   };
   if (policy.mode === 'MAINTENANCE') return { status: 503, body, retryAfterSeconds: policy.retryAfterSeconds };
