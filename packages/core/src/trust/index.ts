@@ -33,7 +33,7 @@ export {
   type MetaFile as TrustMetaFile,
 } from './metadata.js';
 export { PackageSignatureFieldSchema, packageDigestPayload, signPackage, verifyPackageSignature, targetPath, type PackageSignatureField, type PackageDigest } from './package-signature.js';
-export { readLimited, type FetchLike } from './transport.js';
+export { readLimited, readStreamLimited, type FetchLike } from './transport.js';
 export { MemoryTrustedMetadataStore, type TrustedMetadataStore } from './store.js';
 export { RegisterKeyBodySchema, RevokeBodySchema, SignaturePolicyBodySchema, type RegisterKeyBody, type RevokeBody, type SignaturePolicyBody, type RegisteredKey, RegisteredKeySchema, RootUpdateResponseSchema, TrustOkSchema } from './api.js';
 export { dssePae, verifyDsse, type DsseEnvelope } from './dsse.js';

@@ -11,7 +11,12 @@ export async function readLimited(res: Response, limit: number, label: string): 
   const declared = Number(res.headers.get('content-length') ?? NaN);
   if (declared > limit) throw new TrustError('length-exceeded', `${label} is ${declared} bytes; at most ${limit} expected`);
   if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
+  return readStreamLimited(res.body, limit, () => new TrustError('length-exceeded', `${label} sent more than the ${limit} bytes expected`));
+}
+
+/** Reads a whole stream into one array, cancelling it as soon as it passes `limit` bytes. */
+export async function readStreamLimited(stream: ReadableStream<Uint8Array>, limit: number, tooLarge: () => Error): Promise<Uint8Array> {
+  const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
@@ -20,7 +25,7 @@ export async function readLimited(res: Response, limit: number, label: string): 
     total += value.byteLength;
     if (total > limit) {
       await reader.cancel().catch(() => undefined);
-      throw new TrustError('length-exceeded', `${label} sent more than the ${limit} bytes expected`);
+      throw tooLarge();
     }
     chunks.push(value);
   }

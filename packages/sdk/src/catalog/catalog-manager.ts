@@ -1,6 +1,6 @@
 import { TrustClient, isTrustError, diffCatalogs, isEmptyDiff, verifyCatalog, type Catalog, type CatalogDiff, type CatalogPlugin, type RootSigned } from '@wharf/core';
-import { Emitter } from '../flags/emitter.js';
-import { readEventStream } from '../flags/event-stream.js';
+import { Emitter } from '../emitter.js';
+import { followEventStream } from '../event-stream.js';
 import { MemoryStore, getText, setText, type ByteStore } from '../storage/store.js';
 import { trustStoreOn } from '../storage/trust-store.js';
 
@@ -137,22 +137,15 @@ export class CatalogManager extends Emitter<CatalogEvents> {
     const streamFetch: typeof fetch = this.opts.eventsUrl || this.opts.source ? (this.opts.fetch ?? ((...args) => fetch(...args))) : this.fetchFn;
     const abort = new AbortController();
     this.streamAbort = abort;
-    void (async () => {
-      let delay = 500;
-      while (!abort.signal.aborted) {
-        try {
-          await readEventStream(streamFetch, eventsUrl, { signal: abort.signal, onOpen: () => (delay = 500) }, (event) => {
-            if (event.event === 'catalog.changed' || event.event === 'feed.reset') void this.refresh();
-          });
-        } catch {
-          // Reconnect below: a dropped stream is normal (proxies, restarts).
-        }
-        if (abort.signal.aborted) return;
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 30_000);
-        void this.refresh();
-      }
-    })();
+    let connected = false;
+    followEventStream(streamFetch, eventsUrl, {
+      signal: abort.signal,
+      // What changed while disconnected is not replayed: refresh on every reconnection.
+      onConnect: () => (connected ? void this.refresh() : (connected = true)),
+      onEvent: (event) => {
+        if (event.event === 'catalog.changed' || event.event === 'feed.reset') void this.refresh();
+      },
+    });
   }
 
   stopPolling(): void {

@@ -8,8 +8,8 @@ import {
   type UnleashContext,
   type VariantResult,
 } from '@wharf/core';
-import { Emitter } from './emitter.js';
-import { readEventStream } from './event-stream.js';
+import { Emitter } from '../emitter.js';
+import { followEventStream } from '../event-stream.js';
 
 export interface FlagClientOptions {
   /** The Wharf server's root URL, e.g. `https://wharf.example.com`. */
@@ -136,22 +136,17 @@ export class FlagClient extends Emitter<FlagClientEvents> {
     const controller = new AbortController();
     this.stream = controller;
     const url = `${this.base}/events?types=${encodeURIComponent('flags.changed,feed.reset')}`;
-    const reconnectMs = this.options.reconnectMs ?? 3000;
-    void (async () => {
-      while (!controller.signal.aborted) {
-        try {
-          const refresh = () => void this.refresh().catch((err: unknown) => this.fail(err));
-          // Each (re)connection refreshes once: a change made while disconnected is not replayed to us.
-          await readEventStream(this.fetchFn, url, { headers: this.options.headers ?? {}, signal: controller.signal, onOpen: refresh }, (event) => {
-            if (event.event === 'flags.changed' || event.event === 'reset' || event.event === 'feed.reset') refresh();
-          });
-        } catch (err) {
-          if (controller.signal.aborted) return;
-          this.fail(err);
-        }
-        await sleep(reconnectMs, controller.signal);
-      }
-    })();
+    const refresh = () => void this.refresh().catch((err: unknown) => this.fail(err));
+    followEventStream(this.fetchFn, url, {
+      headers: this.options.headers ?? {},
+      signal: controller.signal,
+      reconnectMs: this.options.reconnectMs ?? 3000,
+      onConnect: refresh,
+      onError: (err) => this.fail(err),
+      onEvent: (event) => {
+        if (event.event === 'flags.changed' || event.event === 'reset' || event.event === 'feed.reset') refresh();
+      },
+    });
     return this;
   }
 
@@ -215,14 +210,4 @@ function signaturesOf(set: ClientFeatures): Signatures {
       return [f.name, JSON.stringify(f) + used.join('')];
     }),
   );
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }

@@ -1,5 +1,5 @@
 import { ReleaseGateSchema, type ReleaseGate, type ReleaseMode } from '@wharf/core';
-import { Emitter } from '../flags/emitter.js';
+import { Emitter } from '../emitter.js';
 
 export interface VersionGateOptions {
   /** The Wharf server's root URL. */

@@ -1,6 +1,6 @@
 import { isHostCompatible, isTrustError, isValidRange, rcompareVersions, validVersion, resolveVersion, sriOf, type Catalog, type CatalogPlugin, type CatalogVersion, type Channel, type VerifiedPackage } from '@wharf/core';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
-import { Emitter } from '../flags/emitter.js';
+import { Emitter } from '../emitter.js';
 import type { HealthReporter } from '../reporting/health-reporter.js';
 import type { ByteStore } from '../storage/store.js';
 import { PluginError } from './errors.js';

@@ -4,31 +4,14 @@
  * about everything else, since what it returns is about to be hashed and run.
  */
 
+import { readStreamLimited } from '@wharf/core';
+
 /** Bigger than any plugin a browser should run; stops a gzip bomb before it fills memory. */
 export const MAX_UNPACKED_BYTES = 256 * 1024 * 1024;
 
-export async function gunzip(bytes: Uint8Array, limit = MAX_UNPACKED_BYTES): Promise<Uint8Array> {
+export function gunzip(bytes: Uint8Array, limit = MAX_UNPACKED_BYTES): Promise<Uint8Array> {
   const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(new DecompressionStream('gzip'));
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > limit) {
-      await reader.cancel().catch(() => undefined);
-      throw new Error(`archive unpacks to more than ${limit} bytes`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return readStreamLimited(stream, limit, () => new Error(`archive unpacks to more than ${limit} bytes`));
 }
 
 const decoder = new TextDecoder();

@@ -1,6 +1,6 @@
 import { ClientConfigSchema, MarketplaceSourceSchema, SourceStatsReportSchema, sourceOrder, type ClientConfig, type MarketplaceSource, type MarketplaceSourceInput, type SourceStatsReport } from '@wharf/core';
-import { Emitter } from '../flags/emitter.js';
-import { readEventStream } from '../flags/event-stream.js';
+import { Emitter } from '../emitter.js';
+import { followEventStream } from '../event-stream.js';
 import { getText, setText, type ByteStore } from '../storage/store.js';
 
 export interface SourceResolverOptions {
@@ -231,23 +231,16 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
     if (this.stream) return;
     const abort = new AbortController();
     this.stream = abort;
-    void (async () => {
-      let delay = 500;
-      while (!abort.signal.aborted) {
-        try {
-          await readEventStream(this.fetchFn, `${this.controlPlane}/events?types=config.changed,feed.reset`, { headers: this.opts.headers ?? {}, signal: abort.signal, onOpen: () => (delay = 500) }, (event) => {
-            if (event.event !== 'message') void this.reloadConfig();
-          });
-        } catch {
-          // Reconnect below: a dropped stream is normal (proxies, restarts).
-        }
-        if (abort.signal.aborted) return;
-        await new Promise((r) => setTimeout(r, delay));
-        delay = Math.min(delay * 2, 30_000);
-        // Changes may have happened while disconnected.
-        void this.reloadConfig();
-      }
-    })();
+    let connected = false;
+    followEventStream(this.fetchFn, `${this.controlPlane}/events?types=config.changed,feed.reset`, {
+      headers: this.opts.headers ?? {},
+      signal: abort.signal,
+      // Changes may have happened while disconnected (the first connection needs nothing reloaded).
+      onConnect: () => (connected ? void this.reloadConfig() : (connected = true)),
+      onEvent: (event) => {
+        if (event.event !== 'message') void this.reloadConfig();
+      },
+    });
   }
 
   /** Stops health checks, stats reports and the event stream. */

@@ -1,6 +1,6 @@
 import { isHostCompatible, validVersion, versionLte } from '@wharf/core';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
-import { Emitter } from '../flags/emitter.js';
+import { Emitter } from '../emitter.js';
 import { PluginError, isPluginError } from '../install/errors.js';
 import type { PluginInstaller } from '../install/installer.js';
 import type { PluginState } from '../install/state.js';

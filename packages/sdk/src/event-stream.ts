@@ -54,3 +54,42 @@ function parseBlock(block: string): StreamEvent | null {
   if (data.length === 0 && event === 'message') return null;
   return id === undefined ? { event, data: data.join('\n') } : { id, event, data: data.join('\n') };
 }
+
+export interface FollowOptions {
+  headers?: Record<string, string>;
+  signal: AbortSignal;
+  onEvent: (event: StreamEvent) => void;
+  /**
+   * Each (re)connection: events sent while disconnected are not replayed, so callers refetch what
+   * they follow here.
+   */
+  onConnect?: () => void;
+  onError?: (err: unknown) => void;
+  /** First reconnection delay, doubled after each failed attempt up to 30 s (default 500 ms). */
+  reconnectMs?: number;
+}
+
+/**
+ * Follows an event stream until `signal` aborts, reconnecting with backoff whenever it drops
+ * (proxies, restarts, a lost network): the loop the catalog, the flags and the source resolver share.
+ */
+export function followEventStream(fetchFn: typeof fetch, url: string, opts: FollowOptions): void {
+  const first = opts.reconnectMs ?? 500;
+  void (async () => {
+    let delay = first;
+    while (!opts.signal.aborted) {
+      try {
+        await readEventStream(fetchFn, url, { headers: opts.headers ?? {}, signal: opts.signal, onOpen: () => ((delay = first), opts.onConnect?.()) }, opts.onEvent);
+      } catch (err) {
+        if (opts.signal.aborted) return;
+        opts.onError?.(err);
+      }
+      if (opts.signal.aborted) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        opts.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+      });
+      delay = Math.min(delay * 2, 30_000);
+    }
+  })();
+}
