@@ -77,7 +77,8 @@ export class CatalogService {
 
   /** The current signed catalog, rebuilt first if something changed. */
   async current(): Promise<ServedCatalog> {
-    if (this.served && !this.dirty && !this.nearExpiry(this.served.expires)) return this.served;
+    // A rebuild in flight may be the one that picks up a change this caller just made: wait for it.
+    if (this.served && !this.dirty && !this.building && !this.nearExpiry(this.served.expires)) return this.served;
     return this.rebuild();
   }
 
