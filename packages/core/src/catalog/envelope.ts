@@ -9,11 +9,14 @@ const HEAD = utf8(`{"payloadType":${JSON.stringify(CATALOG_PAYLOAD_TYPE)},"signa
 const PAYLOAD_KEY = utf8(`],"payload":`);
 const CLOSE = 0x7d; // }
 
-/** Signs a catalog with every given targets key; returns the bytes to serve (see CatalogSignaturesSchema). */
-export function signCatalog(catalog: Catalog, keys: KeyPairFile[]): string {
+/**
+ * Signs a catalog with every given targets key; returns the bytes to serve (see CatalogSignaturesSchema).
+ * `signer` lets a server use a native Ed25519 (same signatures, much faster on megabytes).
+ */
+export function signCatalog(catalog: Catalog, keys: KeyPairFile[], signer: (pair: KeyPairFile, message: Uint8Array) => string = signBytes): string {
   const payload = JSON.stringify(catalog);
   const pae = dssePae(CATALOG_PAYLOAD_TYPE, utf8(payload));
-  const signatures = JSON.stringify(keys.map((k) => ({ keyid: k.keyid, sig: signBytes(k, pae) })));
+  const signatures = JSON.stringify(keys.map((k) => ({ keyid: k.keyid, sig: signer(k, pae) })));
   return `${fromUtf8(HEAD)}${signatures},"payload":${payload}}`;
 }
 

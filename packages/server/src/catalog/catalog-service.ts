@@ -6,6 +6,7 @@ import type { ChangeFeed } from '../storage/change-feed.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { TrustService } from '../trust/trust-service.js';
 import { CatalogBuilder } from './catalog-builder.js';
+import { signNative } from '../trust/native-signer.js';
 import type { CatalogRepository, CatalogRow } from './catalog-repository.js';
 
 export const CATALOG_CHANGED = 'catalog.changed';
@@ -135,7 +136,7 @@ export class CatalogService {
         ...content,
       };
       const { keys } = await this.deps.trust.signingKeys('targets');
-      const row: CatalogRow = { version: catalog.version, content_hash: hash, body: signCatalog(catalog, keys), expires: catalog.expires, created_at: now.toISOString() };
+      const row: CatalogRow = { version: catalog.version, content_hash: hash, body: signCatalog(catalog, keys, signNative), expires: catalog.expires, created_at: now.toISOString() };
       if (await this.repo.insert(row)) {
         const served = this.serve(row);
         await this.deps.events.publish(CATALOG_CHANGED, { version: row.version });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Metadata, MetadataKind, MetaFile, Signature, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
-import { signBytes, targetPath, type KeyPairFile, type PublicKey, type TopLevelRole } from '@wharf/core';
+import { targetPath, type KeyPairFile, type PublicKey, type TopLevelRole } from '@wharf/core';
+import { signNative } from './native-signer.js';
 import type { TrustVersionRow } from './trust-repository.js';
 
 /** TUF metadata built with @tufjs/models; the repository logic (versions, what goes where) is ours. */
@@ -55,6 +56,6 @@ export const timestampMetadata = (version: number, expires: Date, snapshot: Meta
 
 /** Signs with every given key (TUF canonical JSON, the models' own encoding) and serialises. */
 export function sign(md: Pick<Metadata<Targets>, 'sign' | 'toJSON'>, keys: KeyPairFile[]): string {
-  for (const k of keys) md.sign((data) => new Signature({ keyID: k.keyid, sig: signBytes(k, data) }), true);
+  for (const k of keys) md.sign((data) => new Signature({ keyID: k.keyid, sig: signNative(k, data) }), true);
   return JSON.stringify(md.toJSON());
 }
