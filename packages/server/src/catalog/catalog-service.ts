@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { CATALOG_TYPE, signCatalog, type Catalog, type ClientFeatures } from '@wharf/core';
 import type { EventBus } from '../events/event-bus.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
@@ -8,6 +9,8 @@ import type { TrustService } from '../trust/trust-service.js';
 import { CatalogBuilder } from './catalog-builder.js';
 import { signNative } from '../trust/native-signer.js';
 import type { CatalogRepository, CatalogRow } from './catalog-repository.js';
+
+const gzipAsync = promisify(gzip);
 
 export const CATALOG_CHANGED = 'catalog.changed';
 const DAY = 24 * 3600 * 1000;
@@ -125,7 +128,7 @@ export class CatalogService {
     const hash = createHash('sha256').update(JSON.stringify(content)).digest('hex');
     for (let attempt = 0; attempt < 5; attempt++) {
       const latest = await this.repo.latest();
-      if (latest && latest.content_hash === hash && !this.nearExpiry(latest.expires)) return this.serve(latest);
+      if (latest && latest.content_hash === hash && !this.nearExpiry(latest.expires)) return await this.serve(latest);
       const now = this.now();
       const catalog: Catalog = {
         _type: CATALOG_TYPE,
@@ -138,7 +141,7 @@ export class CatalogService {
       const { keys } = await this.deps.trust.signingKeys('targets');
       const row: CatalogRow = { version: catalog.version, content_hash: hash, body: signCatalog(catalog, keys, signNative), expires: catalog.expires, created_at: now.toISOString() };
       if (await this.repo.insert(row)) {
-        const served = this.serve(row);
+        const served = await this.serve(row);
         await this.deps.events.publish(CATALOG_CHANGED, { version: row.version });
         this.opts.onIssued?.(row.version);
         return served;
@@ -147,10 +150,12 @@ export class CatalogService {
     throw new Error('could not issue a catalog version: other replicas kept taking the next number');
   }
 
-  private serve(row: CatalogRow): ServedCatalog {
+  /** Compressed off the event loop (libuv's pool): megabytes of catalog would stall every request. */
+  private async serve(row: CatalogRow): Promise<ServedCatalog> {
     if (this.served?.version === row.version) return this.served;
     const body = Buffer.from(row.body, 'utf8');
-    this.served = { version: row.version, body, gzip: gzipSync(body), etag: `"catalog-${row.version}-${row.content_hash.slice(0, 16)}"`, expires: row.expires };
-    return this.served;
+    const served = { version: row.version, body, gzip: await gzipAsync(body), etag: `"catalog-${row.version}-${row.content_hash.slice(0, 16)}"`, expires: row.expires };
+    if (!this.served || this.served.version < served.version) this.served = served;
+    return served;
   }
 }
