@@ -39,9 +39,9 @@ const ENDPOINTS: { method: Method; url: string; permission: Permission; body?: u
   { method: 'PUT', url: '/api/v1/policies/@acme', route: '/api/v1/policies/:scope', permission: 'vulnerability-policies.set', body: { vulnerable: 'allow' } },
   // `*` has no owner: only the table can let a caller set its signature policy.
   { method: 'PUT', url: '/trust/policies/*', route: '/trust/policies/:scope', permission: 'signature-policies.set', body: { requireSignature: false } },
-  { method: 'GET', url: '/api/v1/moderation/reports', permission: 'moderation' },
+  { method: 'GET', url: '/api/v1/moderation/reports', permission: 'moderation.read' },
   { method: 'POST', url: '/api/v1/moderation/reports/00000000-0000-4000-8000-000000000000/resolve', route: '/api/v1/moderation/reports/:reportId/resolve', permission: 'moderation', body: { action: 'dismiss' } },
-  { method: 'GET', url: '/api/v1/moderation/plugins', permission: 'moderation' },
+  { method: 'GET', url: '/api/v1/moderation/plugins', permission: 'moderation.read' },
   { method: 'PUT', url: '/api/v1/moderation/plugins/com.acme.nothing/state', route: '/api/v1/moderation/plugins/:id/state', permission: 'moderation', body: { state: 'published' } },
 ];
 

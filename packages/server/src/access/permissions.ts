@@ -30,7 +30,8 @@ export const PERMISSIONS = {
   'vulnerability-policies.set': { roles: ['admin'], write: true },
   /** Any scope's signature policy; a scope's owner may also set their own scope's (checked by ownership, not role). */
   'signature-policies.set': { roles: ['admin'], write: true },
-  /** The queue is read to act on it: the whole of moderation needs a token that may write. */
+  /** The queues (reports, listings by state): a read-only admin token may look. */
+  'moderation.read': { roles: ['admin'], write: false },
   moderation: { roles: ['admin'], write: true },
 } as const satisfies Record<string, { roles: readonly Role[]; write: boolean }>;
 

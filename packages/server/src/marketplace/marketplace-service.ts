@@ -166,7 +166,7 @@ export class MarketplaceService {
   }
 
   async reports(principal: Principal | null, state: 'open' | 'resolved', page: number, size: number): Promise<{ reports: Report[]; total: number }> {
-    this.requireAdmin(principal);
+    this.requireAdmin(principal, 'read');
     const { rows, total } = await this.repo.listReports(state, (page - 1) * size, size);
     return { reports: rows.map(presentReport), total };
   }
@@ -189,7 +189,7 @@ export class MarketplaceService {
   }
 
   async listingsByState(principal: Principal | null, state: 'pending' | 'published' | 'suspended', page: number, size: number): Promise<{ plugins: PluginListing[]; total: number }> {
-    this.requireAdmin(principal);
+    this.requireAdmin(principal, 'read');
     const { rows, total } = await this.repo.listingsByState(state, (page - 1) * size, size);
     return { plugins: await Promise.all(rows.map((r) => this.present(r))), total };
   }
@@ -274,9 +274,10 @@ export class MarketplaceService {
     return caller;
   }
 
-  private requireAdmin(principal: Principal | null): Principal {
+  /** Reading the queues needs the admin role; acting on them also a token that may write. */
+  private requireAdmin(principal: Principal | null, access: 'read' | 'write' = 'write'): Principal {
     const caller = requireUser(principal);
-    if (!isAdmin(caller)) throw forbidden('moderation is for admins');
+    if (access === 'read' ? caller.role !== 'admin' : !isAdmin(caller)) throw forbidden('moderation is for admins');
     return caller;
   }
 

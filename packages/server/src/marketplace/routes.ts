@@ -196,7 +196,7 @@ export async function marketplaceRoutes(app: FastifyInstance, opts: MarketplaceR
       responses: { 200: { description: 'Reports, oldest first', schema: ReportListSchema } },
     },
     ({ query }, request) => {
-      authorize(request.principal, 'moderation');
+      authorize(request.principal, 'moderation.read');
       return m.reports(request.principal, query.state, query.page, query.size);
     },
   );
@@ -231,7 +231,7 @@ export async function marketplaceRoutes(app: FastifyInstance, opts: MarketplaceR
       responses: { 200: { description: 'Listings, oldest first', schema: ListingListSchema } },
     },
     ({ query }, request) => {
-      authorize(request.principal, 'moderation');
+      authorize(request.principal, 'moderation.read');
       return m.listingsByState(request.principal, query.state, query.page, query.size);
     },
   );
