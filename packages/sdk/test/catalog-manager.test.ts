@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { signCatalog, verifyCatalog, type Catalog } from '@wharf/core';
 import { CatalogManager, MemoryStore, type CatalogEvents } from '@wharf/sdk';
 import { FsStore } from '@wharf/sdk/node';
 import { addUser, createTestWharf, type TestWharf } from '../../server/test/helpers.js';
@@ -142,6 +143,25 @@ describe('CatalogManager against a real server', () => {
     expect(offline.getCatalog()).not.toBeNull();
     expect(offline.isStale()).toBe(true);
     expect(offline.status).toBe('degraded');
+  });
+
+  it('validates plugin entries as they are read: a malformed but signed entry is unavailable, the rest works', async () => {
+    const { keys, root: rootSigned } = await w.trust.signingKeys('targets');
+    const served = await verifyCatalog((await w.app.inject({ url: '/catalog.json' })).body, { root: rootSigned, now: new Date() });
+    const forged = { ...served, version: served.version + 100, plugins: [...served.plugins, { name: '@acme/broken', versions: 'not a list' }] };
+    const ctl = controlledFetch();
+    ctl.rewrite = () => signCatalog(forged as unknown as Catalog, keys);
+    const m = new CatalogManager({ baseUrl: base, root, fetch: ctl.fetch });
+    const errors = collect(m, 'error');
+    const head = await m.initialize();
+    expect(m.status).toBe('ready');
+    expect(head?.plugins.map((p) => p.name)).toContain('@acme/broken');
+    expect(errors).toEqual([]);
+    expect(m.getPlugin('@acme/notes')?.versions.length).toBeGreaterThan(0);
+    expect(m.getPlugin('@acme/broken')).toBeUndefined();
+    expect(errors.map((e) => e.error.message)).toEqual([expect.stringMatching(/^malformed: catalog entry "@acme\/broken": /)]);
+    expect(m.getCatalog()!.plugins.map((p) => p.name)).not.toContain('@acme/broken');
+    expect(errors).toHaveLength(1);
   });
 
   it('needs an events URL to subscribe when it reads through a source (mirrors serve no events)', () => {

@@ -1,4 +1,4 @@
-import type { Catalog } from './schemas.js';
+import type { CatalogHead } from './schemas.js';
 
 export interface CatalogDiff {
   added: string[];
@@ -10,7 +10,7 @@ export interface CatalogDiff {
 }
 
 /** What changed between two catalogs, by plugin name and flag name. */
-export function diffCatalogs(before: Catalog | null, after: Catalog): CatalogDiff {
+export function diffCatalogs(before: CatalogHead | null, after: CatalogHead): CatalogDiff {
   // A first catalog: everything is new, and serialising every entry to compare would cost tens of ms.
   if (before === null) return { added: after.plugins.map((p) => p.name), removed: [], changed: [], flagsChanged: after.flags.features.map((f) => f.name) };
   const old = new Map((before?.plugins ?? []).map((p) => [p.name, JSON.stringify(p)]));

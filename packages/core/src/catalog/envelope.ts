@@ -3,7 +3,14 @@ import { TrustError } from '../trust/errors.js';
 import { signBytes, type KeyPairFile } from '../trust/keys.js';
 import { isExpired, verifyRoleSignatures, type RootSigned } from '../trust/metadata.js';
 import { dssePae } from '../trust/dsse.js';
-import { CATALOG_PAYLOAD_TYPE, CatalogSchema, CatalogSignaturesSchema, type Catalog } from './schemas.js';
+import { CATALOG_PAYLOAD_TYPE, CatalogHeadSchema, CatalogPluginSchema, CatalogSignaturesSchema, type Catalog, type CatalogHead, type CatalogPlugin } from './schemas.js';
+
+/** Validates one plugin entry of a verified catalog head; `malformed` names the plugin and the field. */
+export function parseCatalogPlugin(entry: { name: string }): CatalogPlugin {
+  const parsed = CatalogPluginSchema.safeParse(entry);
+  if (!parsed.success) throw new TrustError('malformed', `catalog entry ${JSON.stringify(entry.name)}: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
+  return parsed.data;
+}
 
 const HEAD = utf8(`{"payloadType":${JSON.stringify(CATALOG_PAYLOAD_TYPE)},"signatures":`);
 const PAYLOAD_KEY = utf8(`],"payload":`);
@@ -64,6 +71,16 @@ function split(bytes: Uint8Array): { signatures: unknown; payload: Uint8Array } 
  * bytes, the catalog schema, expiry (freeze) and version (rollback). Throws TrustError.
  */
 export async function verifyCatalog(served: Uint8Array | string, check: CatalogCheck): Promise<Catalog> {
+  const head = await verifyCatalogHead(served, check);
+  return { ...head, plugins: head.plugins.map(parseCatalogPlugin) };
+}
+
+/**
+ * Everything `verifyCatalog` checks except the plugin entries' own fields: each is left to
+ * `parseCatalogPlugin` when first read. Ten thousand entries cost a host that installs a few
+ * plugins nothing, and one malformed entry spoils that plugin, not the catalog.
+ */
+export async function verifyCatalogHead(served: Uint8Array | string, check: CatalogCheck): Promise<CatalogHead> {
   const bytes = typeof served === 'string' ? utf8(served) : served;
   const { signatures, payload } = split(bytes);
   const sigs = CatalogSignaturesSchema.safeParse(signatures);
@@ -75,9 +92,9 @@ export async function verifyCatalog(served: Uint8Array | string, check: CatalogC
   } catch {
     throw new TrustError('malformed', 'catalog payload is not JSON');
   }
-  const parsed = CatalogSchema.safeParse(json);
+  const parsed = CatalogHeadSchema.safeParse(json);
   if (!parsed.success) throw new TrustError('malformed', `catalog: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}`);
-  const catalog = parsed.data;
+  const catalog = parsed.data as CatalogHead;
   if (check.minVersion !== undefined && catalog.version < check.minVersion) {
     throw new TrustError('rollback', `catalog version ${catalog.version} is older than the ${check.minVersion} already seen`);
   }

@@ -1,4 +1,4 @@
 export * from './schemas.js';
-export { signCatalog, verifyCatalog, type CatalogCheck } from './envelope.js';
+export { signCatalog, verifyCatalog, verifyCatalogHead, parseCatalogPlugin, type CatalogCheck } from './envelope.js';
 export { resolveVersion, channelVersion, isHostCompatible, type ResolveOptions } from './resolve.js';
 export { diffCatalogs, isEmptyDiff, type CatalogDiff } from './diff.js';

@@ -76,6 +76,19 @@ export const CatalogSchema = z.object({
 });
 export type Catalog = z.infer<typeof CatalogSchema>;
 
+/**
+ * The catalog with its plugin entries parsed but not yet validated, each an object with a string
+ * `name`: clients validate an entry with CatalogPluginSchema when they first read it (see
+ * `verifyCatalogHead`), as the TUF client does with targets.
+ */
+const PluginEntry = z.custom<{ name: string }>(
+  // A predicate rather than an object schema: it checks the name without copying 10,000 entries.
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v) && typeof (v as { name?: unknown }).name === 'string' && (v as { name: string }).name.length > 0 && (v as { name: string }).name.length <= 214,
+  'a plugin entry must be an object with a name',
+);
+export const CatalogHeadSchema = z.object({ ...CatalogSchema.shape, plugins: z.array(PluginEntry) });
+export type CatalogHead = Omit<Catalog, 'plugins'> & { plugins: { name: string }[] };
+
 export const CATALOG_PAYLOAD_TYPE = 'application/vnd.wharf.catalog+json';
 
 /**

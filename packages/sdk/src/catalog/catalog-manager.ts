@@ -1,4 +1,5 @@
-import { TrustClient, isTrustError, diffCatalogs, isEmptyDiff, verifyCatalog, type Catalog, type CatalogDiff, type CatalogPlugin, type RootSigned } from '@wharf/core';
+import { TrustClient, isTrustError, diffCatalogs, isEmptyDiff, verifyCatalogHead, type Catalog, type CatalogDiff, type CatalogHead, type CatalogPlugin, type RootSigned } from '@wharf/core';
+import { CatalogSnapshot } from './catalog-snapshot.js';
 import { Emitter } from '../emitter.js';
 import { followEventStream } from '../event-stream.js';
 import { MemoryStore, getText, setText, type ByteStore } from '../storage/store.js';
@@ -62,8 +63,7 @@ export class CatalogManager extends Emitter<CatalogEvents> {
   private readonly fetchFn: typeof fetch;
   private readonly now: () => Date;
   private readonly base: string;
-  private catalog: Catalog | null = null;
-  private byName = new Map<string, CatalogPlugin>();
+  private current: CatalogSnapshot | null = null;
   private state: SavedState = { version: 0, etag: null };
   private currentStatus: CatalogStatus = 'idle';
   private pollTimer: ReturnType<typeof setInterval> | null = null;
@@ -87,29 +87,36 @@ export class CatalogManager extends Emitter<CatalogEvents> {
   }
 
   /**
-   * Loads the cached catalog (if any), then fetches a fresh one. Resolves with whatever is usable:
-   * the fresh catalog, else the cached one (status degraded), else null (status error).
+   * Loads the cached catalog (if any), then fetches a fresh one. Resolves with the head of whatever
+   * is usable: the fresh catalog, else the cached one (status degraded), else null (status error).
+   * Plugin entries are validated as they are read (`getPlugin`, `getCatalog`).
    */
-  async initialize(): Promise<Catalog | null> {
+  async initialize(): Promise<CatalogHead | null> {
     this.setStatus('loading');
     const trustStore = trustStoreOn(this.store);
     if ((await trustStore.load('root')) === null) await TrustClient.initialise(trustStore, this.opts.root);
     await this.loadCached();
     await this.refresh();
-    return this.catalog;
+    return this.getHead();
   }
 
+  /** The verified catalog's version, times, flags and plugin names, without validating every entry. */
+  getHead(): CatalogHead | null {
+    return this.current?.head ?? null;
+  }
+
+  /** The whole verified catalog, every entry validated (once per catalog version). */
   getCatalog(): Catalog | null {
-    return this.catalog;
+    return this.current?.full() ?? null;
   }
 
   getPlugin(name: string): CatalogPlugin | undefined {
-    return this.byName.get(name);
+    return this.current?.plugin(name);
   }
 
   /** Whether the catalog in use is past its signed expiry (only possible when serving from cache). */
   isStale(): boolean {
-    return this.catalog !== null && Date.parse(this.catalog.expires) <= this.now().getTime();
+    return this.current !== null && Date.parse(this.current.head.expires) <= this.now().getTime();
   }
 
   /** Fetches and verifies; resolves true when the catalog changed. Never throws: failures become status and `error` events. */
@@ -167,7 +174,7 @@ export class CatalogManager extends Emitter<CatalogEvents> {
     if (!root) return;
     try {
       // Verified again on load: the cache is as untrusted as the network (another tab, a disk edit).
-      const catalog = await verifyCatalog(bytes, { root, now: this.now(), allowExpired: true });
+      const catalog = await verifyCatalogHead(bytes, { root, now: this.now(), allowExpired: true });
       this.state = state ? (JSON.parse(state) as SavedState) : { version: catalog.version, etag: null };
       this.state.version = Math.max(this.state.version, catalog.version);
       this.install(catalog);
@@ -186,12 +193,12 @@ export class CatalogManager extends Emitter<CatalogEvents> {
     }
     let res: Response;
     try {
-      res = await this.fetchFn(`${this.base}catalog.json`, { headers: this.state.etag && this.catalog ? { 'if-none-match': this.state.etag } : {} });
+      res = await this.fetchFn(`${this.base}catalog.json`, { headers: this.state.etag && this.current ? { 'if-none-match': this.state.etag } : {} });
     } catch (err) {
       return this.fail(err);
     }
-    if (res.status === 304 && this.catalog) {
-      if (this.isStale()) return this.fail(new Error(`catalog v${this.catalog.version} expired at ${this.catalog.expires} and the server still serves it`));
+    if (res.status === 304 && this.current) {
+      if (this.isStale()) return this.fail(new Error(`catalog v${this.current.version} expired at ${this.current.head.expires} and the server still serves it`));
       this.setStatus('ready');
       return false;
     }
@@ -199,37 +206,38 @@ export class CatalogManager extends Emitter<CatalogEvents> {
       await res.body?.cancel().catch(() => undefined);
       return this.fail(new Error(`GET catalog.json answered HTTP ${res.status}`), 'http');
     }
-    let catalog: Catalog;
+    let catalog: CatalogHead;
     let bytes: Uint8Array;
     try {
       bytes = new Uint8Array(await res.arrayBuffer());
-      catalog = await verifyCatalog(bytes, { root, now: this.now(), minVersion: this.state.version });
+      catalog = await verifyCatalogHead(bytes, { root, now: this.now(), minVersion: this.state.version });
     } catch (err) {
       return this.fail(err);
     }
-    const previous = this.catalog;
+    const previous = this.current;
     const etag = res.headers.get('etag');
     this.state = { version: catalog.version, etag };
     await this.store.set(CATALOG_KEY, bytes);
     await setText(this.store, STATE_KEY, JSON.stringify(this.state));
-    const diff = diffCatalogs(previous, catalog);
-    this.install(catalog);
+    const diff = diffCatalogs(previous?.head ?? null, catalog);
+    const next = this.install(catalog);
     this.setStatus('ready');
     if (previous === null || previous.version !== catalog.version) {
-      if (previous === null || !isEmptyDiff(diff)) this.emit('catalog-updated', { catalog, previous, diff });
+      // Whole catalogs only for listeners that read them: validating every entry is their cost, not every update's.
+      if (previous === null || !isEmptyDiff(diff)) this.emit('catalog-updated', { get catalog() { return next.full(); }, get previous() { return previous?.full() ?? null; }, diff });
       return true;
     }
     return false;
   }
 
-  private install(catalog: Catalog): void {
-    this.catalog = catalog;
-    this.byName = new Map(catalog.plugins.map((p) => [p.name, p]));
+  private install(head: CatalogHead): CatalogSnapshot {
+    this.current = new CatalogSnapshot(head, (error) => this.emit('error', { error }));
+    return this.current;
   }
 
   private fail(err: unknown, cause: FailureCause = failureCause(err)): false {
     const error = err instanceof Error ? err : new Error(String(err));
-    this.setStatus(this.catalog ? 'degraded' : 'error', error, cause);
+    this.setStatus(this.current ? 'degraded' : 'error', error, cause);
     this.emit('error', { error });
     return false;
   }

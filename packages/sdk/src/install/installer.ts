@@ -1,4 +1,4 @@
-import { isHostCompatible, isTrustError, isValidRange, rcompareVersions, validVersion, resolveVersion, sriOf, type Catalog, type CatalogPlugin, type CatalogVersion, type Channel, type VerifiedPackage } from '@wharf/core';
+import { isHostCompatible, isTrustError, isValidRange, rcompareVersions, validVersion, resolveVersion, sriOf, type CatalogHead, type CatalogPlugin, type CatalogVersion, type Channel, type VerifiedPackage } from '@wharf/core';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
 import { Emitter } from '../emitter.js';
 import type { HealthReporter } from '../reporting/health-reporter.js';
@@ -106,7 +106,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
    * within the range. Throws a PluginError saying why nothing fits.
    */
   resolve(name: string, versionOrRange?: string): CatalogVersion {
-    const plugin = this.catalogPlugin(name, this.freshCatalog(name));
+    const plugin = this.catalogPlugin(name);
     if (plugin.listing?.state === 'suspended') throw new PluginError('suspended', name, 'the listing is suspended');
     const exact = versionOrRange === undefined ? null : validVersion(versionOrRange);
     if (exact !== null) return this.usableVersion(plugin, exact);
@@ -138,7 +138,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
   download(name: string, version: string): Promise<{ downloaded: boolean }> {
     return this.exclusive(name, async () => {
       const state = await this.requireState(name);
-      const target = this.usableVersion(this.catalogPlugin(name, this.freshCatalog(name)), version);
+      const target = this.usableVersion(this.catalogPlugin(name), version);
       if (await this.storedMatches(name, version, target.integrity)) return { downloaded: false };
       await this.fetchVerified(name, target);
       await this.commit(withVersion(state, target, true));
@@ -160,8 +160,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
   rollback(name: string): Promise<string> {
     return this.exclusive(name, async () => {
       const state = await this.requireState(name);
-      const catalog = this.catalog.getCatalog();
-      const candidates = state.previous.filter((v) => v !== state.active && state.versions.some((i) => i.version === v) && this.runnable(catalog, name, v));
+      const candidates = state.previous.filter((v) => v !== state.active && state.versions.some((i) => i.version === v) && this.runnable(name, v));
       const target = candidates[0];
       if (target === undefined) throw new PluginError('no-previous-version', name, 'no earlier installed version to roll back to');
       // Rolling back again goes further back, not forth: the version left is not recorded as previous.
@@ -209,8 +208,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
    */
   async readActive(name: string): Promise<VerifiedInstall> {
     let state = await this.requireState(name);
-    const catalog = this.catalog.getCatalog();
-    if (state.active !== null && catalog && catalogVersionOf(catalog, name, state.active)?.revoked) {
+    if (state.active !== null && this.listed(name, state.active)?.revoked) {
       // The revocation arrived while no installer was listening (or before this one was built):
       // enforce it now rather than refuse to load a plugin that has a good version installed.
       await this.enforceRevocations();
@@ -221,7 +219,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
       throw new PluginError('not-installed', name, 'no active version');
     }
     const version = state.active;
-    const listed = catalog ? catalogVersionOf(catalog, name, version) : undefined;
+    const listed = this.listed(name, version);
     // The host may have changed version since the install; an update (or an older install) fixes it.
     if (listed && !isHostCompatible(listed, this.hostVersion)) throw new PluginError('incompatible', name, `${version} does not run on host ${this.hostVersion}`);
     const bytes = await this.checkedBytes(state, version);
@@ -238,8 +236,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
    * Runs by itself on every `catalog-updated`; hosts may call it after starting from a cached catalog.
    */
   async enforceRevocations(): Promise<RevokedEvent[]> {
-    const catalog = this.catalog.getCatalog();
-    if (!catalog) return [];
+    if (this.catalog.getHead() === null) return [];
     const events: RevokedEvent[] = [];
     for (const { name } of await this.list()) {
       const out = await this.exclusive(name, async () => {
@@ -247,7 +244,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
         if (!state) return [];
         const revoked = new Map<string, string>();
         for (const v of state.versions) {
-          const r = catalogVersionOf(catalog, name, v.version)?.revoked;
+          const r = this.listed(name, v.version)?.revoked;
           if (r) revoked.set(v.version, r.reason);
         }
         if (revoked.size === 0) return [];
@@ -256,7 +253,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
         const changed: RevokedEvent[] = [];
         if (state.active !== null && revoked.has(state.active)) {
           const order = [...next.previous, ...left.map((v) => v.version).sort(rcompareVersions)];
-          const fallback = order.find((v) => left.some((l) => l.version === v) && this.runnable(catalog, name, v)) ?? null;
+          const fallback = order.find((v) => left.some((l) => l.version === v) && this.runnable(name, v)) ?? null;
           const reason = revoked.get(state.active)!;
           next = fallback === null ? { ...next, active: null, disabled: { version: state.active, reason } } : { ...next, active: fallback, previous: next.previous.filter((v) => v !== fallback) };
           changed.push({ name, version: state.active, reason, fallback });
@@ -271,8 +268,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
   }
 
   private async switchTo(state: PluginState, version: string, recordPrevious = true): Promise<void> {
-    const catalog = this.catalog.getCatalog();
-    const listed = catalog ? catalogVersionOf(catalog, state.name, version) : undefined;
+    const listed = this.listed(state.name, version);
     if (listed?.revoked) throw new PluginError('revoked', state.name, `${version} was revoked: ${listed.revoked.reason}`);
     if (listed && !isHostCompatible(listed, this.hostVersion)) throw new PluginError('incompatible', state.name, `${version} does not run on host ${this.hostVersion}`);
     await this.checkedBytes(state, version);
@@ -284,8 +280,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
   /** A stored version's bytes, refused unless they hash to the signed (else recorded) integrity. */
   private async checkedBytes(state: PluginState, version: string): Promise<Uint8Array> {
     const name = state.name;
-    const catalog = this.catalog.getCatalog();
-    const listed = catalog ? catalogVersionOf(catalog, name, version) : undefined;
+    const listed = this.listed(name, version);
     if (listed?.revoked) throw new PluginError('revoked', name, `${version} was revoked: ${listed.revoked.reason}`);
     const expected = listed?.integrity ?? state.versions.find((v) => v.version === version)?.integrity;
     const bytes = await this.store.get(tarballKey(name, version));
@@ -363,18 +358,25 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
     }
   }
 
-  private freshCatalog(name: string): Catalog {
-    const catalog = this.catalog.getCatalog();
+  private freshCatalog(name: string): CatalogHead {
+    const catalog = this.catalog.getHead();
     if (!catalog) throw new PluginError('no-catalog', name, 'no verified catalog yet: installs need one');
     if (this.catalog.isStale()) throw new PluginError('catalog-stale', name, `the catalog (v${catalog.version}) expired at ${catalog.expires}: refresh it before installing`);
     return catalog;
   }
 
-  private catalogPlugin(name: string, catalog: Catalog): CatalogPlugin {
+  /** The plugin's entry in a fresh (unexpired) catalog, validated now if nothing read it before. */
+  private catalogPlugin(name: string): CatalogPlugin {
     checkNameVersion(name);
-    const plugin = catalog.plugins.find((p) => p.name === name);
-    if (!plugin) throw new PluginError('not-found', name, 'not in the catalog');
+    this.freshCatalog(name);
+    const plugin = this.catalog.getPlugin(name);
+    if (!plugin) throw new PluginError('not-found', name, 'not in the catalog (or its entry does not validate)');
     return plugin;
+  }
+
+  /** A version as the current catalog lists it; undefined without a catalog or such a version. */
+  private listed(name: string, version: string): CatalogVersion | undefined {
+    return this.catalog.getPlugin(name)?.versions.find((v) => v.version === version);
   }
 
   private usableVersion(plugin: CatalogPlugin, version: string): CatalogVersion {
@@ -387,8 +389,8 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
   }
 
   /** Whether an installed version may run: not revoked, and compatible when the catalog lists it. */
-  private runnable(catalog: Catalog | null, name: string, version: string): boolean {
-    const listed = catalog ? catalogVersionOf(catalog, name, version) : undefined;
+  private runnable(name: string, version: string): boolean {
+    const listed = this.listed(name, version);
     return !listed || (!listed.revoked && isHostCompatible(listed, this.hostVersion));
   }
 
@@ -413,10 +415,6 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
     }).catch(() => undefined);
     return run;
   }
-}
-
-function catalogVersionOf(catalog: Catalog, name: string, version: string): CatalogVersion | undefined {
-  return catalog.plugins.find((p) => p.name === name)?.versions.find((v) => v.version === version);
 }
 
 /** The record with `target` stored (newest install first). */

@@ -99,7 +99,7 @@ export class RegistryClient {
    * compatibility, revocations and suspended listings, all from the signed catalog. null when none fits.
    */
   resolve(name: string, range: string, opts: RegistryResolveOptions): CatalogVersion | null {
-    if (!this.opts.catalog.getCatalog()) throw new PluginError('no-catalog', name, 'no verified catalog yet');
+    if (!this.opts.catalog.getHead()) throw new PluginError('no-catalog', name, 'no verified catalog yet');
     const plugin = this.opts.catalog.getPlugin(name);
     if (!plugin) throw new PluginError('not-found', name, 'not in the catalog');
     return resolveVersion(plugin, { channel: opts.channel, installId: opts.installId, hostVersion: opts.hostVersion, range });
