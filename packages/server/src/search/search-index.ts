@@ -280,6 +280,11 @@ export abstract class SearchIndex {
    * The search statement: `b` is the match (or, without text, the documents the filters leave to
    * aggregate), each branch of the union one aggregate over it; `hit` rows are the page, in order.
    */
+  /** Runs the search statement; an engine may wrap it (PostgreSQL gives it more memory). */
+  protected runStatement<R>(statement: RawBuilder<R>): Promise<{ rows: R[] }> {
+    return statement.execute(this.db);
+  }
+
   private async statement(kind: SearchKind, req: SearchRequest, match: TextMatch | null, facetsWanted: readonly Facet[]): Promise<SearchPage & { facets: SearchFacets; matched: number }> {
     const active = this.conditions(req);
     const flags = [...active].map(([name, cond]) => sql`case when ${cond} then 1 else 0 end as ${sql.ref(`f_${name}`)}`);
@@ -332,19 +337,20 @@ export abstract class SearchIndex {
     }
     // `m`, the best score, is read once: as a scalar subquery of `b` the planner computed it once per
     // use, and joined it rescanned `b` for every row of the page's set (seconds with a tag filter).
-    const rows = await sql<ResultRow>`with b as materialized (
+    const statement = sql<ResultRow>`with b as materialized (
         select ${sql.join(columns)}, ${match ? match.score : sql`0`} as score ${flags.length > 0 ? sql`, ${sql.join(flags)}` : sql``}
         ${match ? match.from : sql`from search_documents d`} where ${sql.join(conditions, sql` and `)})
       , m as materialized (select max(score) as best from b)
       , r (part, k, k2, k3, n, n_all, n_category, n_rating, n_compat, rel) as (${sql.join(branches, sql` union all `)})
-      select * from r`.execute(this.db);
+      select * from r`;
+    const { rows } = await this.runStatement(statement);
 
     const hits: { docId: string; position: number; rel: number }[] = [];
     let total = 0;
     let matched = 0;
     const facets = emptyFacets();
     const wanted = new Set(facetsWanted);
-    for (const row of rows.rows) {
+    for (const row of rows) {
       const n = Number(row.n);
       if (row.part === 'hit') hits.push({ docId: row.k!, position: n, rel: Number(row.rel) });
       else if (row.part === 'tags') facets.tags[row.k!] = n;
