@@ -42,9 +42,12 @@ export async function installMarketplace(app: FastifyInstance, deps: Marketplace
   const service = new MarketplaceService(deps.store, deps.registry, now);
   const analytics = new AnalyticsService(new AnalyticsRepository(deps.store.db), service.repo, now);
   const privacy = new PrivacyService(new PrivacyRepository(deps.store.db));
-  const packages = new PackageIndexer(deps.store, (name) => service.refreshListingOfPackage(name), (err, name) => app.log.error({ err, package: name }, 'search indexing failed'));
+  const indexingFailed = (err: unknown, name: string) => app.log.error({ err, package: name }, 'search indexing failed');
+  const packages = new PackageIndexer(deps.store, (name) => service.refreshListingOfPackage(name), indexingFailed);
 
-  deps.registry.onPublished((v) => packages.reindex(v.name));
+  // Awaited, so that a search right after a publish finds it; but the search index is derived data:
+  // its failure must not turn a committed publish into an error (a retry would then get 409).
+  deps.registry.onPublished((v) => packages.reindex(v.name).catch((err: unknown) => indexingFailed(err, v.name)));
   deps.changes.onPackageChanged((name) => packages.reindexLater(name));
   await packages.backfill();
 
