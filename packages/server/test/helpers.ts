@@ -51,7 +51,11 @@ export async function createTestWharf(backend: Backend, overrides: ConfigInput =
     backend,
     dataDir,
     async destroy() {
-      await wharf.close();
+      const closing = wharf.close();
+      // A listening test server can keep a client's keep-alive socket open past close (it closes only
+      // the connections idle at that instant), which holds close for Fastify's 72 s keep-alive timeout.
+      wharf.app.server.closeAllConnections();
+      await closing;
       await pgdb?.drop();
       await rm(dataDir, { recursive: true, force: true });
     },
