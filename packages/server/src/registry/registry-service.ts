@@ -163,6 +163,11 @@ export class RegistryService {
     return bytes;
   }
 
+  /** A stored tarball by its blob key, whatever its size: for capabilities that repair what they derive from it. */
+  storedTarball(blobKey: string): Promise<Buffer | null> {
+    return this.blobs.get(blobKey);
+  }
+
   tarballStream(ref: TarballRef): Readable {
     return this.blobs.stream(ref.key);
   }

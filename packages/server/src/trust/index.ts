@@ -19,8 +19,9 @@ export interface TrustSetup {
 
 /**
  * Opens the keyring (WHARF_TRUST_KEYS_DIR, default `<dataDir>/trust-keys`; WHARF_TRUST_KEYS for
- * keys from a secret store), bootstraps root and catalog on first start, hooks publishes, and
- * re-signs expiring timestamp/snapshot/targets every WHARF_TRUST_RESIGN_INTERVAL_MS (default 60 s).
+ * keys from a secret store), bootstraps root and catalog on first start, hooks publishes, lists
+ * versions a failed publish step left unsigned, and re-signs expiring timestamp/snapshot/targets
+ * every WHARF_TRUST_RESIGN_INTERVAL_MS (default 60 s).
  */
 export async function setupTrust(
   config: WharfConfig,
@@ -35,9 +36,15 @@ export async function setupTrust(
   await service.init();
   registry.beforePublish((c) => service.checkPublish(c));
   registry.onPublished((v) => service.recordPublish(v));
+  // Versions a failed after-publish step left out of signed metadata are listed at start and then
+  // on the timer, before re-signing.
+  const reconcile = () => service.reconcile((key) => registry.storedTarball(key), { onSkip: (err) => onError(err) });
+  await reconcile().catch(onError);
   const interval = Number(env.WHARF_TRUST_RESIGN_INTERVAL_MS ?? 60_000);
   const timer = setInterval(() => {
-    service.resignExpiring().catch(onError);
+    reconcile()
+      .then(() => service.resignExpiring())
+      .catch(onError);
   }, interval);
   timer.unref();
   return { service, stop: () => clearInterval(timer) };

@@ -63,6 +63,20 @@ export class TrustRepository {
       .execute();
   }
 
+  /** Stored versions with no trust record, published before `before` (a publish in flight is not one). */
+  async unlisted(before: string, limit: number): Promise<{ package: string; version: string; manifest: string; integrity: string; blob_key: string; publisher_id: string; publisher: string; role: string }[]> {
+    return this.db
+      .selectFrom('versions as v')
+      .leftJoin('trust_versions as t', (j) => j.onRef('t.package', '=', 'v.package').onRef('t.version', '=', 'v.version'))
+      .innerJoin('users as u', 'u.id', 'v.publisher_id')
+      .select(['v.package', 'v.version', 'v.manifest', 'v.integrity', 'v.blob_key', 'v.publisher_id', 'u.name as publisher', 'u.role'])
+      .where('t.package', 'is', null)
+      .where('v.published_at', '<', before)
+      .orderBy('v.published_at')
+      .limit(limit)
+      .execute();
+  }
+
   async revoke(pkg: string, version: string, reason: string, by: string, at: string): Promise<void> {
     await this.db.updateTable('trust_versions').set({ revoked_reason: reason, revoked_at: at, revoked_by: by }).where('package', '=', pkg).where('version', '=', version).execute();
   }

@@ -249,6 +249,32 @@ export class TrustService {
     await this.issue('targets');
   }
 
+  /**
+   * Lists versions that were stored but never reached signed metadata (the step after the commit
+   * failed: a database error, a crash), through the same checks and records as a publish: a
+   * signature in the stored version document is verified again, a scope's policy still applies, and
+   * a version failing them stays unlisted. Only versions older than `settleMs` are taken, so that a
+   * publish still running its hooks is left alone. Returns how many it listed.
+   */
+  async reconcile(readTarball: (blobKey: string) => Promise<Buffer | null>, opts: { settleMs?: number; onSkip?: (err: unknown, name: string, version: string) => void } = {}): Promise<number> {
+    const before = new Date(this.now().getTime() - (opts.settleMs ?? 5 * 60_000)).toISOString();
+    let listed = 0;
+    for (const row of await this.repo.unlisted(before, 100)) {
+      const tarball = await readTarball(row.blob_key);
+      if (!tarball) continue;
+      const manifest = JSON.parse(row.manifest) as Record<string, unknown>;
+      const principal: Principal = { userId: row.publisher_id, name: row.publisher, role: row.role as Principal['role'], readonly: false, tokenKey: null };
+      try {
+        await this.checkPublish({ name: row.package, version: row.version, manifest, packageJson: manifest, files: [], tarball, principal });
+        await this.recordPublish({ name: row.package, version: row.version, tags: [], integrity: row.integrity, files: [], packageJson: manifest, tarball, principal });
+        listed++;
+      } catch (err) {
+        opts.onSkip?.(err, row.package, row.version);
+      }
+    }
+    return listed;
+  }
+
   async provenance(name: string, version: string): Promise<DsseEnvelope> {
     const row = await this.repo.version(name, version);
     if (!row) throw notFound(`no provenance for ${name}@${version}`);
