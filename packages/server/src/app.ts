@@ -122,7 +122,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   registry.onChanged((name) => purger.purge({ paths: packagePaths(name), tags: [packageKey(name)] }));
   const signedCatalog = new CatalogService(
     new CatalogRepository(store.db),
-    { trust: trust.service, flags: async () => (await flags.snapshot()).served, events, changes, registry },
+    { trust: trust.service, flags: async () => (await flags.snapshot()).served, events, changes },
     { onIssued: () => purger.purge({ paths: ['/catalog.json'], tags: [CATALOG_KEY] }) },
   );
   app.addHook('onClose', async () => signedCatalog.stop());

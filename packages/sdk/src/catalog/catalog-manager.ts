@@ -144,11 +144,10 @@ export class CatalogManager extends Emitter<CatalogEvents> {
     const streamFetch: typeof fetch = this.opts.eventsUrl || this.opts.source ? (this.opts.fetch ?? ((...args) => fetch(...args))) : this.fetchFn;
     const abort = new AbortController();
     this.streamAbort = abort;
-    let connected = false;
     followEventStream(streamFetch, eventsUrl, {
       signal: abort.signal,
       // What changed while disconnected is not replayed: refresh on every reconnection.
-      onConnect: () => (connected ? void this.refresh() : (connected = true)),
+      onConnect: (reconnected) => reconnected && void this.refresh(),
       onEvent: (event) => {
         if (event.event === 'catalog.changed' || event.event === 'feed.reset') void this.refresh();
       },

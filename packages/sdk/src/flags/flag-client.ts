@@ -141,7 +141,7 @@ export class FlagClient extends Emitter<FlagClientEvents> {
       headers: this.options.headers ?? {},
       signal: controller.signal,
       reconnectMs: this.options.reconnectMs ?? 3000,
-      onConnect: refresh,
+      onConnect: () => refresh(),
       onError: (err) => this.fail(err),
       onEvent: (event) => {
         if (event.event === 'flags.changed' || event.event === 'reset' || event.event === 'feed.reset') refresh();

@@ -1,4 +1,4 @@
-import { isHostCompatible, isTrustError, isValidRange, rcompareVersions, validVersion, resolveVersion, sriOf, type CatalogHead, type CatalogPlugin, type CatalogVersion, type Channel, type VerifiedPackage } from '@wharf/core';
+import { isHostCompatible, isTrustError, isValidRange, rcompareVersions, validVersion, resolveVersion, sriOf, type CatalogPlugin, type CatalogVersion, type Channel, type VerifiedPackage } from '@wharf/core';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
 import { Emitter } from '../emitter.js';
 import type { HealthReporter } from '../reporting/health-reporter.js';
@@ -358,17 +358,12 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
     }
   }
 
-  private freshCatalog(name: string): CatalogHead {
-    const catalog = this.catalog.getHead();
-    if (!catalog) throw new PluginError('no-catalog', name, 'no verified catalog yet: installs need one');
-    if (this.catalog.isStale()) throw new PluginError('catalog-stale', name, `the catalog (v${catalog.version}) expired at ${catalog.expires}: refresh it before installing`);
-    return catalog;
-  }
-
   /** The plugin's entry in a fresh (unexpired) catalog, validated now if nothing read it before. */
   private catalogPlugin(name: string): CatalogPlugin {
     checkNameVersion(name);
-    this.freshCatalog(name);
+    const head = this.catalog.getHead();
+    if (!head) throw new PluginError('no-catalog', name, 'no verified catalog yet: installs need one');
+    if (this.catalog.isStale()) throw new PluginError('catalog-stale', name, `the catalog (v${head.version}) expired at ${head.expires}: refresh it before installing`);
     const plugin = this.catalog.getPlugin(name);
     if (!plugin) throw new PluginError('not-found', name, 'not in the catalog (or its entry does not validate)');
     return plugin;

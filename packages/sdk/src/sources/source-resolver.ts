@@ -231,12 +231,11 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
     if (this.stream) return;
     const abort = new AbortController();
     this.stream = abort;
-    let connected = false;
     followEventStream(this.fetchFn, `${this.controlPlane}/events?types=config.changed,feed.reset`, {
       headers: this.opts.headers ?? {},
       signal: abort.signal,
       // Changes may have happened while disconnected (the first connection needs nothing reloaded).
-      onConnect: () => (connected ? void this.reloadConfig() : (connected = true)),
+      onConnect: (reconnected) => reconnected && void this.reloadConfig(),
       onEvent: (event) => {
         if (event.event !== 'message') void this.reloadConfig();
       },

@@ -4,7 +4,6 @@ import { gzip } from 'node:zlib';
 import { CATALOG_TYPE, signCatalog, type Catalog, type ClientFeatures } from '@wharf/core';
 import type { EventBus } from '../events/event-bus.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
-import type { RegistryService } from '../registry/registry-service.js';
 import type { TrustService } from '../trust/trust-service.js';
 import { CatalogBuilder } from './catalog-builder.js';
 import { signNative } from '../trust/native-signer.js';
@@ -58,13 +57,12 @@ export class CatalogService {
 
   constructor(
     private readonly repo: CatalogRepository,
-    private readonly deps: { trust: TrustService; flags: () => Promise<ClientFeatures>; events: EventBus; changes: ChangeFeed; registry: RegistryService },
+    private readonly deps: { trust: TrustService; flags: () => Promise<ClientFeatures>; events: EventBus; changes: ChangeFeed },
     private readonly opts: CatalogServiceOptions = {},
   ) {
     this.lifetimeMs = opts.lifetimeMs ?? DAY;
     this.now = opts.now ?? (() => new Date());
-    // The registry's own hook is synchronous with this replica's writes; the feed brings the others'.
-    deps.registry.onChanged(() => this.markDirty());
+    // Delivered at once for this replica's own writes (the feed emits locally before NOTIFY), later for others'.
     deps.changes.onPackageChanged(() => this.markDirty());
     deps.changes.onReset(() => this.markDirty());
     deps.events.subscribe((e) => {
