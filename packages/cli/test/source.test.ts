@@ -2,9 +2,9 @@ import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sourceHistory, sourceSet, sourceShow } from '../../cli/src/source.js';
-import { program } from '../../cli/src/index.js';
-import { ADMIN_TOKEN, addUser, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
+import { sourceHistory, sourceSet, sourceShow } from '../src/source.js';
+import { program } from '../src/index.js';
+import { ADMIN_TOKEN, addUser, createTestWharf, describeEachBackend, type TestWharf } from '../../server/test/helpers.js';
 
 describeEachBackend('wharf source', (backend) => {
   let w: TestWharf;
