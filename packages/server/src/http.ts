@@ -1,6 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
-import { badRequest } from './errors.js';
+import { badRequest, HttpError } from './errors.js';
+
+/**
+ * Per-address rate limiting for the routes of this plugin that opt in with `perMinute(n)`: over the
+ * limit a JSON 429 saying `too many <what>` with Retry-After.
+ */
+export async function installRateLimit(app: FastifyInstance, what: string): Promise<void> {
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => new HttpError(429, `too many ${what}: retry in ${ctx.after}`, { 'retry-after': String(Math.ceil(ctx.ttl / 1000)) }),
+  });
+}
+
+/** Route config for a limit of `max` requests per minute per client address. */
+export const perMinute = (max: number) => ({ rateLimit: { max, timeWindow: 60_000 } });
 
 /** Validates input against a core schema; a mismatch is a 400 naming the first bad field. */
 export function parseBody<S extends z.core.$ZodType>(schema: S, value: unknown, what = 'request body'): z.infer<S> {

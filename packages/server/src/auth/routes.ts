@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import { CouchUserSchema, TokenCreateSchema } from '@wharf/core';
 import type { AuthService } from './auth-service.js';
 import { requireUser, requireWriter } from './principal.js';
 import { maskToken } from './tokens.js';
-import { badRequest, forbidden, HttpError, notFound } from '../errors.js';
-import { parseBody } from '../http.js';
+import { badRequest, forbidden, notFound } from '../errors.js';
+import { installRateLimit, parseBody, perMinute } from '../http.js';
 
 export interface AuthRoutesOptions {
   auth: AuthService;
@@ -16,11 +15,8 @@ const COUCH_PREFIX = 'org.couchdb.user:';
 
 /** Accounts and tokens as the npm CLI speaks them: adduser/login, whoami, token list/create/revoke. */
 export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }: AuthRoutesOptions): Promise<void> {
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_req, ctx) => new HttpError(429, `too many login attempts: retry in ${ctx.after}`, { 'retry-after': String(Math.ceil(ctx.ttl / 1000)) }),
-  });
-  const limited = { rateLimit: { max: loginRateLimit, timeWindow: 60_000 } };
+  await installRateLimit(app, 'login attempts');
+  const limited = perMinute(loginRateLimit);
 
   app.put<{ Params: { id: string } }>('/-/user/:id', { config: limited }, async (request, reply) => {
     const name = couchName(request.params.id);

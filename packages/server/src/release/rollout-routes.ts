@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import { z } from 'zod';
 import { HealthReportSchema, ResolveQuerySchema, RolloutCreateSchema, RolloutRaiseSchema, RolloutStateSchema } from '@wharf/core';
 import { authorize } from '../access/permissions.js';
-import { HttpError } from '../errors.js';
-import { parseBody } from '../http.js';
+import { installRateLimit, parseBody, perMinute } from '../http.js';
 import type { RolloutService } from './rollout-service.js';
 
 const ListQuery = z.object({ plugin: z.string().min(1).optional(), state: z.optional(RolloutStateSchema) });
@@ -21,10 +19,7 @@ export interface RolloutRoutesOptions {
 
 /** Staged rollouts: operator actions, client resolution and the opt-in health reports. */
 export async function rolloutRoutes(app: FastifyInstance, { rollouts, reportRateLimit }: RolloutRoutesOptions): Promise<void> {
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_req, ctx) => new HttpError(429, `too many health reports from this address: retry in ${ctx.after}`, { 'retry-after': String(Math.ceil(ctx.ttl / 1000)) }),
-  });
+  await installRateLimit(app, 'health reports from this address');
   app.get('/api/v1/rollouts', async (request) => {
     authorize(request.principal, 'rollouts.read');
     return { rollouts: await rollouts.list(parseBody(ListQuery, request.query, 'query')) };
@@ -63,7 +58,7 @@ export async function rolloutRoutes(app: FastifyInstance, { rollouts, reportRate
     return rollouts.resolve(q.plugin, q.channel, q.installId);
   });
   // Opt-in SDK reports: counts only. Anonymous by design, so a forged spike can at worst roll a rollout back (the safe direction).
-  app.post('/api/v1/rollouts/reports', { config: { rateLimit: { max: reportRateLimit, timeWindow: 60_000 } } }, async (request, reply) => {
+  app.post('/api/v1/rollouts/reports', { config: perMinute(reportRateLimit) }, async (request, reply) => {
     const result = await rollouts.report(parseBody(HealthReportSchema, request.body));
     reply.code(202);
     return { accepted: result.accepted };

@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import { MarketplaceSourceSchema, SourceStatsReportSchema } from '@wharf/core';
 import { authorize } from '../access/permissions.js';
-import { parseBody } from '../http.js';
-import { HttpError, notFound } from '../errors.js';
+import { installRateLimit, parseBody, perMinute } from '../http.js';
+import { notFound } from '../errors.js';
 import type { SourceService } from './source-service.js';
 
 export interface SourceRoutesOptions {
@@ -14,10 +13,7 @@ export interface SourceRoutesOptions {
 
 /** Marketplace sources: the operator's switch, the configuration every client polls, fleet counts and probes. */
 export async function sourceRoutes(app: FastifyInstance, { sources, statsRateLimit = 30 }: SourceRoutesOptions): Promise<void> {
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_req, ctx) => new HttpError(429, `too many stats reports: retry in ${ctx.after}`, { 'retry-after': String(Math.ceil(ctx.ttl / 1000)) }),
-  });
+  await installRateLimit(app, 'stats reports');
 
   app.get('/api/v1/config/marketplace_source', async (request) => {
     authorize(request.principal, 'sources.read');
@@ -44,7 +40,7 @@ export async function sourceRoutes(app: FastifyInstance, { sources, statsRateLim
   });
 
   // Opt-in SDK counts, anonymous by design: the worst a forger can do is skew a console chart, and the rate limit bounds that.
-  app.post('/api/v1/sources/stats', { config: { rateLimit: { max: statsRateLimit, timeWindow: 60_000 } } }, async (request, reply) => {
+  app.post('/api/v1/sources/stats', { config: perMinute(statsRateLimit) }, async (request, reply) => {
     const accepted = await sources.recordStats(parseBody(SourceStatsReportSchema, request.body, 'stats report'));
     reply.code(202);
     return { accepted };
