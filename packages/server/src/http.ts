@@ -14,6 +14,12 @@ export async function installRateLimit(app: FastifyInstance, what: string): Prom
   });
 }
 
+/** Whether If-None-Match names `etag` (a list, weak forms compared weakly, as RFC 9110 says). */
+export function ifNoneMatchHits(request: FastifyRequest, etag: string): boolean {
+  const inm = request.headers['if-none-match'];
+  return typeof inm === 'string' && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+}
+
 /** Route config for a limit of `max` requests per minute per client address. */
 export const perMinute = (max: number) => ({ rateLimit: { max, timeWindow: 60_000 } });
 

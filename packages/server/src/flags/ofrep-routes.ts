@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { evaluateAll, OfrepRequestSchema, ofrepResult, ofrepToUnleashContext, type UnleashContext } from '@wharf/core';
 import type { z } from 'zod';
 import { digest, type FlagService } from './flag-service.js';
+import { ifNoneMatchHits } from '../http.js';
 
 /**
  * OpenFeature Remote Evaluation Protocol (OFREP): single and bulk evaluation of the served flag set.
@@ -27,8 +28,7 @@ export async function ofrepRoutes(app: FastifyInstance, { flags }: { flags: Flag
     if (!snap.evaluator.timeDependent) {
       const etag = `"${snap.revision}-${digest(JSON.stringify(context))}"`;
       reply.header('etag', etag);
-      const inm = request.headers['if-none-match'];
-      if (typeof inm === 'string' && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return reply.code(304).send();
+      if (ifNoneMatchHits(request, etag)) return reply.code(304).send();
     }
     return { flags: evaluateAll(snap.evaluator, context, { version: snap.revision }) };
   });

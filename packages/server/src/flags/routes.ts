@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { flagStatus, FlagPatchSchema } from '@wharf/core';
 import { authorize } from '../access/permissions.js';
-import { parseBody } from '../http.js';
+import { ifNoneMatchHits, parseBody } from '../http.js';
 import type { FlagService, FlagSnapshot } from './flag-service.js';
 
 const KeyParams = z.object({ key: z.string().min(1).max(255) });
@@ -47,7 +47,6 @@ function adminView(snap: FlagSnapshot) {
 
 function conditional(request: FastifyRequest, reply: FastifyReply, snap: FlagSnapshot, cache: string, body: () => unknown) {
   reply.header('etag', snap.etag).header('cache-control', cache);
-  const inm = request.headers['if-none-match'];
-  if (typeof inm === 'string' && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === snap.etag)) return reply.code(304).send();
+  if (ifNoneMatchHits(request, snap.etag)) return reply.code(304).send();
   return body();
 }
