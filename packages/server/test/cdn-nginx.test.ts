@@ -64,6 +64,7 @@ describe('Wharf behind nginx (deploy/nginx/wharf-cache.conf)', () => {
     nginx = (await startNginx(Number(new URL(origin).port), port)).proc;
     token = await addUser(w, 'author');
     expect((await publish(w, token, '@edge/plugin', '1.0.0')).statusCode).toBe(201);
+    await settled();
   });
   afterAll(async () => {
     nginx?.kill('SIGQUIT');
@@ -71,6 +72,11 @@ describe('Wharf behind nginx (deploy/nginx/wharf-cache.conf)', () => {
   });
 
   const get = (path: string, headers: Record<string, string> = {}) => fetch(edge + path, { headers });
+  /** The catalog rebuilt after the last change and its purges delivered: until then a cached copy may be purged under a test. */
+  const settled = async () => {
+    await w.catalog.current();
+    await w.purger.drain();
+  };
   const status = (res: Response) => res.headers.get('x-cache-status');
   const fromOrigin = async <T>(fn: () => Promise<T>): Promise<{ result: T; reached: string[] }> => {
     const before = originRequests.length;
@@ -104,13 +110,13 @@ describe('Wharf behind nginx (deploy/nginx/wharf-cache.conf)', () => {
   });
 
   it('is purged by the origin on publish: the next read has the new version (packument and catalog)', async () => {
+    await settled();
     for (const path of ['/@edge%2fplugin', '/catalog.json']) {
       await (await get(path)).arrayBuffer();
       expect(status(await get(path))).toBe('HIT');
     }
     expect((await publish(w, token, '@edge/plugin', '1.1.0')).statusCode).toBe(201);
-    await new Promise((r) => setTimeout(r, 300));
-    await w.purger.drain();
+    await settled();
     const packument = await get('/@edge%2fplugin');
     expect(status(packument)).not.toBe('HIT');
     expect(Object.keys((await packument.json()).versions)).toEqual(['1.0.0', '1.1.0']);
