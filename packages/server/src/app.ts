@@ -89,7 +89,9 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   const release = new ReleaseService(store.db, audit, events);
   const rollouts = new RolloutService(store, changes, audit, events);
   const flags = new FlagService(store.db, audit, events);
-  const registry = new RegistryService(store, blobs, changes, metrics, { maxTarballBytes: config.maxTarballBytes, maxUnpackedBytes: config.maxUnpackedBytes });
+  const registry = new RegistryService(store, blobs, changes, metrics, { maxTarballBytes: config.maxTarballBytes, maxUnpackedBytes: config.maxUnpackedBytes }, (err, v) =>
+    app.log.error({ err, package: v.name, version: v.version }, 'an after-publish step failed; the version is stored and the step is repaired later'),
+  );
   const sources = new SourceService(store.db, audit, events);
   const supplyChain = new SupplyChainService(new SupplyChainRepository(store.db), registry);
 

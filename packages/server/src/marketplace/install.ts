@@ -45,9 +45,8 @@ export async function installMarketplace(app: FastifyInstance, deps: Marketplace
   const indexingFailed = (err: unknown, name: string) => app.log.error({ err, package: name }, 'search indexing failed');
   const packages = new PackageIndexer(deps.store, (name) => service.refreshListingOfPackage(name), indexingFailed);
 
-  // Awaited, so that a search right after a publish finds it; but the search index is derived data:
-  // its failure must not turn a committed publish into an error (a retry would then get 409).
-  deps.registry.onPublished((v) => packages.reindex(v.name).catch((err: unknown) => indexingFailed(err, v.name)));
+  // Awaited by the publish, so that a search right after it finds the version.
+  deps.registry.onPublished((v) => packages.reindex(v.name));
   deps.changes.onPackageChanged((name) => packages.reindexLater(name));
   await packages.backfill();
 

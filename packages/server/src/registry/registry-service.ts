@@ -93,6 +93,8 @@ export class RegistryService {
     private readonly changes: ChangeFeed,
     private readonly metrics: Metrics,
     private readonly limits: RegistryLimits,
+    /** Told of an after-publish step that failed; the publish itself stands. */
+    private readonly publishStepFailed: (err: unknown, published: PublishedVersion) => void,
     private readonly now: () => Date = () => new Date(),
   ) {
     changes.onPackageChanged((name) => this.cache.invalidate(name));
@@ -113,7 +115,12 @@ export class RegistryService {
     for (const listener of this.changeListeners) listener(name);
   }
 
-  /** Work other capabilities attach to a successful publish (signatures, SBOM, search index). */
+  /**
+   * Work other capabilities attach to a successful publish (signatures, SBOM, search index). Each is
+   * awaited, so a reader right after the publish sees its result, but none can fail the publish: the
+   * version is committed by then, an error would make npm report a failure and its retry get 409.
+   * Each capability repairs its own derived data (trust reconciliation, SBOM on first read, reindex).
+   */
   onPublished(hook: (v: PublishedVersion) => Promise<void>): void {
     this.publishHooks.push(hook);
   }
@@ -291,7 +298,13 @@ export class RegistryService {
     await this.changed(pkg.name);
     this.metrics.publishes.inc();
     const published: PublishedVersion = { name: pkg.name, version, tags, integrity, files: facts.files, packageJson: facts.packageJson, tarball, principal: caller };
-    for (const hook of this.publishHooks) await hook(published);
+    for (const hook of this.publishHooks) {
+      try {
+        await hook(published);
+      } catch (err) {
+        this.publishStepFailed(err, published);
+      }
+    }
     return published;
   }
 
