@@ -1,5 +1,6 @@
 import { ReleaseGateSchema, type ReleaseGate, type ReleaseMode } from '@wharf/core';
 import { Emitter } from '../emitter.js';
+import { retryAfterMs } from '../retry-after.js';
 
 export interface VersionGateOptions {
   /** The Wharf server's root URL. */
@@ -75,7 +76,7 @@ export class VersionGate extends Emitter<VersionGateEvents> {
     const parsed = ReleaseGateSchema.safeParse(await res.json().catch(() => null));
     // A 503 from a proxy in front is not a maintenance window: only the gate's own body counts.
     if (!parsed.success) throw new Error(`GET /meta/release answered ${res.status} without a release gate body`);
-    const check: GateCheck = { status: res.status, gate: parsed.data, retryAfterSeconds: res.status === 503 ? retryAfter(res.headers.get('retry-after')) : null };
+    const check: GateCheck = { status: res.status, gate: parsed.data, retryAfterSeconds: res.status === 503 ? retryAfterSeconds(res.headers.get('retry-after')) : null };
     this.latest = check;
     this.announce(check);
     return check;
@@ -129,12 +130,10 @@ export class VersionGate extends Emitter<VersionGateEvents> {
   }
 }
 
-/** Retry-After as seconds: delta-seconds or an HTTP date. */
-function retryAfter(header: string | null): number | null {
-  if (header === null) return null;
-  if (/^\d+$/.test(header.trim())) return Number(header.trim());
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? null : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+
+function retryAfterSeconds(header: string | null): number | null {
+  const ms = retryAfterMs(header);
+  return ms === null ? null : Math.ceil(ms / 1000);
 }
 
 async function errorText(res: Response): Promise<string> {

@@ -1,4 +1,5 @@
 import { HealthReportSchema, type HealthReport } from '@wharf/core';
+import { retryAfterMs } from '../retry-after.js';
 
 type Entry = HealthReport['reports'][number];
 
@@ -127,8 +128,7 @@ export class HealthReporter {
       return { error: err instanceof Error ? err : new Error(String(err)), retry: true, waitMs: null };
     }
     if (res.ok) return null;
-    const after = Number(res.headers.get('retry-after'));
-    return { error: new Error(`POST /api/v1/rollouts/reports answered ${res.status}`), retry: res.status === 429 || res.status >= 500, waitMs: after > 0 ? after * 1000 : null };
+    return { error: new Error(`POST /api/v1/rollouts/reports answered ${res.status}`), retry: res.status === 429 || res.status >= 500, waitMs: retryAfterMs(res.headers.get('retry-after')) };
   }
 }
 

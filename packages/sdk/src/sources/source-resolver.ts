@@ -2,6 +2,7 @@ import { ClientConfigSchema, MarketplaceSourceSchema, SourceStatsReportSchema, s
 import { Emitter } from '../emitter.js';
 import { followEventStream } from '../event-stream.js';
 import { getText, setText, type ByteStore } from '../storage/store.js';
+import { retryAfterMs } from '../retry-after.js';
 
 export interface SourceResolverOptions {
   /** The Wharf control plane's root URL: serves `/api/v1/client-config` and receives stats. */
@@ -423,13 +424,4 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
 /** `path` under the source root, whether or not the configured URL ends with a slash. */
 export function joinUrl(root: string, path: string): string {
   return `${root.endsWith('/') ? root : `${root}/`}${path.replace(/^\/+/, '')}`;
-}
-
-/** Retry-After as seconds or an HTTP date; null when absent or unreadable. */
-function retryAfterMs(value: string | null, now: number): number | null {
-  if (value === null || value.trim() === '') return null;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }
