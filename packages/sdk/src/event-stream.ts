@@ -60,10 +60,10 @@ export interface FollowOptions {
   signal: AbortSignal;
   onEvent: (event: StreamEvent) => void;
   /**
-   * Each connection; `reconnected` after a drop. Events sent while disconnected are not replayed, so
-   * callers refetch what they follow then.
+   * Each connection, the first included: events sent before it opened (between the caller's last
+   * fetch and now, or while disconnected) are not replayed, so callers refetch what they follow then.
    */
-  onConnect?: (reconnected: boolean) => void;
+  onConnect?: () => void;
   onError?: (err: unknown) => void;
   /** First reconnection delay, doubled after each failed attempt up to 30 s (default 500 ms). */
   reconnectMs?: number;
@@ -77,10 +77,9 @@ export function followEventStream(fetchFn: typeof fetch, url: string, opts: Foll
   const first = opts.reconnectMs ?? 500;
   void (async () => {
     let delay = first;
-    let connections = 0;
     while (!opts.signal.aborted) {
       try {
-        await readEventStream(fetchFn, url, { headers: opts.headers ?? {}, signal: opts.signal, onOpen: () => ((delay = first), opts.onConnect?.(connections++ > 0)) }, opts.onEvent);
+        await readEventStream(fetchFn, url, { headers: opts.headers ?? {}, signal: opts.signal, onOpen: () => ((delay = first), opts.onConnect?.()) }, opts.onEvent);
       } catch (err) {
         if (opts.signal.aborted) return;
         opts.onError?.(err);

@@ -176,7 +176,7 @@ describe('CatalogManager against a real server', () => {
     const updates = collect(m, 'catalog-updated');
     m.subscribe();
     try {
-      await new Promise((r) => setTimeout(r, 200));
+      // Before or after the stream opens: a change before it is picked up by the refresh on connect.
       expect((await publish(w, token, '@acme/sourced', '1.0.0')).statusCode).toBe(201);
       await until(() => updates.some((u) => u.diff.added.includes('@acme/sourced')));
     } finally {
@@ -192,9 +192,25 @@ describe('CatalogManager against a real server', () => {
     const updates = collect(m, 'catalog-updated');
     m.subscribe();
     try {
-      await new Promise((r) => setTimeout(r, 200));
       expect((await publish(w, token, '@acme/live', '1.0.0')).statusCode).toBe(201);
       await until(() => updates.some((u) => u.diff.added.includes('@acme/live')));
+    } finally {
+      m.stop();
+    }
+  });
+
+  it('picks up on connecting to the event stream a change made after its last fetch, with no further event', async () => {
+    const ctl = controlledFetch();
+    const m = new CatalogManager({ baseUrl: base, root, fetch: ctl.fetch });
+    await m.initialize();
+    expect((await publish(w, token, '@acme/between', '1.0.0')).statusCode).toBe(201);
+    await w.catalog.current();
+    const updates = collect(m, 'catalog-updated');
+    const fetches = ctl.statuses.length;
+    m.subscribe();
+    try {
+      await until(() => updates.some((u) => u.diff.added.includes('@acme/between')));
+      expect(ctl.statuses.slice(fetches)).toEqual([200]);
     } finally {
       m.stop();
     }

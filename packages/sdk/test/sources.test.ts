@@ -313,4 +313,17 @@ describe('SourceResolver against a real control plane, and CatalogManager throug
       resolver.stop();
     }
   });
+
+  it('reloads when its event stream opens: a switch made before that is not missed', async () => {
+    const resolver = new SourceResolver({ controlPlaneUrl: origin, defaultConfig: { type: 'git', priority: ['git'], sources: { git: `${mirrorBase}/git/` } }, installId: 'i-3' });
+    const before = (await resolver.reloadConfig()).version;
+    const put = await w.app.inject({ method: 'PUT', url: '/api/v1/config/marketplace_source', headers: bearer(ADMIN_TOKEN), payload: { type: 'cdn', priority: ['cdn'], sources: { cdn: `${mirrorBase}/cdn/` } } });
+    expect(put.json().version).toBeGreaterThan(before);
+    resolver.subscribe();
+    try {
+      await expect.poll(() => resolver.config?.version).toBe(put.json().version);
+    } finally {
+      resolver.stop();
+    }
+  });
 });

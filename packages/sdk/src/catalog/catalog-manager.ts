@@ -146,8 +146,8 @@ export class CatalogManager extends Emitter<CatalogEvents> {
     this.streamAbort = abort;
     followEventStream(streamFetch, eventsUrl, {
       signal: abort.signal,
-      // What changed while disconnected is not replayed: refresh on every reconnection.
-      onConnect: (reconnected) => reconnected && void this.refresh(),
+      // A change published before the stream opened is not replayed; an unchanged catalog costs a 304.
+      onConnect: () => void this.refresh(),
       onEvent: (event) => {
         if (event.event === 'catalog.changed' || event.event === 'feed.reset') void this.refresh();
       },

@@ -235,8 +235,8 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
     followEventStream(this.fetchFn, `${this.controlPlane}/events?types=config.changed,feed.reset`, {
       headers: this.opts.headers ?? {},
       signal: abort.signal,
-      // Changes may have happened while disconnected (the first connection needs nothing reloaded).
-      onConnect: (reconnected) => reconnected && void this.reloadConfig(),
+      // A change may have come before the stream opened; an unchanged config costs a 304.
+      onConnect: () => void this.reloadConfig(),
       onEvent: (event) => {
         if (event.event !== 'message') void this.reloadConfig();
       },
