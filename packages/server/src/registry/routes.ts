@@ -5,7 +5,7 @@ import semver from 'semver';
 import type { RegistryService } from './registry-service.js';
 import { versionDocument } from './packument.js';
 import { notFound } from '../errors.js';
-import { baseUrl, packageRoute, parseBody } from '../http.js';
+import { baseUrl, ifNoneMatchHits, packageRoute, parseBody } from '../http.js';
 import type { Metrics } from '../ops/metrics.js';
 
 export interface RegistryRoutesOptions {
@@ -55,7 +55,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     if (!ref) throw notFound(`tarball ${file} of ${name} not found`);
     const etag = `"${ref.integrity}"`;
     tagResponse(reply, [packageKey(name)]).header('cache-control', IMMUTABLE_CACHE).header('etag', etag).header('content-type', 'application/octet-stream');
-    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    if (ifNoneMatchHits(request, etag)) return reply.code(304).send();
     opts.metrics.downloads.inc();
     const bytes = await registry.tarballBytes(ref);
     reply.header('content-length', ref.size);
@@ -116,6 +116,6 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
 /** Sends a cached JSON body with its ETag, or a bodiless 304 when the client already has it. */
 function sendCached(request: FastifyRequest, reply: FastifyReply, body: string, etag: string, type: string): FastifyReply {
   reply.header('etag', etag).header('cache-control', METADATA_CACHE).header('vary', 'accept');
-  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+  if (ifNoneMatchHits(request, etag)) return reply.code(304).send();
   return reply.header('content-type', type).send(body);
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { SnapshotDraftSchema, SnapshotRollbackSchema, SnapshotSchemaBodySchema } from '@wharf/core';
 import { authorize } from '../access/permissions.js';
-import { parseBody } from '../http.js';
+import { ifNoneMatchHits, parseBody } from '../http.js';
 import { notFound } from '../errors.js';
 import type { SnapshotService } from './snapshot-service.js';
 
@@ -66,7 +66,7 @@ export async function snapshotRoutes(app: FastifyInstance, { snapshots }: { snap
     if (!published) throw notFound('nothing has been published yet');
     const etag = `"${published.version}-${published.contentHash}"`;
     reply.header('etag', etag).header('cache-control', 'public, max-age=0, must-revalidate');
-    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    if (ifNoneMatchHits(request, etag)) return reply.code(304).send();
     return published;
   });
 }

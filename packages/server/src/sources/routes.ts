@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { MarketplaceSourceSchema, SourceStatsReportSchema } from '@wharf/core';
 import { authorize } from '../access/permissions.js';
-import { installRateLimit, parseBody, perMinute } from '../http.js';
+import { ifNoneMatchHits, installRateLimit, parseBody, perMinute } from '../http.js';
 import { notFound } from '../errors.js';
 import type { SourceService } from './source-service.js';
 
@@ -35,7 +35,7 @@ export async function sourceRoutes(app: FastifyInstance, { sources, statsRateLim
     const served = await sources.clientConfig();
     if (!served) throw notFound('no marketplace source is configured: clients keep their built-in default');
     reply.header('etag', served.etag).header('cache-control', 'public, max-age=60, must-revalidate');
-    if (request.headers['if-none-match'] === served.etag) return reply.code(304).send();
+    if (ifNoneMatchHits(request, served.etag)) return reply.code(304).send();
     return served.body;
   });
 
