@@ -8,12 +8,18 @@ import { SearchIndex, type QueryTerm, type TextMatch } from './search-index.js';
  * listing with both words in its name below one with a word only in its description). Candidates for
  * typo correction come from the search_terms word list (a btree range by first letter: the trigram
  * lookup it replaces was planned as a scan of the whole list).
+ *
+ * The statement reads `search_match` (migration 0010), a narrow copy of `search_documents` that a
+ * trigger keeps; this class writes its text part: the vector and the tags as ids of `search_tag_ids`.
  */
 export class PostgresSearchIndex extends SearchIndex {
   protected async writeText(trx: Transaction<Database>, docId: string, name: string, keywords: string, description: string): Promise<void> {
-    await sql`update search_documents set search_vector =
+    // Only tags never seen: `on conflict do nothing` alone would draw an identity value for every tag of every write.
+    await sql`insert into search_tag_ids (tag) select s.tag from search_tags s where s.doc_id = ${docId}
+        and not exists (select 1 from search_tag_ids t where t.tag = s.tag) on conflict do nothing`.execute(trx);
+    await sql`update search_match set search_vector =
         setweight(to_tsvector('simple', ${name}), 'A') || setweight(to_tsvector('simple', ${keywords}), 'B') || setweight(to_tsvector('simple', ${description}), 'C'),
-        tag_list = array(select json_array_elements_text(tags::json))
+        tag_ids = array(select t.id from search_tags s join search_tag_ids t on t.tag = s.tag where s.doc_id = ${docId})
       where doc_id = ${docId}`.execute(trx);
     const terms = [...new Set(`${name} ${keywords} ${description}`.split(' ').filter((w) => w.length > 3))];
     // Words are never removed: a word no document has any more only yields a correction that matches nothing.
@@ -33,14 +39,14 @@ export class PostgresSearchIndex extends SearchIndex {
   }
 
   protected async deleteText(): Promise<void> {
-    // The vector lives in the document's row, which the caller deletes.
+    // The vector lives in the document's row of search_match, which deleting the document cascades to.
   }
 
   protected textMatch(terms: readonly QueryTerm[]): TextMatch {
     // Terms are letters and digits only (tokens.ts), quoted: the tsquery carries no user syntax.
     const query = terms.map((t) => ('prefix' in t ? `'${t.prefix}':*` : `(${t.words.map((w) => `'${w}'`).join(' | ')})`)).join(' & ');
     return {
-      from: sql`from search_documents d cross join to_tsquery('simple', ${query}) q`,
+      from: sql`from search_match d cross join to_tsquery('simple', ${query}) q`,
       where: sql`d.search_vector @@ q`,
       score: sql`ts_rank_cd(d.search_vector, q)`,
     };
@@ -50,7 +56,7 @@ export class PostgresSearchIndex extends SearchIndex {
     // Not `select … limit 1`: expecting an early hit, the planner scans the table, which for a word in
     // no document means every row (60 ms at 100,000). The CTE is planned for all rows (a bitmap from
     // the GIN index, empty at once for such a word) and read only up to its first row.
-    const res = await sql`with m as materialized (select 1 from search_documents where search_vector @@ to_tsquery('simple', ${`'${term}':*`}))
+    const res = await sql`with m as materialized (select 1 from search_match where search_vector @@ to_tsquery('simple', ${`'${term}':*`}))
       select 1 from m limit 1`.execute(this.db);
     return res.rows.length > 0;
   }
@@ -62,12 +68,21 @@ export class PostgresSearchIndex extends SearchIndex {
     return res.rows.map((r) => r.term);
   }
 
-  protected readonly tagData = sql`d.tag_list`;
+  protected readonly documents = sql`search_match`;
 
-  protected tagRows(where: RawBuilder<unknown>): RawBuilder<unknown> {
-    // The tags are in the materialised row already (an array: unnesting costs about half of parsing
-    // JSON): expanding them beats a join to search_tags, and a set-returning function in the select
-    // list costs about half of the same function joined laterally.
-    return sql`select unnest(b.tag_data) as tag from b ${where}`;
+  protected readonly tagData = sql`d.tag_ids`;
+
+  protected tagCounts(where: RawBuilder<unknown>): RawBuilder<unknown> {
+    // The tag ids are in the materialised row already: expanding them beats a join to search_tags, and
+    // a set-returning function in the select list costs about half of the same function joined
+    // laterally. Counted by id; only the counted tags are named.
+    return sql`select t.tag, c.n from (select id, count(*) as n from (select unnest(b.tag_data) as id from b ${where}) u group by id) c
+      join search_tag_ids t on t.id = c.id`;
+  }
+
+  protected hasTag(tag: string): RawBuilder<unknown> {
+    // The id is looked up once (an init plan); testing each match's array beat probing search_tags for
+    // it (hashed `doc_id in …`): 48 -> 42 ms for a one-word query with a tag filter at 100,000 listings.
+    return sql`(select t.id from search_tag_ids t where t.tag = ${tag}) = any(d.tag_ids)`;
   }
 }

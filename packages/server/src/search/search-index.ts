@@ -105,10 +105,14 @@ export abstract class SearchIndex {
    * correction, which keeps a term's first letter (the one users rarely get wrong).
    */
   protected abstract wordsLike(first: string, minLength: number, maxLength: number): Promise<string[]>;
-  /** What `b` carries for tagRows, as `tag_data`. */
+  /** The table `b` is read from when browsing without text (alias `d`): the filter, facet and sort columns of `search_documents`. */
+  protected abstract readonly documents: RawBuilder<unknown>;
+  /** What `b` carries for tagCounts, as `tag_data`. */
   protected abstract readonly tagData: RawBuilder<unknown>;
-  /** `select … as tag from b …`: one row per tag of the rows of `b` that `where` keeps. */
-  protected abstract tagRows(where: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** `select tag, n …`: how many of the rows of `b` that `where` keeps have each tag. */
+  protected abstract tagCounts(where: RawBuilder<unknown>): RawBuilder<unknown>;
+  /** The condition on `d` that the document has the tag. */
+  protected abstract hasTag(tag: string): RawBuilder<unknown>;
 
   async put(doc: SearchDocument): Promise<void> {
     await this.putMany([doc]);
@@ -332,14 +336,14 @@ export abstract class SearchIndex {
       from (select ${sql.join([sql`category`, sql`min_host_version`, ...[...active.keys()].map((n) => sql.ref(`f_${n}`)), sql`${ratingBucket} as bucket`])} from b) g
       group by category, min_host_version, bucket`);
     if (facetsWanted.includes('tags')) {
-      branches.push(sql`select 'tags', k, null, null, n, null, null, null, null, null from (
-          select tag as k, count(*) as n from (${this.tagRows(where('tag'))}) tr group by tag order by count(*) desc, tag limit ${TOP_TAGS}) tg`);
+      branches.push(sql`select 'tags', tag, null, null, n, null, null, null, null, null from (
+          select tag, n from (${this.tagCounts(where('tag'))}) tc order by n desc, tag limit ${TOP_TAGS}) tg`);
     }
     // `m`, the best score, is read once: as a scalar subquery of `b` the planner computed it once per
     // use, and joined it rescanned `b` for every row of the page's set (seconds with a tag filter).
     const statement = sql<ResultRow>`with b as materialized (
         select ${sql.join(columns)}, ${match ? match.score : sql`0`} as score ${flags.length > 0 ? sql`, ${sql.join(flags)}` : sql``}
-        ${match ? match.from : sql`from search_documents d`} where ${sql.join(conditions, sql` and `)})
+        ${match ? match.from : sql`from ${this.documents} d`} where ${sql.join(conditions, sql` and `)})
       , m as materialized (select max(score) as best from b)
       , r (part, k, k2, k3, n, n_all, n_category, n_rating, n_compat, rel) as (${sql.join(branches, sql` union all `)})
       select * from r`;
@@ -388,8 +392,7 @@ export abstract class SearchIndex {
   private conditions(req: SearchRequest): Map<Filter, RawBuilder<unknown>> {
     const active = new Map<Filter, RawBuilder<unknown>>();
     if (req.category !== undefined) active.set('category', sql`d.category = ${req.category}`);
-    // `in` rather than `exists`: the tag's documents are read once, not probed once per match.
-    if (req.tag !== undefined) active.set('tag', sql`d.doc_id in (select ft.doc_id from search_tags ft where ft.tag = ${req.tag})`);
+    if (req.tag !== undefined) active.set('tag', this.hasTag(req.tag));
     if (req.minRating !== undefined && req.minRating > 0) {
       // Average >= minRating without division: sum >= minRating * count (exact for the half-star steps clients send).
       active.set('minRating', sql`d.rating_count > 0 and d.rating_sum * 100 >= ${Math.round(req.minRating * 100)} * d.rating_count`);

@@ -8,6 +8,7 @@ import { marketplaceTables } from './0006-marketplace.js';
 import { catalogTables } from './0007-catalog.js';
 import { sourceTables } from './0008-sources.js';
 import { searchPerformance } from './0009-search-perf.js';
+import { searchMatch } from './0010-search-match.js';
 
 /**
  * Every schema migration, by name; names sort in the order they run. A capability that needs
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0007-catalog': catalogTables,
   '0008-sources': sourceTables,
   '0009-search-perf': searchPerformance,
+  '0010-search-match': searchMatch,
 };
