@@ -131,4 +131,27 @@ describeEachBackend('trust catalog', (backend) => {
     await expect(client.fetchPackage('@sig/plugin', '1.0.1')).rejects.toMatchObject({ code: 'revoked' });
     expect(client.revokedAmong([{ name: '@sig/plugin', version: '1.0.1' }, { name: '@sig/plugin', version: '1.0.0' }])).toEqual([{ name: '@sig/plugin', version: '1.0.1', reason: 'leaked credentials' }]);
   });
+
+  it('shares one re-signing among concurrent changes, and lists each publish by the time it answers', async () => {
+    const version = async (role: 'targets' | 'timestamp') => JSON.parse((await w.trust.metadata(role))!).signed.version as number;
+    const before = { targets: await version('targets'), timestamp: await version('timestamp') };
+    await Promise.all([w.trust.issue('targets'), w.trust.issue('targets'), w.trust.issue('targets')]);
+    expect(await version('targets')).toBe(before.targets + 1);
+    // A timestamp-only request widened by a targets one waiting with it: still one of each.
+    await Promise.all([w.trust.issue('timestamp'), w.trust.issue('targets')]);
+    expect(await version('targets')).toBe(before.targets + 2);
+    expect(await version('timestamp')).toBe(before.timestamp + 2);
+
+    const names = Array.from({ length: 6 }, (_, i) => `@burst/plugin-${i}`);
+    const answers = await Promise.all(
+      names.map(async (name) => {
+        const res = await publish(w, token, name, '1.0.0');
+        // What a verifying client sees as soon as this publish has answered.
+        const { client } = await pinnedClient(base, injectFetch(w));
+        await client.refresh();
+        return { status: res.statusCode, listed: client.versionsOf(name).map((t) => t.wharf!.version) };
+      }),
+    );
+    expect(answers).toEqual(names.map(() => ({ status: 201, listed: ['1.0.0'] })));
+  });
 });

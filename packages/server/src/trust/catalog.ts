@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
-import { Metadata, MetadataKind, MetaFile, Signature, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
+import { canonicalize } from '@tufjs/canonical-json';
+import { Metadata, MetadataKind, MetaFile, Snapshot, Timestamp } from '@tufjs/models';
 import { targetPath, type KeyPairFile, type PublicKey, type TopLevelRole } from '@wharf/core';
 import { signNative } from './native-signer.js';
 import type { TrustVersionRow } from './trust-repository.js';
 
-/** TUF metadata built with @tufjs/models; the repository logic (versions, what goes where) is ours. */
+/** TUF metadata: root, snapshot and timestamp through @tufjs/models (validated on the way), targets as plain JSON; the repository logic (versions, what goes where) is ours. */
 export const SPEC_VERSION = '1.0.31';
 
 /** TUF timestamps: ISO 8601 UTC without fractions. */
@@ -27,19 +28,23 @@ export function rootDocument(version: number, expires: Date, roles: Record<TopLe
 
 export function signRootDocument(doc: Record<string, unknown>, keys: KeyPairFile[]): string {
   const md = Metadata.fromJSON(MetadataKind.Root, doc as never);
-  return sign(md, keys);
+  return sign(md.signed.toJSON(), keys, Object.values(md.signatures).map((s) => ({ keyid: s.keyID, sig: s.sig })));
 }
 
-export function targetsMetadata(version: number, expires: Date, rows: TrustVersionRow[]): Metadata<Targets> {
-  const targets: Record<string, TargetFile> = {};
+/**
+ * The signed part of a targets version, as plain JSON. Not through @tufjs/models: its Targets#toJSON
+ * copies the accumulated object once per target (a spread in a reduce), quadratic in the number of
+ * versions — 60 ms a publish at 1,000 versions, seconds at 10,000.
+ */
+export function targetsMetadata(version: number, expires: Date, rows: TrustVersionRow[]): { _type: 'targets'; spec_version: string; version: number; expires: string; targets: Record<string, unknown> } {
+  const targets: Record<string, unknown> = {};
   for (const r of rows) {
-    const path = targetPath(r.package, r.version);
     const wharf: Record<string, unknown> = { name: r.package, version: r.version, integrity: r.integrity, files: JSON.parse(r.files), countersignature: JSON.parse(r.countersignature) };
     if (r.signature) wharf.signature = JSON.parse(r.signature);
     if (r.revoked_reason !== null) wharf.revoked = { reason: r.revoked_reason, at: r.revoked_at };
-    targets[path] = new TargetFile({ path, length: r.length, hashes: { sha256: r.sha256, sha512: r.sha512 }, unrecognizedFields: { custom: { wharf } as never } });
+    targets[targetPath(r.package, r.version)] = { length: r.length, hashes: { sha256: r.sha256, sha512: r.sha512 }, custom: { wharf } };
   }
-  return new Metadata(new Targets({ version, expires: tufTime(expires), specVersion: SPEC_VERSION, targets }));
+  return { _type: 'targets', spec_version: SPEC_VERSION, version, expires: tufTime(expires), targets };
 }
 
 /** What a snapshot or timestamp says about the file it names: version, exact length, sha256. */
@@ -54,8 +59,17 @@ export const snapshotMetadata = (version: number, expires: Date, targets: MetaFi
 export const timestampMetadata = (version: number, expires: Date, snapshot: MetaFile) =>
   new Metadata(new Timestamp({ version, expires: tufTime(expires), specVersion: SPEC_VERSION, snapshotMeta: snapshot }));
 
-/** Signs with every given key (TUF canonical JSON, the models' own encoding) and serialises. */
-export function sign(md: Pick<Metadata<Targets>, 'sign' | 'toJSON'>, keys: KeyPairFile[]): string {
-  for (const k of keys) md.sign((data) => new Signature({ keyID: k.keyid, sig: signNative(k, data) }), true);
-  return JSON.stringify(md.toJSON());
+interface SignatureJson {
+  keyid: string;
+  sig: string;
+}
+
+/**
+ * The metadata file: `signed` with a signature by each key over its TUF canonical JSON (the OLPC
+ * form @tufjs/models and python-tuf sign), after any `existing` signature by other keys.
+ */
+export function sign(signed: object, keys: KeyPairFile[], existing: SignatureJson[] = []): string {
+  const bytes = Buffer.from(canonicalize(signed), 'utf8');
+  const signatures = [...existing.filter((s) => !keys.some((k) => k.keyid === s.keyid)), ...keys.map((k) => ({ keyid: k.keyid, sig: signNative(k, bytes) }))];
+  return JSON.stringify({ signatures, signed });
 }

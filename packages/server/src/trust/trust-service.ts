@@ -30,6 +30,10 @@ import type { Keyring } from './keyring.js';
 import { provenanceEnvelope, repositoryOf } from './provenance.js';
 import type { TrustRepository } from './trust-repository.js';
 
+/** Where a new metadata version starts: each role's new version forces those below it. */
+type IssueFrom = 'targets' | 'snapshot' | 'timestamp';
+const ISSUE_ORDER: readonly IssueFrom[] = ['targets', 'snapshot', 'timestamp'];
+
 const DAY = 24 * 3600 * 1000;
 
 /** How long each role's metadata stays valid; re-signed when a quarter of that is left. */
@@ -57,6 +61,7 @@ export class TrustService {
   private readonly checked = new WeakMap<Buffer, Checked>();
   /** Metadata versions are issued one change at a time. */
   private queue: Promise<unknown> = Promise.resolve();
+  private waiting: { from: IssueFrom; run: Promise<void> } | null = null;
   private readonly targetsListeners: (() => void)[] = [];
 
   constructor(
@@ -105,13 +110,25 @@ export class TrustService {
    * New metadata versions: from `targets` down (a catalog change), from `snapshot` down, or only
    * a timestamp (expiry). Each is signed by every key this server holds for the role.
    */
-  issue(from: 'targets' | 'snapshot' | 'timestamp'): Promise<void> {
-    const run = this.queue.then(() => this.issueNow(from));
-    this.queue = run.catch(() => undefined);
-    return run;
+  issue(from: IssueFrom): Promise<void> {
+    // Group commit: an issue waiting behind the running one reads the database only when it starts,
+    // so it covers every change committed before then. Concurrent publishes share it instead of
+    // each re-signing all targets (which costs O(registry size)) in turn.
+    if (this.waiting) {
+      this.waiting.from = ISSUE_ORDER.indexOf(from) < ISSUE_ORDER.indexOf(this.waiting.from) ? from : this.waiting.from;
+      return this.waiting.run;
+    }
+    const waiting: { from: IssueFrom; run: Promise<void> } = { from, run: Promise.resolve() };
+    waiting.run = this.queue.then(() => {
+      this.waiting = null;
+      return this.issueNow(waiting.from);
+    });
+    this.waiting = waiting;
+    this.queue = waiting.run.catch(() => undefined);
+    return waiting.run;
   }
 
-  private async issueNow(from: 'targets' | 'snapshot' | 'timestamp'): Promise<void> {
+  private async issueNow(from: IssueFrom): Promise<void> {
     const root = await this.root();
     const now = this.now();
     const at = (ms: number) => new Date(now.getTime() + ms);
@@ -120,20 +137,20 @@ export class TrustService {
     let targets = latest.targets;
     if (from === 'targets' || !targets) {
       const version = (targets?.version ?? 0) + 1;
-      const md = targetsMetadata(version, at(this.lifetimes.targets), await this.repo.catalog());
-      targets = { version, body: sign(md, this.keysFor(root, 'targets')), expires: md.signed.expires };
+      const signed = targetsMetadata(version, at(this.lifetimes.targets), await this.repo.catalog());
+      targets = { version, body: sign(signed, this.keysFor(root, 'targets')), expires: signed.expires };
       rows.push({ role: 'targets', ...targets });
     }
     let snapshot = latest.snapshot;
     if (from !== 'timestamp' || !snapshot || rows.length > 0) {
       const version = (snapshot?.version ?? 0) + 1;
       const md = snapshotMetadata(version, at(this.lifetimes.snapshot), metaFileFor(targets.version, targets.body));
-      snapshot = { version, body: sign(md, this.keysFor(root, 'snapshot')), expires: md.signed.expires };
+      snapshot = { version, body: sign(md.signed.toJSON(), this.keysFor(root, 'snapshot')), expires: md.signed.expires };
       rows.push({ role: 'snapshot', ...snapshot });
     }
     const version = (latest.timestamp?.version ?? 0) + 1;
     const md = timestampMetadata(version, at(this.lifetimes.timestamp), metaFileFor(snapshot.version, snapshot.body));
-    rows.push({ role: 'timestamp', version, body: sign(md, this.keysFor(root, 'timestamp')), expires: md.signed.expires });
+    rows.push({ role: 'timestamp', version, body: sign(md.signed.toJSON(), this.keysFor(root, 'timestamp')), expires: md.signed.expires });
     await this.repo.insertMetadata(rows, now.toISOString());
     if (rows[0]?.role === 'targets') for (const listener of this.targetsListeners) listener();
   }
