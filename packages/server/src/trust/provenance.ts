@@ -1,4 +1,5 @@
-import { dssePae, signBytes, targetPath, type DsseEnvelope, type KeyPairFile } from '@wharf/core';
+import { dssePae, targetPath, type DsseEnvelope, type KeyPairFile } from '@wharf/core';
+import { signNative } from './native-signer.js';
 
 export interface ProvenanceInput {
   name: string;
@@ -50,7 +51,7 @@ export function provenanceEnvelope(input: ProvenanceInput, key: KeyPairFile): Ds
   return {
     payloadType: IN_TOTO_PAYLOAD_TYPE,
     payload: body.toString('base64'),
-    signatures: [{ keyid: key.keyid, sig: signBytes(key, dssePae(IN_TOTO_PAYLOAD_TYPE, body)) }],
+    signatures: [{ keyid: key.keyid, sig: signNative(key, dssePae(IN_TOTO_PAYLOAD_TYPE, body)) }],
   };
 }
 

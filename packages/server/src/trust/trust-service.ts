@@ -8,7 +8,7 @@ import {
   parsePackageName,
   publicKeyOf,
   publicPart,
-  signPackage,
+  packageDigestPayload,
   verifyPackageSignature,
   verifyThreshold,
   TOP_LEVEL_ROLES,
@@ -27,6 +27,7 @@ import type { PublishCandidate, PublishedVersion } from '../registry/registry-se
 import { metaFileFor, rootDocument, sign, signRootDocument, snapshotMetadata, targetsMetadata, timestampMetadata } from './catalog.js';
 import { tarballFileHashes } from './file-hashes.js';
 import type { Keyring } from './keyring.js';
+import { signNative } from './native-signer.js';
 import { provenanceEnvelope, repositoryOf } from './provenance.js';
 import type { TrustRepository } from './trust-repository.js';
 
@@ -256,7 +257,7 @@ export class TrustService {
       sha512,
       files: JSON.stringify(checked.files),
       signature: checked.signature ? JSON.stringify(checked.signature) : null,
-      countersignature: JSON.stringify({ keyid: registryKey!.keyid, sig: signPackage(registryKey!, { name: v.name, version: v.version, integrity: v.integrity, files: checked.files }) }),
+      countersignature: JSON.stringify({ keyid: registryKey!.keyid, sig: signNative(registryKey!, packageDigestPayload({ name: v.name, version: v.version, integrity: v.integrity, files: checked.files })) }),
       provenance: JSON.stringify(provenance),
       revoked_reason: null,
       revoked_at: null,
