@@ -105,7 +105,10 @@ export abstract class SearchIndex {
    * correction, which keeps a term's first letter (the one users rarely get wrong).
    */
   protected abstract wordsLike(first: string, minLength: number, maxLength: number): Promise<string[]>;
-  /** The table `b` is read from when browsing without text (alias `d`): the filter, facet and sort columns of `search_documents`. */
+  /**
+   * The table `b` is read from when browsing without text (alias `d`): at least the filter, facet and
+   * sort columns of `search_documents`.
+   */
   protected abstract readonly documents: RawBuilder<unknown>;
   /** What `b` carries for tagCounts, as `tag_data`. */
   protected abstract readonly tagData: RawBuilder<unknown>;
