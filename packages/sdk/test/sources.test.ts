@@ -326,4 +326,21 @@ describe('SourceResolver against a real control plane, and CatalogManager throug
       resolver.stop();
     }
   });
+
+  it('gives a CatalogManager reading through it the control plane\'s event stream: a publish reaches it with no eventsUrl option', async () => {
+    const resolver = new SourceResolver({ controlPlaneUrl: origin, defaultConfig: { type: 'cdn', priority: ['cdn'], sources: { cdn: `${mirrorBase}/cdn/` } }, installId: 'i-4' });
+    expect(resolver.eventsUrl).toBe(`${origin}/events`);
+    const catalogs = new CatalogManager({ source: resolver, root });
+    await catalogs.initialize();
+    const added: string[] = [];
+    catalogs.on('catalog-updated', (e) => added.push(...e.diff.added));
+    catalogs.subscribe();
+    try {
+      expect((await publish(w, await addUser(w, 'live-author'), '@live/streamed', '1.0.0')).statusCode).toBe(201);
+      await expect.poll(() => added, { timeout: 5000 }).toContain('@live/streamed');
+    } finally {
+      catalogs.stop();
+      resolver.stop();
+    }
+  });
 });

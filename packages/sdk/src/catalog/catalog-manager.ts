@@ -31,11 +31,14 @@ export interface CatalogManagerOptions {
   /** Where the last verified catalog and TUF metadata are kept (memory by default; OPFS, disk). */
   store?: ByteStore;
   fetch?: typeof fetch;
-  /** Fetches by path from whichever source the fleet is told to use (a SourceResolver); replaces `baseUrl` and `fetch`. */
-  source?: { fetch(path: string, init?: RequestInit): Promise<Response> };
   /**
-   * The control plane's event stream for `subscribe()`: default `<baseUrl>events`. Needed with
-   * `source`, since static mirrors serve no events.
+   * Fetches by path from whichever source the fleet is told to use (a SourceResolver); replaces
+   * `baseUrl` and `fetch`. Its `eventsUrl`, when it has one, is the control plane's event stream.
+   */
+  source?: { fetch(path: string, init?: RequestInit): Promise<Response>; readonly eventsUrl?: string };
+  /**
+   * The event stream for `subscribe()`: default `<baseUrl>events`, or the source's. Static mirrors
+   * serve no events, so a source without one needs this.
    */
   eventsUrl?: string;
   now?: () => Date;
@@ -138,8 +141,8 @@ export class CatalogManager extends Emitter<CatalogEvents> {
    */
   subscribe(): void {
     if (this.streamAbort) return;
-    const eventsUrl = this.opts.eventsUrl ?? (this.opts.source ? null : `${this.base}events`);
-    if (eventsUrl === null) throw new TypeError('subscribe() with a source needs the eventsUrl option: static mirrors serve no events');
+    const eventsUrl = this.opts.eventsUrl ?? (this.opts.source ? (this.opts.source.eventsUrl ?? null) : `${this.base}events`);
+    if (eventsUrl === null) throw new TypeError('subscribe() with a source that has no eventsUrl needs the eventsUrl option: static mirrors serve no events');
     // The event stream comes from the control plane itself, never through the source resolver.
     const streamFetch: typeof fetch = this.opts.eventsUrl || this.opts.source ? (this.opts.fetch ?? ((...args) => fetch(...args))) : this.fetchFn;
     const abort = new AbortController();

@@ -118,6 +118,11 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
     this.fallbackConfig = MarketplaceSourceSchema.parse(opts.defaultConfig);
   }
 
+  /** The control plane's event stream: a CatalogManager reading through this resolver follows it (mirrors serve none). */
+  get eventsUrl(): string {
+    return `${this.controlPlane}/events`;
+  }
+
   /** The config in use (after `reloadConfig()` or a first request), with its version (0: built-in). */
   get config(): { version: number; config: MarketplaceSource } | null {
     return this.active && { version: this.active.version, config: this.active.config };
