@@ -102,6 +102,24 @@ describe('SourceResolver', () => {
     expect(await unconfigured.resolveUrl('catalog.json')).toBe(`${GIT}catalog.json`);
   });
 
+  it('never goes back to an older config or to the built-in default once it has one (a stale cache, a lost replica)', async () => {
+    const w = world();
+    const r = w.resolver();
+    const errors: Error[] = [];
+    r.on('error', (e) => errors.push(e));
+    w.config = { version: 3, marketplaceSource: CDN_CONFIG };
+    expect((await r.reloadConfig()).version).toBe(3);
+    w.config = { version: 2, marketplaceSource: DEFAULT };
+    expect((await r.reloadConfig()).version).toBe(3);
+    expect(await r.resolveUrl('catalog.json')).toBe(`${CDN}/catalog.json`);
+    w.config = null;
+    expect((await r.reloadConfig()).version).toBe(3);
+    expect(errors.map((e) => e.message)).toEqual([expect.stringMatching(/v2 is older than v3/), expect.stringMatching(/404; keeping config v3/)]);
+    w.config = { version: 4, marketplaceSource: DEFAULT };
+    expect((await r.reloadConfig()).version).toBe(4);
+    expect(await r.resolveUrl('catalog.json')).toBe(`${GIT}catalog.json`);
+  });
+
   it('falls back in priority order on network errors, timeouts, 5xx and 429, and not without fallbackOnError', async () => {
     const w = world();
     const r = w.resolver({ timeoutMs: 50, failureThreshold: 100, rateLimitThreshold: 100 });

@@ -297,6 +297,9 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
     }
     if (res.status === 404) {
       await res.body?.cancel().catch(() => undefined);
+      // Configs are never deleted: after one, a 404 is a proxy or replica that lost its way, and the
+      // built-in default may be the very source the fleet was moved off.
+      if (current && current.version > 0) return this.keepLastGood(new Error(`GET /api/v1/client-config answered 404; keeping config v${current.version}`));
       return this.install({ version: 0, config: this.fallbackConfig, etag: null, expiresAt: this.now() + this.fallbackConfig.ttlSeconds * 1000 });
     }
     if (!res.ok) {
@@ -309,6 +312,8 @@ export class SourceResolver extends Emitter<SourceResolverEvents> implements Pat
     } catch (err) {
       return this.keepLastGood(err);
     }
+    // Versions only grow on the server: an older one is a stale cache or a lagging replica, and taking it would flap the fleet.
+    if (current && body.version < current.version) return this.keepLastGood(new Error(`client config v${body.version} is older than v${current.version} in use: kept v${current.version}`));
     const etag = res.headers.get('etag');
     if (this.opts.store) await setText(this.opts.store, CONFIG_KEY, JSON.stringify({ etag, body })).catch(() => undefined);
     return this.install({ version: body.version, config: body.marketplaceSource, etag, expiresAt: this.now() + body.marketplaceSource.ttlSeconds * 1000 });
