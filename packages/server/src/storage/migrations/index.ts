@@ -9,6 +9,7 @@ import { catalogTables } from './0007-catalog.js';
 import { sourceTables } from './0008-sources.js';
 import { searchPerformance } from './0009-search-perf.js';
 import { searchMatch } from './0010-search-match.js';
+import { tokenScopes } from './0011-token-scopes.js';
 
 /**
  * Every schema migration, by name; names sort in the order they run. A capability that needs
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0008-sources': sourceTables,
   '0009-search-perf': searchPerformance,
   '0010-search-match': searchMatch,
+  '0011-token-scopes': tokenScopes,
 };
