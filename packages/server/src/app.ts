@@ -93,7 +93,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     app.log.error({ err, package: v.name, version: v.version }, 'an after-publish step failed; the version is stored and the step is repaired later'),
   );
   const sources = new SourceService(store.db, audit, events);
-  const supplyChain = new SupplyChainService(new SupplyChainRepository(store.db), registry);
+  const supplyChain = new SupplyChainService(new SupplyChainRepository(store.db), registry, audit);
 
   const app = Fastify({
     logger: { level: config.logLevel },
@@ -118,7 +118,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   installJsonParser(app);
   installRequestMetrics(app, metrics);
   installAuthentication(app, auth);
-  const trust = await setupTrust(config, store, registry, (err) => app.log.error({ err }, 'trust metadata re-signing failed'));
+  const trust = await setupTrust(config, store, registry, audit, (err) => app.log.error({ err }, 'trust metadata re-signing failed'));
   app.addHook('onClose', async () => trust.stop());
   const purger = new CdnPurger({ targets: config.purge, onError: (err, target) => app.log.warn({ err, target: target.url }, 'CDN purge failed') });
   registry.onChanged((name) => purger.purge({ paths: packagePaths(name), tags: [packageKey(name)] }));
@@ -141,7 +141,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(rolloutRoutes, { rollouts, reportRateLimit: config.reportRateLimit });
   await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
   const apiCatalog = new ApiCatalog();
-  const marketplace = await installMarketplace(app, { store, registry, changes, catalog: apiCatalog });
+  const marketplace = await installMarketplace(app, { store, registry, changes, audit, catalog: apiCatalog });
   app.addHook('onClose', async () => marketplace.stop());
   await app.register(docsRoutes, { catalog: apiCatalog, version: '0.1.0' });
   await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl });

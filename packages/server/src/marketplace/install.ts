@@ -3,6 +3,7 @@ import type { MetadataStore } from '../storage/metadata-store.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
 import type { ApiCatalog } from '../docs/api-catalog.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { AnalyticsRepository } from '../analytics/analytics-repository.js';
 import { AnalyticsService } from '../analytics/analytics-service.js';
 import { PrivacyRepository } from '../analytics/privacy-repository.js';
@@ -17,6 +18,8 @@ export interface MarketplaceDeps {
   store: MetadataStore;
   registry: RegistryService;
   changes: ChangeFeed;
+  /** Moderation decisions are recorded in it. */
+  audit: AuditLog;
   catalog: ApiCatalog;
   now?: () => Date;
   /** How often expired analytics events are purged (default hourly). */
@@ -39,7 +42,7 @@ export interface Marketplace {
  */
 export async function installMarketplace(app: FastifyInstance, deps: MarketplaceDeps): Promise<Marketplace> {
   const now = deps.now ?? (() => new Date());
-  const service = new MarketplaceService(deps.store, deps.registry, now);
+  const service = new MarketplaceService(deps.store, deps.registry, deps.audit, now);
   const analytics = new AnalyticsService(new AnalyticsRepository(deps.store.db), service.repo, now);
   const privacy = new PrivacyService(new PrivacyRepository(deps.store.db));
   const indexingFailed = (err: unknown, name: string) => app.log.error({ err, package: name }, 'search indexing failed');

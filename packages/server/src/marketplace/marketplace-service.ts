@@ -8,6 +8,7 @@ import { badRequest, conflict, forbidden, notFound } from '../errors.js';
 import { isAdmin, requireUser, requireWriter, type Principal } from '../auth/principal.js';
 import { MarketplaceRepository, type PluginRow, type ReportRow, type ReviewWithAuthor } from './marketplace-repository.js';
 import { compatibilityOf, hostVersionLimit } from './compatibility.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 /**
  * Listings, reviews, installs and moderation, independent of HTTP.
@@ -25,6 +26,7 @@ export class MarketplaceService {
   constructor(
     private readonly store: MetadataStore,
     private readonly registry: RegistryService,
+    private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.repo = new MarketplaceRepository(store.db);

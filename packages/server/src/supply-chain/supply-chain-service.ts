@@ -25,6 +25,7 @@ import { parseBody } from '../http.js';
 import type { PublishCandidate, PublishedVersion, RegistryService } from '../registry/registry-service.js';
 import type { FlagRow, SupplyChainRepository } from './supply-chain-repository.js';
 import { buildSbom } from './sbom.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 export interface EffectivePolicy {
   /** The policy key that decided: a scope, `*` (the registry default), or null for the built-in default. */
@@ -59,6 +60,7 @@ export class SupplyChainService {
   constructor(
     private readonly repo: SupplyChainRepository,
     private readonly registry: RegistryService,
+    private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
   ) {
     registry.beforePublish((candidate) => this.checkPublish(candidate));

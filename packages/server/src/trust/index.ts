@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import type { WharfConfig } from '../config.js';
 import type { MetadataStore } from '../storage/metadata-store.js';
 import type { RegistryService } from '../registry/registry-service.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { Keyring } from './keyring.js';
 import { TrustRepository } from './trust-repository.js';
 import { TrustService, type TrustLifetimes } from './trust-service.js';
@@ -27,12 +28,13 @@ export async function setupTrust(
   config: WharfConfig,
   store: MetadataStore,
   registry: RegistryService,
+  audit: AuditLog,
   onError: (err: unknown) => void,
   env: NodeJS.ProcessEnv = process.env,
   lifetimes?: TrustLifetimes,
 ): Promise<TrustSetup> {
   const keyring = await Keyring.open(env.WHARF_TRUST_KEYS_DIR ?? join(resolve(config.dataDir), 'trust-keys'), env.WHARF_TRUST_KEYS);
-  const service = new TrustService(new TrustRepository(store.db), store, keyring, { builderId: `${config.publicUrl ?? 'wharf'}/trust`, lifetimes });
+  const service = new TrustService(new TrustRepository(store.db), store, keyring, audit, { builderId: `${config.publicUrl ?? 'wharf'}/trust`, lifetimes });
   await service.init();
   registry.beforePublish((c) => service.checkPublish(c));
   registry.onPublished((v) => service.recordPublish(v));

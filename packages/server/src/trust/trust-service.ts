@@ -30,6 +30,7 @@ import type { Keyring } from './keyring.js';
 import { signNative } from './native-signer.js';
 import { provenanceEnvelope, repositoryOf } from './provenance.js';
 import type { TrustRepository } from './trust-repository.js';
+import type { AuditLog } from '../audit/audit-log.js';
 
 /** Where a new metadata version starts: each role's new version forces those below it. */
 type IssueFrom = 'targets' | 'snapshot' | 'timestamp';
@@ -69,6 +70,7 @@ export class TrustService {
     private readonly repo: TrustRepository,
     private readonly store: MetadataStore,
     private readonly keyring: Keyring,
+    private readonly audit: AuditLog,
     private readonly opts: { builderId: string; lifetimes?: TrustLifetimes; now?: () => Date },
   ) {}
 
