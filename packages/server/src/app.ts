@@ -38,6 +38,7 @@ import { ofrepRoutes } from './flags/ofrep-routes.js';
 import { CatalogRepository, CatalogService, catalogRoutes } from './catalog/index.js';
 import { SourceProber, SourceService, sourceRoutes } from './sources/index.js';
 import { CATALOG_KEY, CdnPurger, packageKey, packagePaths } from './cdn/index.js';
+import { jsonHasNul } from './http.js';
 
 /** Everything a running server holds; tests and the CLI reach services through it. */
 export interface Wharf {
@@ -200,6 +201,10 @@ function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err, url: request.url, method: request.method }, 'request failed');
     return reply.code(500).send({ error: 'internal server error' });
   });
+  // Names, keys and filters never hold NUL, and PostgreSQL cannot store it: one answer on both backends.
+  app.addHook('onRequest', async (request) => {
+    if (request.url.includes('%00')) throw new HttpError(400, 'the URL contains a NUL character (%00), which no name or parameter accepts');
+  });
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `not found: ${request.method} ${request.url.split('?')[0]}` }));
 }
 
@@ -208,6 +213,7 @@ function installJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body === '') return done(null, undefined);
+    if (jsonHasNul(body as string)) return done(new HttpError(400, 'request body contains a NUL character (\\u0000), which no field accepts'), undefined);
     try {
       done(null, JSON.parse(body as string));
     } catch (err) {

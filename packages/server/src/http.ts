@@ -60,3 +60,19 @@ export function packageRoute(
     handler: (req, reply) => handler(`@${req.params.scope}/${req.params.pkg}`, req, reply),
   });
 }
+
+/**
+ * Whether JSON text holds a NUL character (the escape `\u0000`; a raw one is not valid JSON). No
+ * field accepts one, and PostgreSQL cannot store it in text: refused at the edge, the same on both
+ * backends. An escaped backslash followed by `u0000` is text, not a NUL: the run of backslashes
+ * before `u` must be odd.
+ */
+export function jsonHasNul(text: string): boolean {
+  for (let at = text.indexOf('\\u0000'); at !== -1; at = text.indexOf('\\u0000', at + 1)) {
+    let slashes = 1;
+    while (at - slashes >= 0 && text.charCodeAt(at - slashes) === 0x5c) slashes++;
+    if (slashes % 2 === 1) return true;
+  }
+  return false;
+}
+
