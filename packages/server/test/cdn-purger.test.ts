@@ -2,7 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CdnPurger } from '../src/cdn/index.js';
-import { addUser, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
+import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
 import { publish } from './trust-helpers.js';
 
 interface Received {
@@ -69,5 +69,26 @@ describeEachBackend('purges after changes', (backend) => {
     const tags = cdn.received.flatMap((r) => r.body.tags);
     expect(paths).toEqual(expect.arrayContaining(['/@p/one', '/@p%2fone', '/catalog.json']));
     expect(tags).toEqual(expect.arrayContaining(['pkg:@p/one', 'catalog']));
+  });
+
+  it('purges the catalog when a revocation, a flag or a rollout changes it', async () => {
+    const token = await addUser(w, 'reviser');
+    expect((await publish(w, token, '@q/two', '1.0.0')).statusCode).toBe(201);
+    expect((await publish(w, token, '@q/two', '1.1.0')).statusCode).toBe(201);
+    const changes: [string, () => Promise<{ statusCode: number; body: string }>][] = [
+      ['revocation', () => w.app.inject({ method: 'POST', url: '/trust/revocations', headers: bearer(token), payload: { name: '@q/two', version: '1.0.0', reason: 'broken' } })],
+      ['flag', () => w.app.inject({ method: 'PATCH', url: '/api/v1/flags/purge-me', headers: bearer(ADMIN_TOKEN), payload: { state: 'ON' } })],
+      ['rollout', () => w.app.inject({ method: 'POST', url: '/api/v1/rollouts', headers: bearer(ADMIN_TOKEN), payload: { plugin: '@q/two', channel: 'stable', version: '1.1.0', percentage: 10 } })],
+    ];
+    for (const [what, change] of changes) {
+      await w.catalog.current();
+      await w.purger.drain();
+      cdn.received.length = 0;
+      const res = await change();
+      expect(res.statusCode, `${what}: ${res.body}`).toBeLessThan(300);
+      await w.catalog.current();
+      await w.purger.drain();
+      expect(cdn.received.flatMap((r) => r.body.paths), what).toContain('/catalog.json');
+    }
   });
 });
