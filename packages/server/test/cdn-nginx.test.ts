@@ -19,13 +19,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** deploy/nginx/wharf-cache.conf as shipped, with the origin, listen address and cache directory of this test. */
-async function startNginx(originPort: number, port: number): Promise<{ proc: ChildProcess; dir: string }> {
+/**
+ * deploy/nginx/wharf-cache.conf as shipped, with the origin, listen address and cache directory of
+ * this test; `edit` may change it further.
+ */
+async function startNginx(originPort: number, port: number, edit: (site: string) => string = (site) => site): Promise<{ proc: ChildProcess; dir: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'wharf-nginx-'));
-  const site = (await readFile(new URL('../../../deploy/nginx/wharf-cache.conf', import.meta.url), 'utf8'))
-    .replaceAll('server 127.0.0.1:4873;', `server 127.0.0.1:${originPort};`)
-    .replaceAll('listen 8080;', `listen 127.0.0.1:${port};`)
-    .replaceAll('/var/cache/nginx/wharf', join(dir, 'cache'));
+  const site = edit(
+    (await readFile(new URL('../../../deploy/nginx/wharf-cache.conf', import.meta.url), 'utf8'))
+      .replaceAll('server 127.0.0.1:4873;', `server 127.0.0.1:${originPort};`)
+      .replaceAll('listen 8080;', `listen 127.0.0.1:${port};`)
+      .replaceAll('/var/cache/nginx/wharf', join(dir, 'cache')),
+  );
   await writeFile(join(dir, 'site.conf'), site);
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((t) => `${t}_temp_path ${join(dir, t)};`).join(' ');
   await writeFile(
@@ -133,3 +138,52 @@ describe('Wharf behind nginx (deploy/nginx/wharf-cache.conf)', () => {
     expect(status(res)).toBe('HIT');
   });
 });
+
+describe('nginx revalidating expired metadata with the origin (deploy/nginx/wharf-cache.conf)', () => {
+  let w: TestWharf;
+  let nginx: ChildProcess;
+  let edge: string;
+  const origin: { url: string; inm: string | undefined; status: number }[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    edge = `http://127.0.0.1:${port}`;
+    w = await createTestWharf('sqlite');
+    w.app.addHook('onResponse', async (req, reply) => {
+      origin.push({ url: req.url, inm: req.headers['if-none-match'] as string | undefined, status: reply.statusCode });
+    });
+    const base = await listen(w);
+    // Metadata is fresh for the origin's max-age (300 s); here it expires after 1 s so the test sees the revalidation.
+    const ageFast = (site: string) => site.replace('proxy_cache_revalidate on;', 'proxy_cache_revalidate on;\n        proxy_ignore_headers Cache-Control Expires;\n        proxy_cache_valid 200 1s;');
+    nginx = (await startNginx(Number(new URL(base).port), port, ageFast)).proc;
+    const token = await addUser(w, 'author');
+    expect((await publish(w, token, '@stale/plugin', '1.0.0')).statusCode).toBe(201);
+    await w.catalog.current();
+  });
+  afterAll(async () => {
+    nginx?.kill('SIGQUIT');
+    await w?.destroy();
+  });
+
+  it('asks the origin with If-None-Match once the copy expires, gets a 304, and serves the cached body again', async () => {
+    const path = '/@stale%2fplugin';
+    const first = await fetch(edge + path);
+    const body = await first.text();
+    const etag = first.headers.get('etag');
+    expect(etag).toBeTruthy();
+    // nginx keeps time in whole seconds: 1 s of validity may last until just under 2 s.
+    await new Promise((r) => setTimeout(r, 2100));
+    const before = origin.length;
+    const after = await fetch(edge + path);
+    expect(await after.text()).toBe(body);
+    // With background updates nginx may answer from the stale copy while it revalidates.
+    expect(['REVALIDATED', 'UPDATING', 'STALE']).toContain(after.headers.get('x-cache-status'));
+    await expect.poll(() => origin.slice(before)).toEqual([{ url: '/@stale/plugin', inm: etag, status: 304 }]);
+    // The copy is current again: served from cache (a slow machine may see it expire once more, which costs another 304, never a full answer).
+    const seen = origin.length;
+    const again = await fetch(edge + path);
+    expect(await again.text()).toBe(body);
+    expect(origin.slice(seen).filter((r) => r.status !== 304)).toEqual([]);
+  });
+});
+
