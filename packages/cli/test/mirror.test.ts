@@ -104,11 +104,24 @@ describe('wharf mirror export', () => {
     expect(await verifyCommand('@m/notes@1.2.0', { registry: mirror.url, root: rootFile, state: await tmp('state') })).toBe(false);
   });
 
+  it('with --since, writes only tarballs published at or after that time, and refuses a time it cannot read', async () => {
+    const cut = new Date(Date.now() + 5);
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await publish(w, token, 'late', '1.0.0')).statusCode).toBe(201);
+    const fresh = await tmp('since');
+    const report = await exportMirror({ registry, out: fresh, root: rootFile, since: cut.toISOString() });
+    // Five versions on the registry: 1.2.0 is revoked, three are older than the cut.
+    expect(report.tarballs).toEqual({ written: 1, unchanged: 0, skippedRevoked: 1, skippedOld: 3 });
+    await expect(readFile(join(fresh, 'late/-/late-1.0.0.tgz'))).resolves.toBeInstanceOf(Buffer);
+    await expect(readFile(join(fresh, '@m/notes/-/notes-1.1.0.tgz'))).rejects.toThrow(/ENOENT/);
+    await expect(exportMirror({ registry, out: fresh, root: rootFile, since: 'last tuesday' })).rejects.toThrow(/--since last tuesday is not a date/);
+  });
+
   it('runs as `wharf mirror export`, and says why it failed with a non-zero exit', async () => {
     const run = promisify(execFile);
     const dest = await tmp('cli');
     const ok = await run(process.execPath, [WHARF_BIN, 'mirror', 'export', '--registry', registry, '--out', dest, '--root', rootFile]);
-    expect(ok.stdout).toMatch(/tarballs 3 written, 0 unchanged, 1 revoked left out/);
+    expect(ok.stdout).toMatch(/tarballs 4 written, 0 unchanged, 1 revoked left out/);
     const bad = await run(process.execPath, [WHARF_BIN, 'mirror', 'export', '--registry', 'http://127.0.0.1:9', '--out', dest]).catch((e: { code: number; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 1 });
     expect((bad as { stderr: string }).stderr).toMatch(/^wharf: mirror export failed: /);
