@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { ROLE_NAMES } from '../release/access.js';
 
 /**
  * Wire formats of the npm registry protocol (see shared/docs/npm-protocol.md).
@@ -68,6 +69,8 @@ export const TokenCreateSchema = z.looseObject({
   cidr_whitelist: z.nullish(z.array(z.string())),
   name: z.nullish(z.string().check(z.maxLength(128))),
   expires: z.nullish(z.union([z.number(), z.string()])),
+  /** Wharf's own: the role the token is scoped to; unset, it acts with its user's role (what npm creates). */
+  role: z.nullish(z.enum(ROLE_NAMES, { error: `role must be one of ${ROLE_NAMES.join(', ')}` })),
 });
 
 /** Body of `PUT /-/package/<name>/dist-tags/<tag>`: a bare JSON string. */

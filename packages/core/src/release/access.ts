@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+/** Strongest first: each role may do what the ones after it may (a token scoped to a role acts with the lesser of it and its user's). */
 export const ROLE_NAMES = ['admin', 'release-manager', 'publisher', 'reader'] as const;
 
 /** Body of `PUT /api/v1/users/:name/role`. */

@@ -5,7 +5,7 @@ import { badRequest, conflict, forbidden, unauthorized } from '../errors.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { hashToken, newTokenSecret } from './tokens.js';
 import type { Principal, Role } from './principal.js';
-import { isAdmin } from './principal.js';
+import { isAdmin, lesserRole } from './principal.js';
 
 export interface AuthOptions {
   openRegistration: boolean;
@@ -75,7 +75,22 @@ export class AuthService {
     return { token: (await this.issueToken(user, { readonly: false })).token, created: true };
   }
 
-  async issueToken(user: UserRow, opts: { readonly: boolean; cidr?: string[]; name?: string; expiresInDays?: number }): Promise<IssuedToken> {
+  /**
+   * The scope of a token that `caller` asks for: never above what the caller may do, so that a scoped
+   * token cannot mint a stronger one. Unset, a scoped caller passes on its own scope; anyone else gets
+   * none (the token acts with the user's role, as npm's tokens do).
+   */
+  tokenScope(caller: Principal, user: UserRow, requested: Role | null): Role | null {
+    const ceiling = lesserRole(caller.role, user.role as Role);
+    if (requested === null) return ceiling === user.role ? null : ceiling;
+    if (lesserRole(requested, ceiling) !== requested) {
+      const holder = ceiling === user.role ? `user ${user.name}` : 'the token you are using';
+      throw forbidden(`cannot scope a token to ${requested}: ${holder} has the ${ceiling} role, and a token can only be scoped to that role or a lesser one`);
+    }
+    return requested;
+  }
+
+  async issueToken(user: UserRow, opts: { readonly: boolean; cidr?: string[]; name?: string; expiresInDays?: number; role?: Role | null }): Promise<IssuedToken> {
     const secret = newTokenSecret();
     const created = this.now();
     for (const range of opts.cidr ?? []) parseCidr(range);
@@ -89,6 +104,7 @@ export class AuthService {
       name: opts.name ?? null,
       created_at: created.toISOString(),
       expires_at: opts.expiresInDays ? new Date(created.getTime() + opts.expiresInDays * 86_400_000).toISOString() : null,
+      role: opts.role ?? null,
     };
     await this.repo.createToken(row);
     return { token: secret, key: row.key, row };
@@ -120,7 +136,9 @@ export class AuthService {
     if (token.expires_at && token.expires_at <= this.now().toISOString()) return null;
     const cidr = JSON.parse(token.cidr_whitelist) as string[];
     if (cidr.length > 0 && !ipAllowed(ip, cidr)) return null;
-    return { userId: user.id, name: user.name, role: user.role as Role, readonly: token.readonly === 1, tokenKey: token.key };
+    // The user's current role, not the one at the token's creation: demoting a user limits their scoped tokens too.
+    const role = token.role === null ? (user.role as Role) : lesserRole(user.role as Role, token.role as Role);
+    return { userId: user.id, name: user.name, role, readonly: token.readonly === 1, tokenKey: token.key };
   }
 
   async checkPassword(principal: Principal, password: string | undefined): Promise<UserRow> {

@@ -1,12 +1,18 @@
+import { ROLE_NAMES } from '@wharf/core';
 import { forbidden, unauthorized } from '../errors.js';
 
-export const ROLES = ['admin', 'release-manager', 'publisher', 'reader'] as const;
-export type Role = (typeof ROLES)[number];
+export type Role = (typeof ROLE_NAMES)[number];
+
+/** The weaker of two roles (ROLE_NAMES lists the strongest first). */
+export function lesserRole(a: Role, b: Role): Role {
+  return ROLE_NAMES.indexOf(a) >= ROLE_NAMES.indexOf(b) ? a : b;
+}
 
 /** Who is calling: a user through one of their tokens (or Basic auth), or the configured admin token. */
 export interface Principal {
   userId: string;
   name: string;
+  /** What the caller may do: the user's role, or less when the token is scoped to a lesser role. */
   role: Role;
   /** A read-only token: may read and identify itself, never write. */
   readonly: boolean;

@@ -56,6 +56,7 @@ export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }:
         expires: t.expires_at ?? undefined,
         readonly: t.readonly === 1,
         cidr_whitelist: JSON.parse(t.cidr_whitelist) as string[],
+        role: t.role,
       })),
       total: rows.length,
       urls: {},
@@ -68,7 +69,8 @@ export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }:
     const user = await auth.checkPassword(caller, body.password ?? undefined);
     const expiresInDays = body.expires == null ? undefined : Number(body.expires);
     if (expiresInDays !== undefined && (!Number.isFinite(expiresInDays) || expiresInDays <= 0)) throw badRequest('expires must be a positive number of days');
-    const issued = await auth.issueToken(user, { readonly: body.readonly ?? false, cidr: body.cidr_whitelist ?? [], name: body.name ?? undefined, expiresInDays });
+    const role = auth.tokenScope(caller, user, body.role ?? null);
+    const issued = await auth.issueToken(user, { readonly: body.readonly ?? false, cidr: body.cidr_whitelist ?? [], name: body.name ?? undefined, expiresInDays, role });
     reply.code(201);
     return {
       token: issued.token,
@@ -78,6 +80,7 @@ export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }:
       expires: issued.row.expires_at ?? undefined,
       readonly: issued.row.readonly === 1,
       cidr_whitelist: body.cidr_whitelist ?? [],
+      role: issued.row.role,
     };
   });
 

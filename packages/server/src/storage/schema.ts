@@ -24,6 +24,8 @@ export interface TokensTable {
   name: string | null;
   created_at: string;
   expires_at: string | null;
+  /** The role the token is scoped to; null: it acts with its user's role. */
+  role: string | null;
 }
 
 export interface PackagesTable {
