@@ -17,7 +17,11 @@ export interface PluginInstallerOptions {
   /** The host app's version: versions that do not run on it are never chosen or activated. */
   hostVersion?: string;
   channel?: Channel;
-  /** Passed on to loaders built on this installer. */
+  /**
+   * Counts each new install (a plugin with no install record on this host: first install, or again
+   * after an uninstall; not updates or version switches) and is passed on to loaders built on this
+   * installer, which count activations and errors. What it sends, and whether, is its own option.
+   */
   reporter?: HealthReporter;
   /** Installed versions kept per plugin, the active one included (default 3). */
   keep?: number;
@@ -120,11 +124,13 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
   install(name: string, versionOrRange?: string): Promise<InstallResult> {
     return this.exclusive(name, async () => {
       const target = this.resolve(name, versionOrRange);
-      const state = (await readState(this.store, name)) ?? emptyState(name);
+      const stored = await readState(this.store, name);
+      const state = stored ?? emptyState(name);
       const downloaded = !(await this.storedMatches(name, target.version, target.integrity));
       if (downloaded) await this.fetchVerified(name, target);
       const previous = state.active;
       await this.commit(activated(withVersion(state, target, downloaded), target.version));
+      if (stored === null) this.reporter?.recordInstall(name, target.version);
       if (downloaded) this.emit('installed', { name, version: target.version });
       this.emit('activated', { name, version: target.version, previous });
       return { name, version: target.version, previous, downloaded };
