@@ -40,8 +40,10 @@ export class MarketplaceRepository {
     return { rows, total: Number(count.n) };
   }
 
-  async setState(id: string, state: string, now: string): Promise<void> {
-    await this.db.updateTable('plugins').set({ state, updated_at: now }).where('id', '=', id).execute();
+  /** false when the listing is no longer in state `from` (another moderator acted first). */
+  async setState(id: string, from: string, state: string, now: string): Promise<boolean> {
+    const result = await this.db.updateTable('plugins').set({ state, updated_at: now }).where('id', '=', id).where('state', '=', from).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   /** One more install; returns the new count. Counted in one statement, so concurrent installs all count. */
@@ -95,8 +97,10 @@ export class MarketplaceRepository {
     await this.db.deleteFrom('plugin_reviews').where('id', '=', id).execute();
   }
 
-  async hideReview(id: string): Promise<void> {
-    await this.db.updateTable('plugin_reviews').set({ hidden: 1 }).where('id', '=', id).execute();
+  /** false when the review is hidden already or gone. */
+  async hideReview(id: string): Promise<boolean> {
+    const result = await this.db.updateTable('plugin_reviews').set({ hidden: 1 }).where('id', '=', id).where('hidden', '=', 0).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   /** Sum and count of the visible ratings: what the listing and the search index show. */
@@ -150,7 +154,14 @@ export class MarketplaceRepository {
     return { rows, total: Number(count.n) };
   }
 
-  async resolveReport(id: string, resolution: string, resolvedBy: string, now: string): Promise<void> {
-    await this.db.updateTable('moderation_reports').set({ state: 'resolved', resolution, resolved_by: resolvedBy, resolved_at: now }).where('id', '=', id).execute();
+  /** false when the report was resolved meanwhile. */
+  async resolveReport(id: string, resolution: string, resolvedBy: string, now: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('moderation_reports')
+      .set({ state: 'resolved', resolution, resolved_by: resolvedBy, resolved_at: now })
+      .where('id', '=', id)
+      .where('state', '=', 'open')
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 }

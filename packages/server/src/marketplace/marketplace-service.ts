@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
 import semver from 'semver';
 import type { PluginListing, PluginListingInput, PluginVersion, Report, ReportInput, ReportResolution, Review, ReviewInput, SearchParams, SearchResult } from '@wharf/core';
 import type { MetadataStore } from '../storage/metadata-store.js';
+import type { Database } from '../storage/schema.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { SearchDocument } from '../search/search-index.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
@@ -173,20 +175,32 @@ export class MarketplaceService {
     return { reports: rows.map(presentReport), total };
   }
 
-  /** Dismiss keeps the content; hide-review hides the reported review; suspend-plugin takes the plugin off the marketplace. */
+  /**
+   * Dismiss keeps the content; hide-review hides the reported review; suspend-plugin takes the plugin
+   * off the marketplace. Audited as `moderation.resolve-report`, plus a row for the review hidden or
+   * the listing suspended, in the transaction that makes the change.
+   */
   async resolveReport(principal: Principal | null, reportId: string, resolution: ReportResolution): Promise<Report> {
     const admin = this.requireAdmin(principal);
-    const report = await this.repo.getReport(reportId);
-    if (!report) throw notFound(`report ${reportId} not found`);
-    if (report.state !== 'open') throw conflict(`report ${reportId} is already resolved (${report.resolution})`);
-    if (resolution.action === 'hide-review') {
-      if (!report.review_id) throw badRequest('this report is about a plugin, not a review: dismiss it or suspend the plugin');
-      await this.repo.hideReview(report.review_id);
-      await this.refreshRating(report.plugin_id);
-    }
     const now = this.now().toISOString();
-    if (resolution.action === 'suspend-plugin') await this.changeState(report.plugin_id, 'suspended', now);
-    await this.repo.resolveReport(report.id, resolution.action, admin.userId, now);
+    const { report, hidden, suspended } = await this.store.db.transaction().execute(async (trx) => {
+      const repo = new MarketplaceRepository(trx);
+      const report = await repo.getReport(reportId);
+      if (!report) throw notFound(`report ${reportId} not found`);
+      if (report.state !== 'open') throw conflict(`report ${reportId} is already resolved (${report.resolution})`);
+      if (resolution.action === 'hide-review' && !report.review_id) throw badRequest('this report is about a plugin, not a review: dismiss it or suspend the plugin');
+      if (!(await repo.resolveReport(report.id, resolution.action, admin.userId, now))) throw conflict(`report ${reportId} was resolved meanwhile`);
+      await this.audit.record({ actor: admin.name, action: 'moderation.resolve-report', target: `report:${report.id}`, before: { state: 'open' }, after: { state: 'resolved', resolution: resolution.action } }, trx);
+      let hidden = false;
+      if (resolution.action === 'hide-review' && (await repo.hideReview(report.review_id!))) {
+        await this.audit.record({ actor: admin.name, action: 'moderation.hide-review', target: `review:${report.review_id}`, before: { hidden: false }, after: { hidden: true } }, trx);
+        hidden = true;
+      }
+      const suspended = resolution.action === 'suspend-plugin' ? await this.changeState(trx, admin, report.plugin_id, 'suspended', now) : null;
+      return { report, hidden, suspended };
+    });
+    if (hidden) await this.refreshRating(report.plugin_id);
+    if (suspended) await this.reindex(suspended);
     return presentReport({ ...report, state: 'resolved', resolution: resolution.action, resolved_by: admin.userId, resolved_at: now });
   }
 
@@ -196,13 +210,13 @@ export class MarketplaceService {
     return { plugins: await Promise.all(rows.map((r) => this.present(r))), total };
   }
 
-  /** Approve (pending → published), suspend, or reinstate (suspended → published). */
+  /** Approve (pending → published), suspend, or reinstate (suspended → published); the state in force changes nothing. */
   async setListingState(principal: Principal | null, id: string, state: 'published' | 'suspended'): Promise<PluginListing> {
-    this.requireAdmin(principal);
-    const row = await this.repo.getListing(id);
-    if (!row) throw notFound(`plugin ${id} not found`);
-    await this.changeState(id, state, this.now().toISOString());
-    return this.present({ ...(await this.repo.getListing(id))! });
+    const admin = this.requireAdmin(principal);
+    const now = this.now().toISOString();
+    const changed = await this.store.db.transaction().execute((trx) => this.changeState(trx, admin, id, state, now));
+    if (changed) await this.reindex(changed);
+    return this.present(changed ?? (await this.repo.getListing(id))!);
   }
 
   /** Re-reads what the search document of a listing derives from (after a publish of its package). */
@@ -211,10 +225,20 @@ export class MarketplaceService {
     if (row) await this.reindex(row);
   }
 
-  private async changeState(id: string, state: string, now: string): Promise<void> {
-    await this.repo.setState(id, state, now);
-    const row = await this.repo.getListing(id);
-    if (row) await this.reindex(row);
+  /**
+   * Moves a listing to `state` inside the caller's transaction and audits it there as
+   * `moderation.approve`, `.suspend` or `.reinstate`. Returns the changed row, or null when the
+   * listing already was in that state; the caller reindexes after the commit.
+   */
+  private async changeState(trx: Transaction<Database>, admin: Principal, id: string, state: 'published' | 'suspended', now: string): Promise<PluginRow | null> {
+    const repo = new MarketplaceRepository(trx);
+    const row = await repo.getListing(id);
+    if (!row) throw notFound(`plugin ${id} not found`);
+    if (row.state === state) return null;
+    if (!(await repo.setState(id, row.state, state, now))) throw conflict(`plugin ${id} changed state meanwhile: retry`);
+    const verb = state === 'suspended' ? 'suspend' : row.state === 'pending' ? 'approve' : 'reinstate';
+    await this.audit.record({ actor: admin.name, action: `moderation.${verb}`, target: `plugin:${id}`, before: { state: row.state }, after: { state } }, trx);
+    return { ...row, state, updated_at: now };
   }
 
   /** Published listings are in the search index; others are not. */

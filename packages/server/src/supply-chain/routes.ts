@@ -64,8 +64,8 @@ export async function supplyChainRoutes(app: FastifyInstance, opts: SupplyChainR
   });
 
   app.post('/api/v1/advisories', { bodyLimit: IMPORT_BODY_LIMIT }, async (request) => {
-    authorize(request.principal, 'advisories.import');
-    return supplyChain.importAdvisories(request.body);
+    const p = authorize(request.principal, 'advisories.import');
+    return supplyChain.importAdvisories(p.name, request.body);
   });
 
   app.get('/api/v1/advisories', async (request) => {

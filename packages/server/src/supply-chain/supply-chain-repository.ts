@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, ScopePoliciesTable, VulnerabilityFlagsTable } from '../storage/schema.js';
 
 export type PolicyRow = Selectable<ScopePoliciesTable>;
@@ -13,6 +13,12 @@ export interface AdvisoryInput {
 
 /** What an import did with one advisory: re-importing the same or an older copy changes nothing. */
 export type ImportOutcome = 'created' | 'updated' | 'unchanged' | 'older';
+
+export interface ImportResult {
+  outcome: ImportOutcome;
+  /** The `modified` of the copy stored before, null for a new advisory. */
+  previous: string | null;
+}
 
 /** Keeps IN lists well under both drivers' bound-parameter limits. */
 const CHUNK = 500;
@@ -35,39 +41,44 @@ export class SupplyChainRepository {
     return row?.document ?? null;
   }
 
-  /** Imports advisories in one transaction, keyed by id. */
-  async importAdvisories(advisories: AdvisoryInput[], now: string): Promise<ImportOutcome[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const outcomes: ImportOutcome[] = [];
-      for (const a of advisories) {
-        const existing = await trx.selectFrom('advisories').select(['modified', 'document']).where('id', '=', a.id).executeTakeFirst();
-        if (existing && existing.document === a.document) {
-          outcomes.push('unchanged');
-          continue;
-        }
-        if (existing && Date.parse(existing.modified) > Date.parse(a.modified)) {
-          outcomes.push('older');
-          continue;
-        }
-        // Upserts, so that two operators importing the same new advisory at once both succeed.
-        const row = { modified: a.modified, document: a.document, imported_at: now };
-        await trx
-          .insertInto('advisories')
-          .values({ id: a.id, ...row })
-          .onConflict((oc) => oc.column('id').doUpdateSet(row))
-          .execute();
-        await trx.deleteFrom('advisory_packages').where('advisory_id', '=', a.id).execute();
-        if (a.packages.length > 0) {
-          await trx
-            .insertInto('advisory_packages')
-            .values(a.packages.map((p) => ({ advisory_id: a.id, package: p })))
-            .onConflict((oc) => oc.columns(['advisory_id', 'package']).doNothing())
-            .execute();
-        }
-        outcomes.push(existing ? 'updated' : 'created');
+  /** Runs `fn` in one transaction, with this repository's statements and the audit row both in it. */
+  transaction<T>(fn: (repo: SupplyChainRepository, trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new SupplyChainRepository(trx), trx));
+  }
+
+  /** Imports advisories, keyed by id, in one transaction (the caller's, when called inside `transaction`). */
+  async importAdvisories(advisories: AdvisoryInput[], now: string): Promise<ImportResult[]> {
+    if (!this.db.isTransaction) return this.transaction((repo) => repo.importAdvisories(advisories, now));
+    const results: ImportResult[] = [];
+    for (const a of advisories) {
+      const existing = await this.db.selectFrom('advisories').select(['modified', 'document']).where('id', '=', a.id).executeTakeFirst();
+      const previous = existing?.modified ?? null;
+      if (existing && existing.document === a.document) {
+        results.push({ outcome: 'unchanged', previous });
+        continue;
       }
-      return outcomes;
-    });
+      if (existing && Date.parse(existing.modified) > Date.parse(a.modified)) {
+        results.push({ outcome: 'older', previous });
+        continue;
+      }
+      // Upserts, so that two operators importing the same new advisory at once both succeed.
+      const row = { modified: a.modified, document: a.document, imported_at: now };
+      await this.db
+        .insertInto('advisories')
+        .values({ id: a.id, ...row })
+        .onConflict((oc) => oc.column('id').doUpdateSet(row))
+        .execute();
+      await this.db.deleteFrom('advisory_packages').where('advisory_id', '=', a.id).execute();
+      if (a.packages.length > 0) {
+        await this.db
+          .insertInto('advisory_packages')
+          .values(a.packages.map((p) => ({ advisory_id: a.id, package: p })))
+          .onConflict((oc) => oc.columns(['advisory_id', 'package']).doNothing())
+          .execute();
+      }
+      results.push({ outcome: existing ? 'updated' : 'created', previous });
+    }
+    return results;
   }
 
   async getAdvisory(id: string): Promise<string | null> {

@@ -131,18 +131,33 @@ export class SupplyChainService {
     };
   }
 
-  async importAdvisories(body: unknown): Promise<AdvisoryImportReport> {
+  /**
+   * Stores the advisories newer than the copies held. One audit row per import that changed
+   * anything, target `advisories`: before and after map each created or updated id to its
+   * `modified` (null: not held before). Imports run to thousands of advisories, and the documents
+   * stay in the advisories table.
+   */
+  async importAdvisories(actor: string, body: unknown): Promise<AdvisoryImportReport> {
     const advisories = parseBody(AdvisoryImportSchema, body, 'advisories');
     const ids = new Set<string>();
     for (const a of advisories) {
       if (ids.has(a.id)) throw badRequest(`advisory ${a.id} appears twice in one import`);
       ids.add(a.id);
     }
-    const outcomes = await this.repo.importAdvisories(
-      advisories.map((a) => ({ id: a.id, modified: a.modified, document: JSON.stringify(a), packages: npmPackagesOf(a) })),
-      this.now().toISOString(),
-    );
-    return { imported: outcomes.filter((o) => o === 'created' || o === 'updated').length, advisories: advisories.map((a, i) => ({ id: a.id, outcome: outcomes[i]! })) };
+    const results = await this.repo.transaction(async (repo, trx) => {
+      const results = await repo.importAdvisories(
+        advisories.map((a) => ({ id: a.id, modified: a.modified, document: JSON.stringify(a), packages: npmPackagesOf(a) })),
+        this.now().toISOString(),
+      );
+      const changed = advisories.flatMap((a, i) => (results[i]!.outcome === 'created' || results[i]!.outcome === 'updated' ? [{ a, previous: results[i]!.previous }] : []));
+      if (changed.length > 0) {
+        const before = Object.fromEntries(changed.map(({ a, previous }) => [a.id, previous]));
+        const after = Object.fromEntries(changed.map(({ a }) => [a.id, a.modified]));
+        await this.audit.record({ actor, action: 'advisories.import', target: 'advisories', before, after }, trx);
+      }
+      return results;
+    });
+    return { imported: results.filter((r) => r.outcome === 'created' || r.outcome === 'updated').length, advisories: advisories.map((a, i) => ({ id: a.id, outcome: results[i]!.outcome })) };
   }
 
   async listAdvisories(pkg: string | undefined): Promise<OsvAdvisory[]> {
@@ -180,10 +195,16 @@ export class SupplyChainService {
     return this.policyForScope(scope === '*' ? null : scope);
   }
 
+  /** Sets a scope's own policy (`*`: the registry default); setting the policy in force changes nothing. */
   async setScopePolicy(actor: string, scopeInput: string, body: unknown): Promise<EffectivePolicy> {
     const scope = this.scopeKey(scopeInput);
     const policy = parseBody(ScopePolicySchema, body, 'policy');
-    await this.repo.setPolicy(scope, policy.vulnerable, this.now().toISOString(), actor);
+    await this.repo.transaction(async (repo, trx) => {
+      const before = await repo.getPolicy(scope);
+      if (before?.vulnerable === policy.vulnerable) return;
+      await repo.setPolicy(scope, policy.vulnerable, this.now().toISOString(), actor);
+      await this.audit.record({ actor, action: 'vulnerability-policies.set', target: `vulnerability-policy:${scope}`, before: before ? { vulnerable: before.vulnerable } : null, after: { vulnerable: policy.vulnerable } }, trx);
+    });
     return { scope, vulnerable: policy.vulnerable };
   }
 

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database, TrustDeveloperKeysTable, TrustVersionsTable } from '../storage/schema.js';
 
 export type TrustVersionRow = Selectable<TrustVersionsTable>;
@@ -18,11 +18,15 @@ export class TrustRepository {
     return row?.body ?? null;
   }
 
+  /** Runs `fn` in one transaction, with this repository's statements and the audit row both in it. */
+  transaction<T>(fn: (repo: TrustRepository, trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => fn(new TrustRepository(trx), trx));
+  }
+
   /** Several roles at once, or none: a snapshot is never visible without its targets. */
   async insertMetadata(rows: { role: string; version: number; body: string; expires: string }[], now: string): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
-      for (const r of rows) await tx.insertInto('trust_metadata').values({ ...r, created_at: now }).execute();
-    });
+    if (!this.db.isTransaction) return this.transaction((repo) => repo.insertMetadata(rows, now));
+    for (const r of rows) await this.db.insertInto('trust_metadata').values({ ...r, created_at: now }).execute();
   }
 
   async addKey(row: TrustDeveloperKeysTable): Promise<boolean> {
@@ -40,8 +44,10 @@ export class TrustRepository {
     return this.db.selectFrom('trust_developer_keys').selectAll().where('user_id', '=', userId).orderBy('created_at').execute();
   }
 
-  async revokeKey(keyid: string, at: string): Promise<void> {
-    await this.db.updateTable('trust_developer_keys').set({ revoked_at: at }).where('keyid', '=', keyid).where('revoked_at', 'is', null).execute();
+  /** false when the key was revoked already. */
+  async revokeKey(keyid: string, at: string): Promise<boolean> {
+    const result = await this.db.updateTable('trust_developer_keys').set({ revoked_at: at }).where('keyid', '=', keyid).where('revoked_at', 'is', null).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async addVersion(row: TrustVersionsTable): Promise<void> {
@@ -77,13 +83,26 @@ export class TrustRepository {
       .execute();
   }
 
-  async revoke(pkg: string, version: string, reason: string, by: string, at: string): Promise<void> {
-    await this.db.updateTable('trust_versions').set({ revoked_reason: reason, revoked_at: at, revoked_by: by }).where('package', '=', pkg).where('version', '=', version).execute();
+  /** false when the version was revoked already (the first revocation's reason stands). */
+  async revoke(pkg: string, version: string, reason: string, by: string, at: string): Promise<boolean> {
+    const result = await this.db
+      .updateTable('trust_versions')
+      .set({ revoked_reason: reason, revoked_at: at, revoked_by: by })
+      .where('package', '=', pkg)
+      .where('version', '=', version)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
   }
 
   async requiresSignature(scope: string): Promise<boolean> {
+    return (await this.policy(scope)) === true;
+  }
+
+  /** A scope's own signature policy, null when it has none. */
+  async policy(scope: string): Promise<boolean | null> {
     const row = await this.db.selectFrom('trust_scope_policies').select('require_signature').where('scope', '=', scope).executeTakeFirst();
-    return row?.require_signature === 1;
+    return row ? row.require_signature === 1 : null;
   }
 
   async setPolicy(scope: string, requireSignature: boolean, by: string, at: string): Promise<void> {

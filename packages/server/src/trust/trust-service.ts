@@ -317,11 +317,17 @@ export class TrustService {
     return (await this.repo.keysOf(requireUser(principal).userId)).map(toRegistered);
   }
 
+  /** Revokes a publisher key (its owner or an admin); revoking a revoked key changes nothing. */
   async revokeKey(principal: Principal | null, keyid: string): Promise<void> {
     const caller = requireWriter(principal);
     const key = await this.repo.key(keyid);
     if (!key || (key.user_id !== caller.userId && !isAdmin(caller))) throw notFound(`no key ${keyid} of yours`);
-    await this.repo.revokeKey(keyid, this.now().toISOString());
+    const at = this.now().toISOString();
+    await this.repo.transaction(async (repo, trx) => {
+      if (!(await repo.revokeKey(keyid, at))) return;
+      const owner = key.user_id === caller.userId ? caller.name : ((await trx.selectFrom('users').select('name').where('id', '=', key.user_id).executeTakeFirst())?.name ?? null);
+      await this.audit.record({ actor: caller.name, action: 'trust.revoke-key', target: `key:${keyid}`, before: { owner, name: key.name, revokedAt: null }, after: { owner, name: key.name, revokedAt: at } }, trx);
+    });
   }
 
   /** Marks a version revoked in signed targets metadata (admin or package owner). */
@@ -333,17 +339,27 @@ export class TrustService {
     const row = await this.repo.version(body.name, body.version);
     if (!row) throw notFound(`${body.name}@${body.version} has no trust record (published before trust metadata existed)`);
     if (row.revoked_at) return;
-    await this.repo.revoke(body.name, body.version, body.reason, caller.name, this.now().toISOString());
-    await this.issue('targets');
+    const revoked = await this.repo.transaction(async (repo, trx) => {
+      if (!(await repo.revoke(body.name, body.version, body.reason, caller.name, this.now().toISOString()))) return false;
+      await this.audit.record({ actor: caller.name, action: 'trust.revoke-version', target: `version:${body.name}@${body.version}`, before: { revoked: false }, after: { revoked: true, reason: body.reason } }, trx);
+      return true;
+    });
+    if (revoked) await this.issue('targets');
   }
 
+  /** Sets whether a scope (`*`: the whole registry) requires signed publishes; setting the policy in force changes nothing. */
   async setPolicy(principal: Principal | null, scope: string, requireSignature: boolean): Promise<void> {
     const caller = requireWriter(principal);
     if (!isAdmin(caller)) {
       const owner = scope === '*' ? null : await this.store.db.selectFrom('scopes').select('owner_id').where('scope', '=', scope).executeTakeFirst();
       if (owner?.owner_id !== caller.userId) throw forbidden(`only an admin or the owner of @${scope} may set its signature policy`);
     }
-    await this.repo.setPolicy(scope, requireSignature, caller.name, this.now().toISOString());
+    await this.repo.transaction(async (repo, trx) => {
+      const before = await repo.policy(scope);
+      if (before === requireSignature) return;
+      await repo.setPolicy(scope, requireSignature, caller.name, this.now().toISOString());
+      await this.audit.record({ actor: caller.name, action: 'signature-policies.set', target: `signature-policy:${scope}`, before: before === null ? null : { requireSignature: before }, after: { requireSignature } }, trx);
+    });
   }
 
   /**
@@ -352,6 +368,7 @@ export class TrustService {
    */
   async updateRoot(principal: Principal | null, envelope: unknown): Promise<number> {
     if (!isAdmin(principal)) throw forbidden('only an admin may install a new root');
+    const actor = principal!.name;
     const text = JSON.stringify(envelope);
     let next;
     try {
@@ -375,11 +392,21 @@ export class TrustService {
         throw unprocessable(`this server holds ${held} of the ${next.signed.roles[role].threshold} ${role} keys root v${next.signed.version} requires: add the key files to the keys directory first`);
       }
     }
-    await this.repo.insertMetadata([{ role: 'root', version: next.signed.version, body: text, expires: next.signed.expires }], this.now().toISOString());
+    await this.repo.transaction(async (repo, trx) => {
+      await repo.insertMetadata([{ role: 'root', version: next.signed.version, body: text, expires: next.signed.expires }], this.now().toISOString());
+      await this.audit.record({ actor, action: 'trust.rotate-root', target: 'trust:root', before: rootSummary(current), after: rootSummary(next.signed) }, trx);
+    });
     await this.issue('targets');
     return next.signed.version;
   }
 }
+
+/** What a root decides: its version, expiry, and each role's key ids and threshold (the signed envelope stays in trust_metadata). */
+const rootSummary = (root: RootSigned) => ({
+  version: root.version,
+  expires: root.expires,
+  roles: Object.fromEntries(TOP_LEVEL_ROLES.map((role) => [role, { keyids: root.roles[role].keyids, threshold: root.roles[role].threshold }])),
+});
 
 const gitHead = (doc: Record<string, unknown>): string | null => (typeof doc.gitHead === 'string' && /^[0-9a-f]{7,64}$/.test(doc.gitHead) ? doc.gitHead : null);
 
