@@ -13,9 +13,12 @@ export interface SearchOptions extends ServerOptions {
   json?: boolean;
 }
 
-/** `wharf search <q>`: one line per published listing, best match first; the server validates every filter. */
+/**
+ * `wharf search [q]`: one line per published listing, best match first (without words: browsing,
+ * by the filters and the sort order alone); the server validates every filter.
+ */
 export async function search(q: string, options: SearchOptions, out: (s: string) => void = (s) => process.stdout.write(s), env: NodeJS.ProcessEnv = process.env): Promise<SearchResult> {
-  const params = new URLSearchParams({ q });
+  const params = new URLSearchParams(q === '' ? {} : { q });
   const filters: [string, string | undefined][] = [
     ['category', options.category],
     ['tag', options.tag],
@@ -32,7 +35,7 @@ export async function search(q: string, options: SearchOptions, out: (s: string)
     return result;
   }
   if (result.hits.length === 0) {
-    out(`no plugins match "${q}"\n`);
+    out(q === '' ? 'no plugins match these filters\n' : `no plugins match "${q}"\n`);
     return result;
   }
   const width = Math.max(...result.hits.map((h) => h.id.length));
@@ -49,7 +52,7 @@ export function registerSearchCommand(program: Command): void {
     program
       .command('search')
       .description('search the marketplace (published plugin listings)')
-      .argument('<query...>', 'words to look for (prefix and typo tolerant)')
+      .argument('[query...]', 'words to look for (prefix and typo tolerant); none to browse by the filters')
       .option('--category <category>', 'only this category')
       .option('--tag <tag>', 'only listings with this tag')
       .option('--min-rating <n>', 'average rating at least n (0–5)')

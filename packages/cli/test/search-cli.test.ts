@@ -39,6 +39,16 @@ describeEachBackend('wharf search and wharf info', (backend) => {
     expect(none.text()).toBe('no plugins match "pdf"\n');
   });
 
+  it('browses by filters alone when given no words', async () => {
+    const p = printed();
+    const result = await search('', { registry: url, category: 'productivity' }, p.out, {});
+    expect(result.hits.map((h) => h.id)).toEqual(['com.cartae.word-count']);
+    expect(p.text()).toMatch(/^com\.cartae\.word-count .*\n1 of 1 shown\n$/);
+    const none = printed();
+    await search('', { registry: url, tag: 'nothing-has-this' }, none.out, {});
+    expect(none.text()).toBe('no plugins match these filters\n');
+  });
+
   it('reports the server\'s refusal of a bad filter', async () => {
     await expect(search('pdf', { registry: url, category: 'nope' }, () => {}, {})).rejects.toThrow(/400 invalid query parameter at category/);
   });
