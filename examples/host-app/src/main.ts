@@ -1,4 +1,4 @@
-import { CatalogManager, MemoryStore, OpfsStore, PluginInstaller, PluginLoader, UpdateManager, isPluginError, type ByteStore, type CatalogStatus, type LoadedPlugin, type PluginState, type UpdateInfo } from '@wharf/sdk';
+import { CatalogManager, HealthReporter, MemoryStore, OpfsStore, PluginInstaller, PluginLoader, UpdateManager, isPluginError, type ByteStore, type CatalogStatus, type LoadedPlugin, type PluginState, type UpdateInfo } from '@wharf/sdk';
 import { hostConfig, installId, pinnedRoot } from './config.js';
 import { h, hostApi, ui } from './plugin-api.js';
 
@@ -48,7 +48,17 @@ const config = hostConfig();
 $('registry').textContent = config.registry;
 const store = await openStore();
 const catalog = new CatalogManager({ baseUrl: config.registry, root: await pinnedRoot(store, config), store });
-const installer = new PluginInstaller({ catalog, store, installId: await installId(store), hostVersion: HOST_VERSION });
+// Usage counts for the marketplace and for staged rollouts: installs, activations and errors per
+// plugin version, aggregated here, with no install id, user or error text. Opt-in: a real app sends
+// them only after its user agreed (and calls reporter.setAnalytics(false) when they withdraw); this
+// demo opts in, so that the registry's install counts and `sort=downloads` move as you try it.
+const reporter = new HealthReporter({ url: config.registry, catalog, analytics: true, onError: (err) => console.warn('usage counts not sent yet:', err.message) });
+reporter.start({ intervalMs: 30_000 });
+// Hidden is often the last moment the page runs: send what has been counted so far.
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') reporter.flush().catch(() => undefined);
+});
+const installer = new PluginInstaller({ catalog, store, installId: await installId(store), hostVersion: HOST_VERSION, reporter });
 const loader = new PluginLoader({ installer, shared: { '@wharf/host-app/ui': ui } });
 const updates = new UpdateManager({ installer, intervalMs: 60_000 });
 const running = new Map<string, LoadedPlugin>();

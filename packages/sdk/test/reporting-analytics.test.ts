@@ -17,7 +17,9 @@ function recordingFetch() {
     failing: new Map<string, number | 'network'>(),
     fetch: (async (input, init) => {
       const url = new URL(String(input));
-      ctl.sent.push({ method: init?.method ?? 'GET', path: url.pathname, headers: Object.fromEntries(new Headers(init?.headers)), body: init?.body === undefined ? null : String(init.body) });
+      const headers: Record<string, string> = {};
+      new Headers(init?.headers).forEach((value, name) => (headers[name] = value));
+      ctl.sent.push({ method: init?.method ?? 'GET', path: url.pathname, headers, body: init?.body === undefined ? null : String(init.body) });
       const failure = [...ctl.failing].find(([prefix]) => url.pathname.startsWith(prefix))?.[1];
       if (failure === 'network') throw new TypeError('fetch failed');
       if (failure !== undefined) return Response.json({ error: 'scripted' }, { status: failure });
