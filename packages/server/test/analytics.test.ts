@@ -2,8 +2,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { AnalyticsRepository } from '../src/analytics/analytics-repository.js';
 import { AnalyticsService } from '../src/analytics/analytics-service.js';
 import { RetentionJob } from '../src/analytics/retention-job.js';
+import { PrivacyRepository } from '../src/analytics/privacy-repository.js';
+import { generateKeyPair } from '@wharf/core';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
 import { encodeName, publishBody } from './support/packages.js';
+import { publish as trustPublish } from './trust-helpers.js';
 
 const admin = bearer(ADMIN_TOKEN);
 const DAY = 86_400_000;
@@ -104,6 +107,9 @@ describeEachBackend('analytics and personal data', (backend) => {
       expect(data.reports).toMatchObject([{ pluginId: 'org.alice.outline', reason: 'broken', details: 'does not load' }]);
       const mine = (await call('GET', '/api/v1/users/me/data', bearer(alice))).json();
       expect(mine.packages).toEqual(['@alice/outline']);
+      expect(mine.scopes).toEqual(['alice']);
+      expect(mine.versions).toMatchObject([{ package: '@alice/outline', version: '1.0.0' }]);
+      expect(mine.provenance).toMatchObject([{ package: '@alice/outline', version: '1.0.0', publisher: 'alice', developerKeyid: null }]);
       expect(mine.listings).toEqual(['org.alice.outline']);
     });
 
@@ -111,7 +117,7 @@ describeEachBackend('analytics and personal data', (backend) => {
       const bobId = (await w.store.auth.getUserByName('bob'))!.id;
       const res = await call('DELETE', '/api/v1/users/me', bearer(bob));
       expect(res.statusCode, res.body).toBe(200);
-      expect(res.json()).toEqual({ outcome: 'anonymised', reviewsAnonymised: 1, tokensRevoked: 1 });
+      expect(res.json()).toEqual({ outcome: 'anonymised', reviewsAnonymised: 1, tokensRevoked: 1, versionsAnonymised: 0 });
       expect((await call('GET', '/-/whoami', bearer(bob))).statusCode).toBe(401);
       expect(await w.store.auth.getUserByName('bob')).toBeNull();
       const row = (await w.store.auth.getUserById(bobId))!;
@@ -136,6 +142,119 @@ describeEachBackend('analytics and personal data', (backend) => {
       expect((await call('DELETE', '/api/v1/users/me', bearer(alice))).statusCode).toBe(200);
       expect(await w.store.packages.isOwner('@alice/outline', aliceId)).toBe(true);
       expect((await call('GET', '/api/v1/plugins/org.alice.outline')).statusCode).toBe(200);
+    });
+  });
+
+  describe('erasure of a publisher', () => {
+    const EMAIL = 'quentin@example.com';
+    let quentin: string;
+    let dave: string;
+    let keyid: string;
+    let quentinId: string;
+    /** Everything served that could name a publisher, by what an outsider or a co-owner can read. */
+    const served = async () => {
+      const get = async (url: string, headers: Record<string, string> = {}) => {
+        const res = await call('GET', url, headers);
+        expect(res.statusCode, `${url}: ${res.body}`).toBe(200);
+        return res.body;
+      };
+      return {
+        full: await get('/lantern-kit', { accept: 'application/json' }),
+        abbreviated: await get('/lantern-kit', { accept: 'application/vnd.npm.install-v1+json' }),
+        version: await get('/lantern-kit/1.0.0'),
+        npmSearch: await get('/-/v1/search?text=lantern'),
+        listing: await get('/api/v1/plugins/org.lantern.kit'),
+        listingVersions: await get('/api/v1/plugins/org.lantern.kit/versions'),
+        marketSearch: await get('/api/v1/search?q=lantern'),
+        coOwnerExport: await get('/api/v1/users/me/data', bearer(dave)),
+        targets: await get('/trust/targets.json'),
+        catalog: await get('/catalog.json'),
+      };
+    };
+
+    beforeAll(async () => {
+      quentin = await addUser(w, 'quentin');
+      dave = await addUser(w, 'dave');
+      quentinId = (await w.store.auth.getUserByName('quentin'))!.id;
+      const key = await generateKeyPair();
+      keyid = key.keyid;
+      expect((await call('POST', '/trust/keys', bearer(quentin), { public: key.keyval.public, name: 'quentin laptop' })).statusCode).toBe(201);
+      expect((await trustPublish(w, quentin, 'lantern-kit', '1.0.0', key)).statusCode).toBe(201);
+      const doc = (await call('GET', '/lantern-kit?write=true', { accept: 'application/json' })).json();
+      const owners = await call('PUT', `/lantern-kit/-rev/${doc._rev}`, bearer(quentin), { ...doc, maintainers: [...doc.maintainers, { name: 'dave', email: 'dave@example.com' }] });
+      expect(owners.statusCode, owners.body).toBeLessThan(300);
+      expect((await trustPublish(w, dave, 'lantern-kit', '1.1.0')).statusCode).toBe(201);
+      // The latest version is quentin's, so npm search names him as its publisher.
+      expect((await trustPublish(w, quentin, 'lantern-kit', '1.2.0')).statusCode).toBe(201);
+      const listed = await call('POST', '/api/v1/plugins', bearer(quentin), {
+        id: 'org.lantern.kit', name: 'Lantern', description: 'Lights the way', category: 'navigation', package: 'lantern-kit', publisher: `Q. <${EMAIL}>`,
+      });
+      expect(listed.statusCode, listed.body).toBe(201);
+      expect((await call('PUT', '/api/v1/moderation/plugins/org.lantern.kit/state', admin, { state: 'published' })).statusCode).toBe(200);
+      expect((await call('PUT', '/api/v1/users/quentin/role', admin, { role: 'publisher' })).statusCode).toBe(200);
+      await w.marketplace.packages.idle();
+    });
+
+    it('exports published versions, signing keys, provenance, token metadata and audit entries', async () => {
+      const data = (await call('GET', '/api/v1/users/me/data', bearer(quentin))).json();
+      expect(data.versions).toMatchObject([{ package: 'lantern-kit', version: '1.0.0' }, { package: 'lantern-kit', version: '1.2.0' }]);
+      expect(data.versions.every((v: { publishedAt: string }) => !Number.isNaN(Date.parse(v.publishedAt)))).toBe(true);
+      expect(data.signingKeys).toMatchObject([{ keyid, name: 'quentin laptop', revokedAt: null }]);
+      expect(data.signingKeys[0].publicKey).toMatch(/^[0-9a-f]{64}$/);
+      expect(data.provenance).toMatchObject([
+        { package: 'lantern-kit', version: '1.0.0', publisher: 'quentin', developerKeyid: keyid },
+        { package: 'lantern-kit', version: '1.2.0', publisher: 'quentin', developerKeyid: null },
+      ]);
+      expect(data.tokens).toMatchObject([{ readonly: false, cidrWhitelist: [] }]);
+      expect(JSON.stringify(data)).not.toContain(quentin);
+      expect(data.audit).toMatchObject([{ action: 'users.set-role', target: 'user:quentin' }]);
+      expect(data).toMatchObject({ packages: ['lantern-kit'], scopes: [], listings: ['org.lantern.kit'] });
+      // The co-owner's export is about the co-owner only.
+      const daves = (await call('GET', '/api/v1/users/me/data', bearer(dave))).json();
+      expect(daves.versions).toMatchObject([{ package: 'lantern-kit', version: '1.1.0' }]);
+      expect(daves.signingKeys).toEqual([]);
+    });
+
+    it('leaves no email or name in packuments, npm search, listings, exports or caches warmed before', async () => {
+      const before = await served();
+      // The checks below can fail: these views name quentin until he is erased.
+      for (const view of ['full', 'version', 'npmSearch', 'listing'] as const) expect(before[view], view).toContain(EMAIL);
+      // Signed metadata never named anyone, so erasure has nothing to re-sign.
+      for (const view of ['targets', 'catalog'] as const) expect(before[view], view).not.toMatch(/quentin/i);
+      const etag = (await call('GET', '/lantern-kit', { accept: 'application/json' })).headers.etag as string;
+
+      const res = await call('DELETE', '/api/v1/users/me', bearer(quentin));
+      expect(res.statusCode, res.body).toBe(200);
+      expect(res.json()).toEqual({ outcome: 'anonymised', reviewsAnonymised: 0, tokensRevoked: 1, versionsAnonymised: 2 });
+      await w.marketplace.packages.idle();
+
+      const after = await served();
+      for (const [view, body] of Object.entries(after)) {
+        expect(body, view).not.toContain(EMAIL);
+        expect(body, view).not.toMatch(/quentin/i);
+      }
+      expect((await call('GET', '/lantern-kit', { accept: 'application/json', 'if-none-match': etag })).statusCode).toBe(200);
+
+      const placeholder = (await w.store.auth.getUserById(quentinId))!.name;
+      const full = JSON.parse(after.full);
+      expect(full.versions['1.0.0']._npmUser).toEqual({ name: placeholder, email: '' });
+      expect(full.versions['1.2.0']._npmUser).toEqual({ name: placeholder, email: '' });
+      expect(full.versions['1.1.0']._npmUser).toEqual({ name: 'dave', email: 'dave@example.com' });
+      expect(full.maintainers).toEqual([{ name: 'dave', email: 'dave@example.com' }, { name: placeholder, email: '' }]);
+      expect(full.versions['1.0.0'].dist.integrity).toMatch(/^sha512-/);
+      expect(JSON.parse(after.npmSearch).objects[0].package.publisher).toEqual({ username: placeholder, email: '' });
+      expect(JSON.parse(after.listing).publisher).toBeNull();
+
+      // What the server still holds about the erased account: the signed provenance keeps the name it was made with.
+      const held = (await new PrivacyRepository(w.store.db).export(quentinId))!;
+      expect(held.provenance.map((p) => p.publisher)).toEqual(['quentin', 'quentin']);
+      expect(held.keys).toMatchObject([{ keyid, name: null }]);
+      const { provenance: _signed, ...rest } = held;
+      expect(JSON.stringify(rest)).not.toMatch(/quentin/i);
+
+      // A new account under the name inherits nothing.
+      const again = (await call('GET', '/api/v1/users/me/data', bearer(await addUser(w, 'quentin')))).json();
+      expect(again).toMatchObject({ versions: [], signingKeys: [], provenance: [], audit: [], packages: [], listings: [] });
     });
   });
 });

@@ -57,7 +57,7 @@ export async function analyticsRoutes(app: FastifyInstance, opts: AnalyticsRoute
       tag: 'account',
       access: 'user',
       summary: 'Export everything the server holds about you',
-      responses: { 200: { description: 'Your account, tokens (never their secrets), packages, listings, reviews and reports', schema: UserDataExportSchema } },
+      responses: { 200: { description: 'Your account, tokens (never their secrets), packages, scopes, published versions, signing keys, provenance records, listings, reviews, reports and audit entries', schema: UserDataExportSchema } },
     },
     (_input, request) => privacy.export(request.principal),
   );
@@ -71,7 +71,7 @@ export async function analyticsRoutes(app: FastifyInstance, opts: AnalyticsRoute
       access: 'user',
       summary: 'Erase your personal data',
       description:
-        'The account is anonymised and disabled rather than deleted, since published versions and owned packages refer to it: random name, no email, no password, every token revoked. Reviews stay without an author; reports lose their reporter.',
+        'The account is anonymised and disabled rather than deleted, since published versions and owned packages refer to it: random name (`deleted-…`), no email, no password, every token revoked. Packages show that name without an email as maintainer and as the publisher (`_npmUser`, npm search) of your versions; the rest of a version document is the package\'s own content and stays. A listing publisher naming you or holding your email is cleared, signing keys lose their labels. Reviews stay without an author; reports lose their reporter. Signed provenance statements and the audit log are append-only records and keep the name they were made with.',
       responses: { 200: { description: 'What was done', schema: AccountErasureSchema } },
     },
     (_input, request) => privacy.erase(request.principal),

@@ -44,7 +44,7 @@ export async function installMarketplace(app: FastifyInstance, deps: Marketplace
   const now = deps.now ?? (() => new Date());
   const service = new MarketplaceService(deps.store, deps.registry, deps.audit, now);
   const analytics = new AnalyticsService(new AnalyticsRepository(deps.store.db), service.repo, now);
-  const privacy = new PrivacyService(new PrivacyRepository(deps.store.db));
+  const privacy = new PrivacyService(new PrivacyRepository(deps.store.db), (name) => deps.registry.changed(name));
   const indexingFailed = (err: unknown, name: string) => app.log.error({ err, package: name }, 'search indexing failed');
   const packages = new PackageIndexer(deps.store, (name) => service.refreshListingOfPackage(name), indexingFailed);
 

@@ -110,7 +110,11 @@ export class RegistryService {
     this.changeListeners.push(listener);
   }
 
-  private async changed(name: string): Promise<void> {
+  /**
+   * Every write here ends with it; another service that changed what a package document holds (an
+   * account erasure renaming its owner and publisher) calls it too, so caches, replicas and the CDN follow.
+   */
+  async changed(name: string): Promise<void> {
     await this.changes.packageChanged(name);
     for (const listener of this.changeListeners) listener(name);
   }
