@@ -130,25 +130,26 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   );
   app.addHook('onClose', async () => signedCatalog.stop());
 
+  // Every documented route registers through the catalog, which builds /docs/openapi.json from their schemas.
+  const apiCatalog = new ApiCatalog();
   await app.register(opsRoutes, { store, metrics });
   await app.register(eventsRoutes, { events, heartbeatMs: 15_000 });
-  await app.register(flagRoutes, { flags });
-  await app.register(ofrepRoutes, { flags });
+  await app.register(flagRoutes, { flags, catalog: apiCatalog });
+  await app.register(ofrepRoutes, { flags, catalog: apiCatalog });
   await app.register(authRoutes, { auth, loginRateLimit: config.loginRateLimit });
-  await app.register(auditRoutes, { audit });
-  await app.register(accessRoutes, { roles: new RoleService(store.db, audit) });
-  await app.register(snapshotRoutes, { snapshots });
-  await app.register(releaseRoutes, { release, snapshots });
-  await app.register(rolloutRoutes, { rollouts, reportRateLimit: config.reportRateLimit });
+  await app.register(auditRoutes, { audit, catalog: apiCatalog });
+  await app.register(accessRoutes, { roles: new RoleService(store.db, audit), catalog: apiCatalog });
+  await app.register(snapshotRoutes, { snapshots, catalog: apiCatalog });
+  await app.register(releaseRoutes, { release, snapshots, catalog: apiCatalog });
+  await app.register(rolloutRoutes, { rollouts, reportRateLimit: config.reportRateLimit, catalog: apiCatalog });
   await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
-  const apiCatalog = new ApiCatalog();
   const marketplace = await installMarketplace(app, { store, registry, changes, audit, catalog: apiCatalog });
   app.addHook('onClose', async () => marketplace.stop());
   await app.register(docsRoutes, { catalog: apiCatalog, version: '0.1.0' });
-  await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl });
+  await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl, catalog: apiCatalog });
   await app.register(trustRoutes, { trust: trust.service });
   await app.register(catalogRoutes, { catalog: signedCatalog });
-  await app.register(sourceRoutes, { sources });
+  await app.register(sourceRoutes, { sources, catalog: apiCatalog });
   const prober = new SourceProber({ sources, fetch: (...args) => fetch(...args) });
   prober.start(60_000);
   app.addHook('onClose', async () => prober.stop());

@@ -50,6 +50,16 @@ export const DependencySchema = z.looseObject({
   variants: z.optional(z.array(z.string())),
 });
 
+/**
+ * The key of a flag Wharf writes (whole-set replace or one-flag patch): URL-friendly as Unleash
+ * requires of flag names, so that `/api/v1/flags/<key>` and `/ofrep/v1/evaluate/flags/<key>` name it
+ * without encoding; `.` and `..` alone would be read as path segments. Sets are parsed with
+ * FeatureSchema, which takes any name: SDKs must evaluate whatever an Unleash server serves.
+ */
+export const FlagKeySchema = z.string().check(
+  z.regex(/^(?!\.\.?$)[A-Za-z0-9_.:-]{1,100}$/, "a flag key is 1 to 100 letters, digits, '-', '_', '.' or ':' (not '.' or '..' alone)"),
+);
+
 export const FeatureSchema = z.looseObject({
   name: z.string().check(z.minLength(1), z.maxLength(255)),
   enabled: z.boolean(),

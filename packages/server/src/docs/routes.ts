@@ -13,7 +13,8 @@ export async function docsRoutes(app: FastifyInstance, opts: DocsRoutesOptions):
     (document ??= opts.catalog.openapi({
       title: 'Wharf API',
       version: opts.version,
-      description: 'Marketplace, search, analytics and account data of a Wharf server. The npm registry protocol is documented by npm itself.',
+      description:
+        'Wharf\'s own HTTP API: marketplace, search, analytics and account data; the control plane (flags, config snapshots, the version gate, rollouts, marketplace sources, supply-chain policies, roles, audit); and what clients call (OFREP evaluation, the version gate, rollout resolution, client config). The npm registry protocol is documented by npm itself, signed metadata by TUF.',
     }));
 
   app.get('/docs/openapi.json', async (_request, reply) => reply.header('cache-control', 'no-cache').send(openapi()));

@@ -1,70 +1,150 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { HealthReportSchema, ResolveQuerySchema, RolloutCreateSchema, RolloutRaiseSchema, RolloutStateSchema } from '@wharf/core';
-import { authorize } from '../access/permissions.js';
-import { installRateLimit, parseBody, perMinute } from '../http.js';
+import {
+  HealthReportSchema,
+  ResolvedVersionSchema,
+  ResolveQuerySchema,
+  RolloutCreateSchema,
+  RolloutListSchema,
+  RolloutRaiseSchema,
+  RolloutSchema,
+  RolloutStateSchema,
+} from '@wharf/core';
+import type { ApiCatalog } from '../docs/api-catalog.js';
+import { installRateLimit, perMinute } from '../http.js';
 import type { RolloutService } from './rollout-service.js';
 
 const ListQuery = z.object({ plugin: z.string().min(1).optional(), state: z.optional(RolloutStateSchema) });
 const PluginQuery = z.object({ plugin: z.string().min(1) });
 const RollbackBody = z.object({ reason: z.string().max(500).optional() }).optional();
-
-type IdParams = { Params: { id: string } };
+const IdParams = z.object({ id: z.string() });
 
 export interface RolloutRoutesOptions {
   rollouts: RolloutService;
   /** Health report posts per client address per minute. */
   reportRateLimit: number;
+  catalog: ApiCatalog;
 }
 
 /** Staged rollouts: operator actions, client resolution and the opt-in health reports. */
-export async function rolloutRoutes(app: FastifyInstance, { rollouts, reportRateLimit }: RolloutRoutesOptions): Promise<void> {
+export async function rolloutRoutes(app: FastifyInstance, { rollouts, reportRateLimit, catalog }: RolloutRoutesOptions): Promise<void> {
   await installRateLimit(app, 'health reports from this address');
-  app.get('/api/v1/rollouts', async (request) => {
-    authorize(request.principal, 'rollouts.read');
-    return { rollouts: await rollouts.list(parseBody(ListQuery, request.query, 'query')) };
-  });
-  app.post('/api/v1/rollouts', async (request, reply) => {
-    const p = authorize(request.principal, 'rollouts.write');
-    reply.code(201);
-    return rollouts.create(p.name, parseBody(RolloutCreateSchema, request.body));
-  });
-  app.get<IdParams>('/api/v1/rollouts/:id', async (request) => {
-    authorize(request.principal, 'rollouts.read');
-    return rollouts.get(request.params.id);
-  });
-  app.post<IdParams>('/api/v1/rollouts/:id/raise', async (request) => {
-    const p = authorize(request.principal, 'rollouts.write');
-    return rollouts.raise(p.name, request.params.id, parseBody(RolloutRaiseSchema, request.body).percentage);
-  });
-  app.post<IdParams>('/api/v1/rollouts/:id/halt', async (request) => {
-    const p = authorize(request.principal, 'rollouts.write');
-    return rollouts.halt(p.name, request.params.id);
-  });
-  app.post<IdParams>('/api/v1/rollouts/:id/resume', async (request) => {
-    const p = authorize(request.principal, 'rollouts.write');
-    return rollouts.resume(p.name, request.params.id);
-  });
-  app.post<IdParams>('/api/v1/rollouts/:id/rollback', async (request) => {
-    const p = authorize(request.principal, 'rollouts.write');
-    const body = parseBody(RollbackBody, request.body);
-    return rollouts.rollback(p.name, request.params.id, body?.reason ?? `by ${p.name}`);
-  });
+  const tag = 'rollouts';
+  const one = { 200: { description: 'The rollout', schema: RolloutSchema } };
+
+  catalog.route(
+    app,
+    { method: 'GET', url: '/api/v1/rollouts', tag, access: 'rollouts.read', summary: 'Rollouts, newest first', query: ListQuery, responses: { 200: { description: 'The rollouts', schema: RolloutListSchema } } },
+    async ({ query }) => ({ rollouts: await rollouts.list(query) }),
+  );
+  catalog.route(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/rollouts',
+      tag,
+      access: 'rollouts.write',
+      summary: 'Start a rollout',
+      description:
+        "Gives `version` to `percentage` of the channel's installs (by a stable hash of each install id) and the channel's current version to the others. Rolled back automatically when the new version's error rate exceeds the previous one's by more than `errorThreshold`.",
+      body: RolloutCreateSchema,
+      responses: { 201: { description: 'The rollout, active', schema: RolloutSchema } },
+    },
+    ({ body, principal }, _request, reply) => {
+      reply.code(201);
+      return rollouts.create(principal.name, body);
+    },
+  );
+  catalog.route(app, { method: 'GET', url: '/api/v1/rollouts/:id', tag, access: 'rollouts.read', summary: 'A rollout', params: IdParams, responses: one }, ({ params }) => rollouts.get(params.id));
+  catalog.route(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/rollouts/:id/raise',
+      tag,
+      access: 'rollouts.write',
+      summary: 'Raise the percentage',
+      description: 'Only up, only while active; 100 completes the rollout and moves the channel\'s dist-tag to the version.',
+      params: IdParams,
+      body: RolloutRaiseSchema,
+      responses: one,
+    },
+    ({ params, body, principal }) => rollouts.raise(principal.name, params.id, body.percentage),
+  );
+  catalog.route(
+    app,
+    { method: 'POST', url: '/api/v1/rollouts/:id/halt', tag, access: 'rollouts.write', summary: 'Halt: nobody new gets the version', params: IdParams, responses: one },
+    ({ params, principal }) => rollouts.halt(principal.name, params.id),
+  );
+  catalog.route(
+    app,
+    { method: 'POST', url: '/api/v1/rollouts/:id/resume', tag, access: 'rollouts.write', summary: 'Resume a halted rollout', params: IdParams, responses: one },
+    ({ params, principal }) => rollouts.resume(principal.name, params.id),
+  );
+  catalog.route(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/rollouts/:id/rollback',
+      tag,
+      access: 'rollouts.write',
+      summary: 'Roll back: everyone gets the previous version again',
+      params: IdParams,
+      body: RollbackBody,
+      responses: one,
+    },
+    ({ params, body, principal }) => rollouts.rollback(principal.name, params.id, body?.reason ?? `by ${principal.name}`),
+  );
 
   // Clients: no token needed, the install id is an opaque string the SDK generates.
-  app.get('/api/v1/rollouts/resolve', async (request, reply) => {
-    const q = parseBody(ResolveQuerySchema, request.query, 'query');
-    reply.header('cache-control', 'no-store');
-    return rollouts.resolve(q.plugin, q.channel, q.installId);
-  });
+  catalog.route(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/rollouts/resolve',
+      tag,
+      access: 'public',
+      summary: 'The version an install gets on a channel',
+      description: 'The install id is an opaque string the SDK generates; the same id always lands in the same bucket. Never cached.',
+      query: ResolveQuerySchema,
+      responses: { 200: { description: 'The version to install', schema: ResolvedVersionSchema } },
+    },
+    ({ query }, _request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return rollouts.resolve(query.plugin, query.channel, query.installId);
+    },
+  );
   // Opt-in SDK reports: counts only. Anonymous by design, so a forged spike can at worst roll a rollout back (the safe direction).
-  app.post('/api/v1/rollouts/reports', { config: perMinute(reportRateLimit) }, async (request, reply) => {
-    const result = await rollouts.report(parseBody(HealthReportSchema, request.body));
-    reply.code(202);
-    return { accepted: result.accepted };
-  });
-  app.get('/api/v1/rollouts/health', async (request) => {
-    authorize(request.principal, 'rollouts.read');
-    return rollouts.health(parseBody(PluginQuery, request.query, 'query').plugin);
-  });
+  catalog.route(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/rollouts/reports',
+      tag,
+      access: 'public',
+      summary: 'Send opt-in health counts',
+      description: 'Activations and errors per plugin version, aggregated by the SDK; no install id, user or address. Rate-limited per client address.',
+      body: HealthReportSchema,
+      options: { config: perMinute(reportRateLimit) },
+      responses: { 202: { description: 'How many version counts were taken; a rollout whose new version fails the comparison is rolled back at once' }, 429: { description: 'Too many reports from this address' } },
+    },
+    async ({ body }, _request, reply) => {
+      const result = await rollouts.report(body);
+      reply.code(202);
+      return { accepted: result.accepted };
+    },
+  );
+  catalog.route(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/rollouts/health',
+      tag,
+      access: 'rollouts.read',
+      summary: "Health counts of a plugin's versions",
+      query: PluginQuery,
+      responses: { 200: { description: 'Activations and errors per version' } },
+    },
+    ({ query }) => rollouts.health(query.plugin),
+  );
 }

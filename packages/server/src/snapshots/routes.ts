@@ -1,72 +1,135 @@
 import type { FastifyInstance } from 'fastify';
-import { SnapshotDraftSchema, SnapshotRollbackSchema, SnapshotSchemaBodySchema } from '@wharf/core';
-import { authorize } from '../access/permissions.js';
-import { ifNoneMatchHits, parseBody } from '../http.js';
+import { z } from 'zod';
+import { PublishedSnapshotSchema, SnapshotDraftSchema, SnapshotHistorySchema, SnapshotRollbackSchema, SnapshotSchemaBodySchema, SnapshotStageSchema } from '@wharf/core';
+import type { ApiCatalog } from '../docs/api-catalog.js';
+import { ifNoneMatchHits } from '../http.js';
 import { notFound } from '../errors.js';
 import type { SnapshotService } from './snapshot-service.js';
 
 /** Config snapshots: working copies for admins, publish/rollback for release managers, the published version for everyone. */
-export async function snapshotRoutes(app: FastifyInstance, { snapshots }: { snapshots: SnapshotService }): Promise<void> {
-  app.get('/api/v1/snapshots/schema', async (request) => {
-    authorize(request.principal, 'snapshots.read-draft');
-    const schema = await snapshots.schema();
-    if (!schema) throw notFound('no config schema is registered');
-    return { schema };
-  });
-  app.put('/api/v1/snapshots/schema', async (request) => {
-    const p = authorize(request.principal, 'snapshots.schema');
-    const { schema } = parseBody(SnapshotSchemaBodySchema, request.body);
-    await snapshots.setSchema(p.name, schema);
-    return { schema };
-  });
+export async function snapshotRoutes(app: FastifyInstance, { snapshots, catalog }: { snapshots: SnapshotService; catalog: ApiCatalog }): Promise<void> {
+  const tag = 'snapshots';
+  const stage = (which: string) => ({ 200: { description: `The ${which}`, schema: SnapshotStageSchema } });
+  const published = { 201: { description: 'The new published version', schema: PublishedSnapshotSchema } };
 
-  app.post('/api/v1/snapshots/draft', async (request) => {
-    const p = authorize(request.principal, 'snapshots.draft');
-    return snapshots.saveDraft(p.name, parseBody(SnapshotDraftSchema, request.body).document);
-  });
-  app.get('/api/v1/snapshots/draft', async (request) => {
-    authorize(request.principal, 'snapshots.read-draft');
-    return snapshots.stage('draft');
-  });
-  app.post('/api/v1/snapshots/preview', async (request) => {
-    const p = authorize(request.principal, 'snapshots.draft');
-    return snapshots.preview(p.name);
-  });
-  app.get('/api/v1/snapshots/preview', async (request) => {
-    authorize(request.principal, 'snapshots.read-draft');
-    return snapshots.stage('preview');
-  });
+  catalog.route(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/snapshots/schema',
+      tag,
+      access: 'snapshots.read-draft',
+      summary: 'The JSON Schema drafts must satisfy',
+      responses: { 200: { description: 'The schema', schema: SnapshotSchemaBodySchema }, 404: { description: 'No schema is registered' } },
+    },
+    async () => {
+      const schema = await snapshots.schema();
+      if (!schema) throw notFound('no config schema is registered');
+      return { schema };
+    },
+  );
+  catalog.route(
+    app,
+    {
+      method: 'PUT',
+      url: '/api/v1/snapshots/schema',
+      tag,
+      access: 'snapshots.schema',
+      summary: 'Register the JSON Schema drafts must satisfy',
+      body: SnapshotSchemaBodySchema,
+      responses: { 200: { description: 'The schema stored', schema: SnapshotSchemaBodySchema } },
+    },
+    async ({ body: { schema }, principal }) => {
+      await snapshots.setSchema(principal.name, schema);
+      return { schema };
+    },
+  );
 
-  app.post('/api/v1/snapshots/publish', async (request, reply) => {
-    const p = authorize(request.principal, 'snapshots.publish');
-    reply.code(201);
-    return snapshots.publish(p.name);
-  });
-  app.post('/api/v1/snapshots/rollback', async (request, reply) => {
-    const p = authorize(request.principal, 'snapshots.publish');
-    const { version } = parseBody(SnapshotRollbackSchema, request.body);
-    reply.code(201);
-    return snapshots.rollback(p.name, version);
-  });
+  catalog.route(
+    app,
+    { method: 'POST', url: '/api/v1/snapshots/draft', tag, access: 'snapshots.draft', summary: 'Save the draft', description: 'Validated against the registered schema, if any.', body: SnapshotDraftSchema, responses: stage('draft') },
+    ({ body, principal }) => snapshots.saveDraft(principal.name, body.document),
+  );
+  catalog.route(app, { method: 'GET', url: '/api/v1/snapshots/draft', tag, access: 'snapshots.read-draft', summary: 'The draft', responses: stage('draft') }, () => snapshots.stage('draft'));
+  catalog.route(
+    app,
+    { method: 'POST', url: '/api/v1/snapshots/preview', tag, access: 'snapshots.draft', summary: 'Promote the draft to preview', description: 'The preview is what the next publish makes public.', responses: stage('preview') },
+    ({ principal }) => snapshots.preview(principal.name),
+  );
+  catalog.route(app, { method: 'GET', url: '/api/v1/snapshots/preview', tag, access: 'snapshots.read-draft', summary: 'The preview', responses: stage('preview') }, () => snapshots.stage('preview'));
 
-  app.get('/api/v1/snapshots/history', async (request) => {
-    authorize(request.principal, 'snapshots.history');
-    return snapshots.history();
-  });
-  app.get<{ Params: { version: string } }>('/api/v1/snapshots/versions/:version', async (request) => {
-    authorize(request.principal, 'snapshots.history');
-    const version = Number(request.params.version);
-    if (!Number.isInteger(version) || version < 1) throw notFound(`published version ${request.params.version} does not exist`);
-    return snapshots.version(version);
-  });
+  catalog.route(
+    app,
+    { method: 'POST', url: '/api/v1/snapshots/publish', tag, access: 'snapshots.publish', summary: 'Publish the preview as a new version', responses: published },
+    ({ principal }, _request, reply) => {
+      reply.code(201);
+      return snapshots.publish(principal.name);
+    },
+  );
+  catalog.route(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/snapshots/rollback',
+      tag,
+      access: 'snapshots.publish',
+      summary: 'Republish an earlier version',
+      description: 'Writes a new version with the old document (`rollbackOf` names it): published versions are never changed.',
+      body: SnapshotRollbackSchema,
+      responses: published,
+    },
+    ({ body, principal }, _request, reply) => {
+      reply.code(201);
+      return snapshots.rollback(principal.name, body.version);
+    },
+  );
+
+  catalog.route(
+    app,
+    { method: 'GET', url: '/api/v1/snapshots/history', tag, access: 'snapshots.history', summary: 'Published versions, without their documents', responses: { 200: { description: 'The history', schema: SnapshotHistorySchema } } },
+    () => snapshots.history(),
+  );
+  catalog.route(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/snapshots/versions/:version',
+      tag,
+      access: 'snapshots.history',
+      summary: 'One published version',
+      params: z.object({ version: z.string() }),
+      responses: { 200: { description: 'The version', schema: PublishedSnapshotSchema } },
+    },
+    ({ params }) => {
+      const version = Number(params.version);
+      if (!Number.isInteger(version) || version < 1) throw notFound(`published version ${params.version} does not exist`);
+      return snapshots.version(version);
+    },
+  );
 
   // Public: what clients run. The ETag names version and content hash; clients revalidate with If-None-Match.
-  app.get('/api/v1/snapshots/published', async (request, reply) => {
-    const published = await snapshots.published();
-    if (!published) throw notFound('nothing has been published yet');
-    const etag = `"${published.version}-${published.contentHash}"`;
-    reply.header('etag', etag).header('cache-control', 'public, max-age=0, must-revalidate');
-    if (ifNoneMatchHits(request, etag)) return reply.code(304).send();
-    return published;
-  });
+  catalog.route(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/snapshots/published',
+      tag,
+      access: 'public',
+      summary: 'The published config (what clients run)',
+      description: 'The ETag names version and content hash; revalidate with If-None-Match.',
+      responses: {
+        200: { description: 'The current version', schema: PublishedSnapshotSchema },
+        304: { description: 'Unchanged since the ETag sent' },
+        404: { description: 'Nothing has been published yet' },
+      },
+    },
+    async (_input, request, reply) => {
+      const current = await snapshots.published();
+      if (!current) throw notFound('nothing has been published yet');
+      const etag = `"${current.version}-${current.contentHash}"`;
+      reply.header('etag', etag).header('cache-control', 'public, max-age=0, must-revalidate');
+      if (ifNoneMatchHits(request, etag)) return reply.code(304).send();
+      return current;
+    },
+  );
 }

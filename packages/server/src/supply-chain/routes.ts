@@ -1,17 +1,18 @@
 import { createGunzip } from 'node:zlib';
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AuditBulkRequestSchema } from '@wharf/core';
+import { AdvisoryImportReportSchema, AdvisoryImportSchema, AuditBulkRequestSchema, OsvAdvisorySchema, ScopePolicySchema } from '@wharf/core';
 import { z } from 'zod';
 import { HttpError, badRequest, notFound } from '../errors.js';
 import { baseUrl, packageRoute, parseBody } from '../http.js';
 import { IMMUTABLE_CACHE, METADATA_CACHE } from '../cdn/cache-policy.js';
 import type { SupplyChainService } from './supply-chain-service.js';
-import { authorize } from '../access/permissions.js';
+import type { ApiCatalog } from '../docs/api-catalog.js';
 
 export interface SupplyChainRoutesOptions {
   supplyChain: SupplyChainService;
   publicUrl: string | undefined;
+  catalog: ApiCatalog;
 }
 
 const CYCLONEDX_JSON = 'application/vnd.cyclonedx+json; version=1.6';
@@ -44,7 +45,7 @@ async function gunzipBody(request: FastifyRequest, _reply: unknown, payload: Rea
 
 /** SBOMs and vulnerability reports per version, advisories and policies (admin API), and npm's bulk audit. */
 export async function supplyChainRoutes(app: FastifyInstance, opts: SupplyChainRoutesOptions): Promise<void> {
-  const { supplyChain } = opts;
+  const { supplyChain, catalog } = opts;
 
   packageRoute(app, 'GET', '/plugins', '/:version/sbom.json', async (name, request, reply) => {
     const { version } = request.params as { version: string };
@@ -63,33 +64,102 @@ export async function supplyChainRoutes(app: FastifyInstance, opts: SupplyChainR
     return report;
   });
 
-  app.post('/api/v1/advisories', { bodyLimit: IMPORT_BODY_LIMIT }, async (request) => {
-    const p = authorize(request.principal, 'advisories.import');
-    return supplyChain.importAdvisories(p.name, request.body);
-  });
+  const tag = 'supply-chain';
+  catalog.route(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/advisories',
+      tag,
+      access: 'advisories.import',
+      summary: 'Import OSV advisories',
+      description: 'One OSV advisory or a list (an OSV export is either), up to 10000. An advisory already stored is replaced only by a newer `modified`.',
+      body: AdvisoryImportSchema,
+      bodyName: 'advisories',
+      options: { bodyLimit: IMPORT_BODY_LIMIT },
+      responses: { 200: { description: 'What happened to each advisory, in the order sent', schema: AdvisoryImportReportSchema } },
+    },
+    // The service validates the import itself; it takes the body as sent.
+    ({ principal }, request) => supplyChain.importAdvisories(principal.name, request.body),
+  );
 
-  app.get('/api/v1/advisories', async (request) => {
-    const query = parseBody(AdvisoryQuerySchema, request.query, 'query');
-    const advisories = await supplyChain.listAdvisories(query.package);
-    return { total: advisories.length, advisories };
-  });
+  catalog.route(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/advisories',
+      tag,
+      access: 'public',
+      summary: 'Imported advisories',
+      query: AdvisoryQuerySchema,
+      responses: { 200: { description: '`{ total, advisories }`, each advisory in OSV format' } },
+    },
+    async ({ query }) => {
+      const advisories = await supplyChain.listAdvisories(query.package);
+      return { total: advisories.length, advisories };
+    },
+  );
 
-  app.get<{ Params: { id: string } }>('/api/v1/advisories/:id', async (request) => supplyChain.advisory(request.params.id));
+  catalog.route(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/advisories/:id',
+      tag,
+      access: 'public',
+      summary: 'One advisory',
+      description: 'Where the vulnerability reports and `npm audit` link to.',
+      params: z.object({ id: z.string() }),
+      responses: { 200: { description: 'The advisory (OSV)', schema: OsvAdvisorySchema } },
+    },
+    ({ params }) => supplyChain.advisory(params.id),
+  );
 
-  app.get('/api/v1/policies', async (request) => {
-    authorize(request.principal, 'vulnerability-policies.read');
-    return supplyChain.policies();
-  });
+  catalog.route(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/policies',
+      tag,
+      access: 'vulnerability-policies.read',
+      summary: 'Vulnerability policies: the default and each scope\'s',
+      responses: { 200: { description: '`{ default, scopes: { <scope>: { vulnerable, updatedAt, updatedBy } } }`' } },
+    },
+    () => supplyChain.policies(),
+  );
 
-  app.get<{ Params: { scope: string } }>('/api/v1/policies/:scope', async (request) => {
-    authorize(request.principal, 'vulnerability-policies.read');
-    return supplyChain.scopePolicy(request.params.scope);
-  });
+  const ScopeParams = z.object({ scope: z.string() });
+  catalog.route(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/policies/:scope',
+      tag,
+      access: 'vulnerability-policies.read',
+      summary: 'The policy a scope follows',
+      description: 'Its own, else the registry default (`*`), else `flag`. `@acme` and `acme` name the same scope.',
+      params: ScopeParams,
+      responses: { 200: { description: '`{ scope, vulnerable }`' } },
+    },
+    ({ params }) => supplyChain.scopePolicy(params.scope),
+  );
 
-  app.put<{ Params: { scope: string } }>('/api/v1/policies/:scope', async (request) => {
-    const p = authorize(request.principal, 'vulnerability-policies.set');
-    return supplyChain.setScopePolicy(p.name, request.params.scope, request.body);
-  });
+  catalog.route(
+    app,
+    {
+      method: 'PUT',
+      url: '/api/v1/policies/:scope',
+      tag,
+      access: 'vulnerability-policies.set',
+      summary: "Set a scope's vulnerability policy",
+      description: 'What publishing a version with a vulnerable direct dependency does in the scope: `block` refuses it, `flag` marks it, `allow` does neither. `*` sets the registry default.',
+      params: ScopeParams,
+      body: ScopePolicySchema,
+      bodyName: 'policy',
+      responses: { 200: { description: '`{ scope, vulnerable }`' } },
+    },
+    ({ params, principal }, request) => supplyChain.setScopePolicy(principal.name, params.scope, request.body),
+  );
 
   app.post('/-/npm/v1/security/advisories/bulk', { bodyLimit: AUDIT_BODY_LIMIT, preParsing: gunzipBody }, async (request) => {
     const body = parseBody(AuditBulkRequestSchema, request.body ?? {}, 'audit request');
