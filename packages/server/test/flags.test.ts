@@ -101,12 +101,30 @@ describeEachBackend('flags admin API', (backend) => {
       ['PATCH', '/api/v1/flags/legacy', {}, 400, /at least one of/],
       ['PATCH', '/api/v1/flags/legacy', { variants: [{ name: 'v', weight: 0 }] }, 400, /weights add up to 0/],
       ['PATCH', '/api/v1/flags/nope', { percentage: 5 }, 404, /does not exist/],
+      // A state can create the flag, so what is missing or wrong in the patch is a 400, not a 404.
+      ['PATCH', '/api/v1/flags/brand-new', { state: 'ROLLOUT' }, 400, /ROLLOUT needs a percentage/],
+      ['PATCH', '/api/v1/flags/brand-new', { state: 'ON', percentage: 5 }, 400, /only to a flag in the ROLLOUT state/],
+      // Keys are URL-friendly, as Unleash requires of flag names.
+      ['PATCH', '/api/v1/flags/%20', { state: 'ON' }, 400, /invalid path parameter at key: a flag key is 1 to 100 letters/],
+      ['PATCH', '/api/v1/flags/a%2Fb', { state: 'ON' }, 400, /flag key/],
+      ['PATCH', '/api/v1/flags/caf%C3%A9', { state: 'ON' }, 400, /flag key/],
+      ['PATCH', `/api/v1/flags/${'k'.repeat(101)}`, { state: 'ON' }, 400, /flag key/],
+      ['PATCH', '/api/v1/flags/a%00b', { state: 'ON' }, 400, /./],
+      ['PUT', '/api/v1/flags', { version: 1, features: [{ name: 'ok', enabled: true }, { name: 'a/b', enabled: true }] }, 400, /invalid flag set at features\.1\.name: a flag key/],
+      ['PUT', '/api/v1/flags', { version: 1, features: [{ name: ' ', enabled: true }] }, 400, /features\.0\.name/],
+      ['PUT', '/api/v1/flags', { version: 1, features: [{ name: 'nul\u0000', enabled: true }] }, 400, /./],
     ];
     for (const [method, url, payload, status, message] of cases) {
       const res = await w.app.inject({ method: method as 'PUT' | 'PATCH', url, headers: admin, payload: payload as object });
       expect(res.statusCode, `${method} ${url} ${JSON.stringify(payload)}: ${res.body}`).toBe(status);
       expect(res.json().error).toMatch(message);
     }
+    const keys = (await w.app.inject({ url: '/api/v1/flags', headers: admin })).json().features.map((f: { name: string }) => f.name);
+    expect(keys, 'no refused patch created a flag').not.toContain('brand-new');
+    const longest = 'team:checkout.v2_beta-1'.padEnd(100, 'x');
+    const created = await w.app.inject({ method: 'PATCH', url: `/api/v1/flags/${longest}`, headers: admin, payload: { state: 'ROLLOUT', percentage: 10 } });
+    expect(created.statusCode, created.body).toBe(200);
+    expect(created.json()).toMatchObject({ key: longest, state: 'ROLLOUT', percentage: 10 });
     const notJson = await w.app.inject({ method: 'PUT', url: '/api/v1/flags', headers: { ...admin, 'content-type': 'application/json' }, payload: '{oops' });
     expect(notJson.statusCode).toBe(400);
     const stale = await w.app.inject({ method: 'PUT', url: '/api/v1/flags', headers: { ...admin, 'if-match': '"flags-1"' }, payload: flagSet });

@@ -5,6 +5,7 @@ import {
   flagSetProblem,
   flagStatus,
   FlagEvaluator,
+  FlagKeySchema,
   FlagPatchError,
   patchFlag,
   servedFlagSet,
@@ -91,6 +92,10 @@ export class FlagService {
       const issue = parsed.error.issues[0]!;
       throw badRequest(`invalid flag set${issue.path.length ? ` at ${issue.path.join('.')}` : ''}: ${issue.message}`);
     }
+    for (const [i, f] of parsed.data.features.entries()) {
+      const key = FlagKeySchema.safeParse(f.name);
+      if (!key.success) throw badRequest(`invalid flag set at features.${i}.name: ${key.error.issues[0]!.message}`);
+    }
     const problem = flagSetProblem(parsed.data);
     if (problem) throw badRequest(`invalid flag set: ${problem}`);
     const { version: _ignored, ...definition } = parsed.data;
@@ -116,7 +121,8 @@ export class FlagService {
       try {
         result = patchFlag(key, existing, current.forcedOff.has(key), patch);
       } catch (err) {
-        if (err instanceof FlagPatchError) throw existing ? badRequest(err.message) : notFound(err.message);
+        // Only a patch that cannot create (no state) makes a missing flag a 404; the rest is bad input.
+        if (err instanceof FlagPatchError) throw !existing && patch.state === undefined ? notFound(err.message) : badRequest(err.message);
         throw err;
       }
       const features = existing ? current.definition.features.map((f) => (f.name === key ? result.feature : f)) : [...current.definition.features, result.feature];
