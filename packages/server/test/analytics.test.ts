@@ -205,7 +205,7 @@ describeEachBackend('analytics and personal data', (backend) => {
         { package: 'lantern-kit', version: '1.0.0', publisher: 'quentin', developerKeyid: keyid },
         { package: 'lantern-kit', version: '1.2.0', publisher: 'quentin', developerKeyid: null },
       ]);
-      expect(data.tokens).toMatchObject([{ readonly: false, cidrWhitelist: [] }]);
+      expect(data.tokens).toMatchObject([{ readonly: false, role: null, cidrWhitelist: [] }]);
       expect(JSON.stringify(data)).not.toContain(quentin);
       expect(data.audit).toMatchObject([{ action: 'users.set-role', target: 'user:quentin' }]);
       expect(data).toMatchObject({ packages: ['lantern-kit'], scopes: [], listings: ['org.lantern.kit'] });

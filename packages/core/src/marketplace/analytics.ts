@@ -37,7 +37,7 @@ export const UserDataExportSchema = z.object({
   user: z.object({ id: z.string(), name: z.string(), email: z.string().nullable(), role: z.string(), createdAt: z.string() }),
   /** Metadata only: the secret (and its prefix) is never part of it. */
   tokens: z.array(
-    z.object({ key: z.string(), name: z.string().nullable(), readonly: z.boolean(), cidrWhitelist: z.array(z.string()), createdAt: z.string(), expiresAt: z.string().nullable() }),
+    z.object({ key: z.string(), name: z.string().nullable(), readonly: z.boolean(), role: z.string().nullable(), cidrWhitelist: z.array(z.string()), createdAt: z.string(), expiresAt: z.string().nullable() }),
   ),
   /** Packages the caller owns. */
   packages: z.array(z.string()),

@@ -17,7 +17,7 @@ export class PrivacyRepository {
     const user = await this.db.selectFrom('users').select(['id', 'name', 'email', 'role', 'created_at']).where('id', '=', userId).executeTakeFirst();
     if (!user) return null;
     const [tokens, packages, scopes, versions, keys, provenance, listings, reviews, reports, audit] = await Promise.all([
-      this.db.selectFrom('tokens').select(['key', 'name', 'readonly', 'cidr_whitelist', 'created_at', 'expires_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
+      this.db.selectFrom('tokens').select(['key', 'name', 'readonly', 'role', 'cidr_whitelist', 'created_at', 'expires_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
       this.db.selectFrom('package_owners').select('package').where('user_id', '=', userId).orderBy('package').execute(),
       this.db.selectFrom('scopes').select('scope').where('owner_id', '=', userId).orderBy('scope').execute(),
       this.db.selectFrom('versions').select(['package', 'version', 'published_at']).where('publisher_id', '=', userId).orderBy('published_at').orderBy('package').execute(),

@@ -25,6 +25,7 @@ export class PrivacyService {
         key: t.key,
         name: t.name,
         readonly: t.readonly === 1,
+        role: t.role,
         cidrWhitelist: JSON.parse(t.cidr_whitelist) as string[],
         createdAt: t.created_at,
         expiresAt: t.expires_at,
