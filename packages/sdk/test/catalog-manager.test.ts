@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { signCatalog, verifyCatalog, type Catalog } from '@wharf/core';
 import { CatalogManager, MemoryStore, type CatalogEvents } from '@wharf/sdk';
 import { FsStore } from '@wharf/sdk/node';
-import { addUser, createTestWharf, type TestWharf } from '../../server/test/helpers.js';
+import { ADMIN_TOKEN, addUser, bearer, createTestWharf, type TestWharf } from '../../server/test/helpers.js';
 import { listen, publish } from '../../server/test/trust-helpers.js';
 
 /** fetch with a switch: count requests, answer some URLs ourselves, or fail like a dead network. */
@@ -79,6 +79,50 @@ describe('CatalogManager against a real server', () => {
     expect(await m.refresh()).toBe(true);
     expect(updates.map((u) => u.diff)).toEqual([{ added: ['@acme/extra'], removed: [], changed: ['@acme/notes'], flagsChanged: [] }]);
     expect(updates[0]!.catalog.version).toBeGreaterThan(updates[0]!.previous!.version);
+  });
+
+  it('says loading until the first answer, then polls on its own: 304s while unchanged, a publish arrives without a refresh call', async () => {
+    const ctl = controlledFetch();
+    const m = new CatalogManager({ baseUrl: base, root, fetch: ctl.fetch });
+    const statuses = collect(m, 'status');
+    const initializing = m.initialize();
+    expect(m.status).toBe('loading');
+    await initializing;
+    expect(statuses).toEqual([{ status: 'loading' }, { status: 'ready' }]);
+    const updates = collect(m, 'catalog-updated');
+    m.startPolling(30);
+    try {
+      await until(() => ctl.statuses.filter((s) => s === 304).length >= 2);
+      expect(ctl.statuses).toEqual([200, ...ctl.statuses.slice(1).map(() => 304)]);
+      expect(updates).toEqual([]);
+      expect((await publish(w, token, '@acme/polled', '1.0.0')).statusCode).toBe(201);
+      await until(() => updates.some((u) => u.diff.added.includes('@acme/polled')));
+    } finally {
+      m.stop();
+    }
+    const polls = ctl.statuses.length;
+    await new Promise((r) => setTimeout(r, 120));
+    expect(ctl.statuses).toHaveLength(polls);
+  });
+
+  it('reports an unpublished package as removed and a flag changed through the admin API as flagsChanged', async () => {
+    expect((await publish(w, token, '@acme/doomed', '1.0.0')).statusCode).toBe(201);
+    const m = new CatalogManager({ baseUrl: base, root });
+    await m.initialize();
+    expect(m.getPlugin('@acme/doomed')).toBeDefined();
+    const updates = collect(m, 'catalog-updated');
+    const rev = (await w.app.inject({ url: '/@acme%2fdoomed' })).json()._rev as string;
+    const gone = await w.app.inject({ method: 'DELETE', url: `/@acme%2fdoomed/-rev/${rev}`, headers: bearer(token) });
+    expect(gone.statusCode, gone.body).toBe(200);
+    expect(await m.refresh()).toBe(true);
+    expect(updates.map((u) => u.diff)).toEqual([{ added: [], removed: ['@acme/doomed'], changed: [], flagsChanged: [] }]);
+    expect(m.getPlugin('@acme/doomed')).toBeUndefined();
+
+    const flag = await w.app.inject({ method: 'PATCH', url: '/api/v1/flags/sdk.catalog-diff', headers: bearer(ADMIN_TOKEN), payload: { state: 'ON' } });
+    expect(flag.statusCode, flag.body).toBe(200);
+    expect(await m.refresh()).toBe(true);
+    expect(updates.map((u) => u.diff)[1]).toEqual({ added: [], removed: [], changed: [], flagsChanged: ['sdk.catalog-diff'] });
+    expect(m.getHead()!.flags.features.find((f) => f.name === 'sdk.catalog-diff')?.enabled).toBe(true);
   });
 
   it('keeps the good catalog when what arrives is tampered or older, and says so', async () => {

@@ -3,10 +3,13 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { sriOf } from '@wharf/core';
 import { packDirectory, tarballFileHashes } from '../../server/src/index.js';
 import { rawTar } from '../../server/test/support/raw-tar.js';
-import { CatalogManager, MemoryStore, PluginInstaller, PluginLoader, UpdateManager, isPluginError, type PluginErrorCode, type RevokedEvent } from '../src/index.js';
+import { ADMIN_TOKEN, bearer } from '../../server/test/helpers.js';
+import { CatalogManager, MemoryStore, PluginInstaller, PluginLoader, SourceResolver, UpdateManager, isPluginError, type PluginErrorCode, type RevokedEvent } from '../src/index.js';
 import { unpackVerified } from '../src/install/verify.js';
 import { FsStore } from '../src/node/index.js';
 import { harness, publishPlugin, revoke, type Harness } from './installer-support.js';
@@ -245,6 +248,68 @@ describe('PluginInstaller against a listening server', () => {
     const stale = new PluginInstaller({ catalog: late, store: installer.store, installId: 'x' });
     expect(await refusal(stale.install('@acme/hello'))).toBe('catalog-stale');
     stale.dispose();
+  });
+});
+
+describe('PluginInstaller reading through a SourceResolver from a mirror that only relays files', () => {
+  let h: Harness;
+  let mirror: Server;
+  let mirrorUrl: string;
+  const relayed: string[] = [];
+  let tamper = false;
+  beforeAll(async () => {
+    h = await harness();
+    await publishPlugin(h.w, h.token, '@acme/mirrored', '1.0.0');
+    await publishPlugin(h.w, h.token, '@acme/mirrored', '1.1.0');
+    // GETs of the origin's files, relayed as they are (or with one byte of a tarball flipped): no API, no events.
+    mirror = createServer(async (req, res) => {
+      if (req.method !== 'GET') return res.writeHead(405).end();
+      relayed.push(req.url!);
+      const upstream = await fetch(`${h.base}${req.url}`);
+      const bytes = Buffer.from(await upstream.arrayBuffer());
+      if (tamper && req.url!.endsWith('.tgz')) bytes[bytes.length >> 1]! ^= 1;
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/octet-stream' }).end(bytes);
+    });
+    await new Promise<void>((r) => mirror.listen(0, '127.0.0.1', r));
+    mirrorUrl = `http://127.0.0.1:${(mirror.address() as AddressInfo).port}/`;
+    const put = await h.w.app.inject({ method: 'PUT', url: '/api/v1/config/marketplace_source', headers: bearer(ADMIN_TOKEN), payload: { type: 'cdn', priority: ['cdn'], sources: { cdn: mirrorUrl } } });
+    expect(put.statusCode, put.body).toBe(200);
+  });
+  afterAll(async () => {
+    await new Promise<void>((r) => mirror.close(() => r()));
+    await h.destroy();
+  });
+
+  it('downloads and verifies a plugin from the mirror, and refuses a tampered tarball the mirror serves', async () => {
+    const requested: string[] = [];
+    const resolver = new SourceResolver({
+      controlPlaneUrl: h.base,
+      defaultConfig: { type: 'git', priority: ['git'], sources: { git: `${h.base}/` } },
+      installId: 'install-1',
+      fetch: (input, init) => (requested.push(String(input)), fetch(input, init)),
+    });
+    const catalog = new CatalogManager({ source: resolver, root: h.root });
+    await catalog.initialize();
+    expect(catalog.status).toBe('ready');
+    const installer = new PluginInstaller({ catalog, store: new MemoryStore(), installId: 'install-1' });
+    try {
+      expect(await installer.install('@acme/mirrored', '1.0.0')).toMatchObject({ version: '1.0.0', downloaded: true });
+      const loaded = await new PluginLoader({ installer }).loadPlugin('@acme/mirrored', { register: (v: string) => v });
+      expect(loaded.exports).toBe('1.0.0');
+      // Catalog, TUF metadata and the tarball all came through the mirror; the origin served only the client config.
+      expect(relayed).toEqual(expect.arrayContaining(['/catalog.json', expect.stringMatching(/^\/trust\/.*targets\.json$/), expect.stringMatching(/mirrored-1\.0\.0\.tgz$/)]));
+      expect(requested.filter((u) => !u.startsWith(mirrorUrl))).toEqual([`${h.base}/api/v1/client-config`]);
+
+      tamper = true;
+      const err = await installer.install('@acme/mirrored', '1.1.0').catch((e: unknown) => e);
+      expect(code(err)).toBe('verification-failed');
+      expect(relayed.some((u) => u.endsWith('mirrored-1.1.0.tgz'))).toBe(true);
+      expect((await installer.get('@acme/mirrored'))!.active).toBe('1.0.0');
+      expect(await installer.store.get('plugins/@acme+mirrored/1.1.0/package.tgz')).toBeNull();
+    } finally {
+      installer.dispose();
+      tamper = false;
+    }
   });
 });
 

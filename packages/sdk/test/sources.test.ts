@@ -147,6 +147,25 @@ describe('SourceResolver', () => {
     await expect(r.fetch('catalog.json')).rejects.toThrow(/fetch failed/);
   });
 
+  it('averages the duration of calls on its clock, with the attempts of a fallback and of a failed call counted', async () => {
+    const w = world();
+    const r = w.resolver({ failureThreshold: 100 });
+    const taking = (ms: number, status = 200, prefix = 'cdn'): Handler => (url) => ((w.t += ms), new Response(`${prefix}:${url.pathname}`, { status }));
+    expect(r.getStats().avgLatencyMs).toBe(0);
+    w.cdn = taking(10);
+    await r.fetch('a');
+    w.cdn = taking(30);
+    await r.fetch('b');
+    expect(r.getStats().avgLatencyMs).toBe(20);
+    w.cdn = taking(40, 503);
+    w.git = taking(20, 200, 'git');
+    expect(await body(r.fetch('c'))).toBe('git:/git/c');
+    w.git = taking(20, 503, 'git');
+    expect((await r.fetch('d')).status).toBe(503);
+    // (10 + 30 + (40 + 20) + (40 + 20)) / 4
+    expect(r.getStats()).toMatchObject({ totalRequests: 4, fallbacks: 1, failed: 1, avgLatencyMs: 40 });
+  });
+
   it('opens the circuit after repeated failures, and closes it after a good trial', async () => {
     const w = world();
     const r = w.resolver({ failureThreshold: 3, openMs: 30_000 });
