@@ -9,6 +9,7 @@ type Method = 'GET' | 'POST' | 'PUT' | 'PATCH';
  */
 export const ENDPOINTS: { method: Method; url: string; permission: Permission; body?: unknown; route?: string }[] = [
   { method: 'GET', url: '/api/v1/audit', permission: 'audit.read' },
+  { method: 'PUT', url: '/trust/root', permission: 'trust.root', body: { signed: {}, signatures: [] } },
   { method: 'GET', url: '/api/v1/audit/verify', permission: 'audit.read' },
   { method: 'PUT', url: '/api/v1/users/nobody/role', route: '/api/v1/users/:name/role', permission: 'users.set-role', body: { role: 'reader' } },
   { method: 'GET', url: '/api/v1/snapshots/schema', permission: 'snapshots.read-draft' },

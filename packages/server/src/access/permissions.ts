@@ -30,6 +30,8 @@ export const PERMISSIONS = {
   'vulnerability-policies.set': { roles: ['admin'], write: true },
   /** Any scope's signature policy; a scope's owner may also set their own scope's (checked by ownership, not role). */
   'signature-policies.set': { roles: ['admin'], write: true },
+  /** Installing the next root (key rotation): a new chain of trust for every client. */
+  'trust.root': { roles: ['admin'], write: true },
   /** The queues (reports, listings by state): a read-only admin token may look. */
   'moderation.read': { roles: ['admin'], write: false },
   moderation: { roles: ['admin'], write: true },

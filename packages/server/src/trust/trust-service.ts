@@ -22,6 +22,7 @@ import {
 } from '@wharf/core';
 import { badRequest, forbidden, notFound, unprocessable } from '../errors.js';
 import { isAdmin, requireUser, requireWriter, type Principal } from '../auth/principal.js';
+import { authorize } from '../access/permissions.js';
 import type { MetadataStore } from '../storage/metadata-store.js';
 import type { PublishCandidate, PublishedVersion } from '../registry/registry-service.js';
 import { metaFileFor, rootDocument, sign, signRootDocument, snapshotMetadata, targetsMetadata, timestampMetadata } from './catalog.js';
@@ -367,8 +368,7 @@ export class TrustService {
    * re-issues every other role under it so clients see the rotation at their next refresh.
    */
   async updateRoot(principal: Principal | null, envelope: unknown): Promise<number> {
-    if (!isAdmin(principal)) throw forbidden('only an admin may install a new root');
-    const actor = principal!.name;
+    const actor = authorize(principal, 'trust.root').name;
     const text = JSON.stringify(envelope);
     let next;
     try {
