@@ -52,6 +52,7 @@ const catalog = new CatalogManager({ baseUrl: config.registry, root: await pinne
 // plugin version, aggregated here, with no install id, user or error text. Opt-in: a real app sends
 // them only after its user agreed (and calls reporter.setAnalytics(false) when they withdraw); this
 // demo opts in, so that the registry's install counts and `sort=downloads` move as you try it.
+// The registry is the Wharf server here; an app reading from a mirror gives the server's URL instead.
 const reporter = new HealthReporter({ url: config.registry, catalog, analytics: true, onError: (err) => console.warn('usage counts not sent yet:', err.message) });
 reporter.start({ intervalMs: 30_000 });
 // Hidden is often the last moment the page runs: send what has been counted so far.
