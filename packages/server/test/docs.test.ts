@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { FastifyInstance } from 'fastify';
 import { createTestWharf, type TestWharf } from './helpers.js';
 
 /**
@@ -9,8 +10,8 @@ import { createTestWharf, type TestWharf } from './helpers.js';
 const registered = vi.hoisted(() => [] as { method: string; url: string }[]);
 vi.mock('fastify', async (importOriginal) => {
   const real = await importOriginal<typeof import('fastify')>();
-  const create = ((...args: Parameters<typeof real.default>) => {
-    const app = real.default(...args);
+  const create = ((options?: object) => {
+    const app = (real.default as (options?: object) => FastifyInstance)(options);
     app.addHook('onRoute', (route) => {
       for (const method of [route.method].flat()) registered.push({ method, url: route.url ?? route.path });
     });
