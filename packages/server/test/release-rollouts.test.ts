@@ -22,10 +22,11 @@ describeEachBackend('staged rollouts', (backend) => {
   let w: TestWharf;
   let rm: Record<string, string>;
   let publisher: Record<string, string>;
+  let pubToken: string;
   const installs = Array.from({ length: 150 }, (_, i) => `install-${i}`);
   beforeAll(async () => {
     w = await createTestWharf(backend);
-    const pubToken = await addUser(w, 'pia');
+    pubToken = await addUser(w, 'pia');
     publisher = bearer(pubToken);
     rm = bearer(await addUser(w, 'remy'));
     await w.app.inject({ method: 'PUT', url: '/api/v1/users/remy/role', headers: bearer(ADMIN_TOKEN), payload: { role: 'release-manager' } });
@@ -130,6 +131,40 @@ describeEachBackend('staged rollouts', (backend) => {
     const list = (await w.app.inject({ url: `/api/v1/rollouts?plugin=${encodeURIComponent(PLUGIN)}`, headers: rm })).json();
     expect(list.rollouts.map((r: Rollout) => r.state).sort()).toEqual(['completed', 'rolled_back']);
   });
+
+  it('rolls back by hand, halted or active: everyone gets the previous version, the reason and the operator are kept', async () => {
+    await publish(w, pubToken, '4.0.0', 'latest');
+    const halted = RolloutSchema.parse((await create({ plugin: PLUGIN, channel: 'stable', version: '4.0.0', percentage: 40 })).json());
+    const at40 = await resolveAll();
+    expect([...at40.values()].filter((v) => v === '4.0.0').length).toBeGreaterThan(20);
+    expect((await act(halted.id, 'halt')).json()).toMatchObject({ state: 'halted' });
+    // Without a token, or by a publisher, nothing happens.
+    expect((await w.app.inject({ method: 'POST', url: `/api/v1/rollouts/${halted.id}/rollback` })).statusCode).toBe(401);
+    expect((await w.app.inject({ method: 'POST', url: `/api/v1/rollouts/${halted.id}/rollback`, headers: publisher })).statusCode).toBe(403);
+    expect((await act(halted.id, 'rollback', { reason: 'x'.repeat(501) })).statusCode).toBe(400);
+    const rolledBack = await act(halted.id, 'rollback', { reason: 'crash on start in 4.0.0' });
+    expect(rolledBack.statusCode, rolledBack.body).toBe(200);
+    expect(RolloutSchema.parse(rolledBack.json())).toMatchObject({ id: halted.id, state: 'rolled_back', reason: 'crash on start in 4.0.0', previousVersion: '3.0.0', percentage: 40 });
+    expect(new Set((await resolveAll()).values())).toEqual(new Set(['3.0.0']));
+    expect((await w.app.inject({ url: '/-/package/@acme%2fwidget/dist-tags' })).json()).toMatchObject({ stable: '3.0.0' });
+    // Closed: neither raised, resumed, halted nor rolled back again.
+    for (const [verb, body] of [['raise', { percentage: 50 }], ['resume', undefined], ['halt', undefined], ['rollback', undefined]] as const) {
+      expect((await act(halted.id, verb, body)).statusCode, verb).toBe(409);
+    }
+
+    // The channel is free again; an active rollout rolled back without a reason names who did it.
+    const active = RolloutSchema.parse((await create({ plugin: PLUGIN, channel: 'stable', version: '4.0.0', percentage: 10 })).json());
+    expect((await act(active.id, 'raise', { percentage: 20 })).json()).toMatchObject({ state: 'active', percentage: 20 });
+    expect((await act(active.id, 'rollback')).json()).toMatchObject({ state: 'rolled_back', reason: 'by remy' });
+    expect(new Set((await resolveAll()).values())).toEqual(new Set(['3.0.0']));
+
+    const audit = (await w.app.inject({ url: `/api/v1/audit?action=rollouts.rollback&actor=remy`, headers: bearer(ADMIN_TOKEN) })).json();
+    expect(audit.entries.map((e: { target: string; before: Rollout; after: Rollout }) => [e.target, e.before.state, e.after.state, e.after.reason])).toEqual([
+      [`rollout:${PLUGIN}@stable#${halted.id}`, 'halted', 'rolled_back', 'crash on start in 4.0.0'],
+      [`rollout:${PLUGIN}@stable#${active.id}`, 'active', 'rolled_back', 'by remy'],
+    ]);
+    await expect.poll(() => events.filter((e) => e.type === 'rollout.changed' && (e.data as { id?: string }).id === active.id).map((e) => (e.data as { state: string }).state)).toContain('rolled_back');
+  }, 120_000);
 });
 
 describe('health report rate limit', () => {
