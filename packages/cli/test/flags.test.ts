@@ -1,25 +1,9 @@
-import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ADMIN_TOKEN, createTestWharf, describeEachBackend, type TestWharf } from '../../server/test/helpers.js';
-import { program } from '../src/index.js';
-
-/** Runs `wharf …` in-process and returns what it printed. */
-async function wharf(...args: string[]): Promise<{ out: string; err: string; code: number | undefined }> {
-  let out = '';
-  let err = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((out += String(chunk)), true));
-  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((err += String(chunk)), true));
-  try {
-    await program().exitOverride().parseAsync(['node', 'wharf', ...args]);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  const code = process.exitCode === undefined ? undefined : Number(process.exitCode);
-  process.exitCode = undefined;
-  return { out, err, code };
-}
+import { wharf } from './support/run.js';
 
 describeEachBackend('wharf flags', (backend) => {
   let w: TestWharf;
