@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Strongest first: each role may do what the ones after it may (a token scoped to a role acts with the lesser of it and its user's). */
 export const ROLE_NAMES = ['admin', 'release-manager', 'publisher', 'reader'] as const;
