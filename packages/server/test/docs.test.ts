@@ -20,8 +20,8 @@ vi.mock('fastify', async (importOriginal) => {
   return { ...real, default: create };
 });
 
-/** Wharf's own HTTP API; the npm registry protocol, TUF metadata and ops endpoints are documented elsewhere. */
-const DOCUMENTED = /^\/api\/v1\/|^\/ofrep\/v1\/|^\/meta\/release$/;
+/** Wharf's own HTTP API; the npm registry protocol, TUF metadata files and ops endpoints are documented elsewhere. */
+const DOCUMENTED = /^\/api\/v1\/|^\/ofrep\/v1\/|^\/meta\/release$|^\/trust\/(keys|revocations|policies|root)(\/|$)/;
 const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
 
 interface Operation {
@@ -50,7 +50,7 @@ describe('OpenAPI document', () => {
 
   const operations = () => Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
 
-  it('documents every registered /api/v1, /ofrep/v1 and /meta/release route, and no route that does not exist', () => {
+  it('documents every registered /api/v1, /ofrep/v1, /meta/release and trust key, revocation and policy route, and no route that does not exist', () => {
     const toPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
     // HEAD routes are Fastify's automatic twins of GET routes.
     const routes = registered.filter((r) => r.method !== 'HEAD' && DOCUMENTED.test(r.url)).map((r) => `${r.method} ${toPath(r.url)}`);

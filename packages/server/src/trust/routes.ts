@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { RegisterKeyBodySchema, RevokeBodySchema, SignaturePolicyBodySchema, TOP_LEVEL_ROLES, type TopLevelRole } from '@wharf/core';
-import { parseBody } from '../http.js';
+import { z } from 'zod';
+import { RegisteredKeySchema, RegisterKeyBodySchema, RevokeBodySchema, RootUpdateResponseSchema, SignaturePolicyBodySchema, TOP_LEVEL_ROLES, TrustOkSchema, type TopLevelRole } from '@wharf/core';
+import type { ApiCatalog } from '../docs/api-catalog.js';
 import { notFound } from '../errors.js';
 import { IMMUTABLE_CACHE, TRUST_KEY, tagResponse } from '../cdn/cache-policy.js';
 import type { TrustService } from './trust-service.js';
@@ -8,6 +9,7 @@ import { authorize, roleMay } from '../access/permissions.js';
 
 export interface TrustRoutesOptions {
   trust: TrustService;
+  catalog: ApiCatalog;
 }
 
 // Unversioned names change on every update: clients must always get the newest.
@@ -15,7 +17,7 @@ const LATEST_CACHE = 'no-cache';
 const VERSIONED = /^([1-9]\d{0,9})\.(root|snapshot|targets|timestamp)\.json$/;
 
 /** The signed catalog (TUF layout under /trust/), key registration, revocation, policies, provenance. */
-export async function trustRoutes(app: FastifyInstance, { trust }: TrustRoutesOptions): Promise<void> {
+export async function trustRoutes(app: FastifyInstance, { trust, catalog }: TrustRoutesOptions): Promise<void> {
   const send = (reply: FastifyReply, body: string | null, cache: string, what: string) => {
     if (body === null) throw notFound(`${what} not found`);
     return tagResponse(reply, [TRUST_KEY]).header('cache-control', cache).type('application/json').send(body);
@@ -30,29 +32,98 @@ export async function trustRoutes(app: FastifyInstance, { trust }: TrustRoutesOp
     return send(reply, await trust.metadata(m[2] as TopLevelRole, Number(m[1])), IMMUTABLE_CACHE, req.params.file);
   });
 
-  app.put('/trust/root', async (req) => ({ version: await trust.updateRoot(req.principal, req.body) }));
+  const tag = 'trust';
+  catalog.route(
+    app,
+    {
+      method: 'PUT',
+      url: '/trust/root',
+      tag,
+      access: 'trust.root',
+      summary: 'Install a new TUF root',
+      description: 'The body is a root metadata envelope (`{ signed, signatures }`) with the next version, signed by a threshold of the current root keys and of its own.',
+      responses: { 200: { description: 'The new root version', schema: RootUpdateResponseSchema } },
+    },
+    async ({ principal }, req) => ({ version: await trust.updateRoot(principal, req.body) }),
+  );
 
-  app.post('/trust/keys', async (req, reply) => reply.code(201).send(await trust.registerKey(req.principal, parseBody(RegisterKeyBodySchema, req.body))));
-  app.get('/trust/keys', async (req) => ({ keys: await trust.keysOf(req.principal) }));
-  app.delete<{ Params: { keyid: string } }>('/trust/keys/:keyid', async (req, reply) => {
-    await trust.revokeKey(req.principal, req.params.keyid);
-    return reply.code(204).send();
-  });
+  catalog.route(
+    app,
+    {
+      method: 'POST',
+      url: '/trust/keys',
+      tag,
+      access: 'user',
+      summary: 'Register a signing key',
+      description: 'An Ed25519 public key of the caller; versions signed with it verify as long as it is not revoked. Read-only tokens and readers are refused.',
+      body: RegisterKeyBodySchema,
+      responses: { 201: { description: 'The registered key', schema: RegisteredKeySchema } },
+    },
+    async ({ body, principal }, _req, reply) => reply.code(201).send(await trust.registerKey(principal, body)),
+  );
+  catalog.route(
+    app,
+    { method: 'GET', url: '/trust/keys', tag, access: 'user', summary: "The caller's signing keys", responses: { 200: { description: '`{ keys }`, revoked ones included' } } },
+    async ({ principal }) => ({ keys: await trust.keysOf(principal) }),
+  );
+  catalog.route(
+    app,
+    {
+      method: 'DELETE',
+      url: '/trust/keys/:keyid',
+      tag,
+      access: 'user',
+      summary: 'Revoke one of the caller\'s keys',
+      description: 'Versions signed with it verify as invalid from then on.',
+      params: z.object({ keyid: z.string() }),
+      responses: { 204: { description: 'Revoked' } },
+    },
+    async ({ params, principal }, _req, reply) => {
+      await trust.revokeKey(principal, params.keyid);
+      return reply.code(204).send();
+    },
+  );
 
-  app.post('/trust/revocations', async (req, reply) => {
-    await trust.revoke(req.principal, parseBody(RevokeBodySchema, req.body));
-    return reply.code(201).send({ ok: true });
-  });
+  catalog.route(
+    app,
+    {
+      method: 'POST',
+      url: '/trust/revocations',
+      tag,
+      access: 'user',
+      summary: 'Revoke a published version',
+      description: 'By an owner of the package: the catalog marks the version revoked, with the reason.',
+      body: RevokeBodySchema,
+      responses: { 201: { description: 'Revoked', schema: TrustOkSchema } },
+    },
+    async ({ body, principal }, _req, reply) => {
+      await trust.revoke(principal, body);
+      return reply.code(201).send({ ok: true });
+    },
+  );
 
-  app.put<{ Params: { scope: string } }>('/trust/policies/:scope', async (req) => {
-    // The permission table says who may set any scope's policy; other callers may only set that of a
-    // scope they own, which the service checks (and answers 401 for anonymous callers).
-    if (req.principal && roleMay(req.principal.role, 'signature-policies.set')) authorize(req.principal, 'signature-policies.set');
-    const body = parseBody(SignaturePolicyBodySchema, req.body);
-    const scope = req.params.scope.replace(/^@/, '');
-    await trust.setPolicy(req.principal, scope, body.requireSignature);
-    return { scope, requireSignature: body.requireSignature };
-  });
+  catalog.route(
+    app,
+    {
+      method: 'PUT',
+      url: '/trust/policies/:scope',
+      tag,
+      access: 'user',
+      summary: "Set a scope's signature policy",
+      description: 'Whether versions in the scope must be signed with a registered key. Admins may set any scope\'s (`*` is the registry default); other users only that of a scope they own.',
+      params: z.object({ scope: z.string() }),
+      body: SignaturePolicyBodySchema,
+      responses: { 200: { description: '`{ scope, requireSignature }`' } },
+    },
+    async ({ params, body, principal }) => {
+      // The permission table says who may set any scope's policy; other callers may only set that of a
+      // scope they own, which the service checks (and answers 401 for anonymous callers).
+      if (principal && roleMay(principal.role, 'signature-policies.set')) authorize(principal, 'signature-policies.set');
+      const scope = params.scope.replace(/^@/, '');
+      await trust.setPolicy(principal, scope, body.requireSignature);
+      return { scope, requireSignature: body.requireSignature };
+    },
+  );
 
   const provenance = async (name: string, version: string) => trust.provenance(name, version);
   app.get<{ Params: { name: string; version: string } }>('/plugins/:name/:version/provenance.json', async (req, reply) =>
