@@ -59,7 +59,7 @@ describeEachBackend('MetadataStore contract', (backend) => {
   });
 
   it('finds tokens by hash only, with their user, and deletes them by key or hash for their owner only', async () => {
-    const token = { key: randomUUID(), user_id: alice.id, token_hash: 'h1', token_prefix: 'wharf_abc', readonly: 0, cidr_whitelist: '[]', name: null, created_at: now, expires_at: null };
+    const token = { key: randomUUID(), user_id: alice.id, token_hash: 'h1', token_prefix: 'wharf_abc', readonly: 0, cidr_whitelist: '[]', role: null, name: null, created_at: now, expires_at: null };
     await store.auth.createToken(token);
     expect((await store.auth.findToken('h1'))?.user.name).toBe('alice');
     expect(await store.auth.findToken('nope')).toBeNull();
