@@ -29,6 +29,11 @@ export class ControlPlane {
   }
 
   async call<S extends z.core.$ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
+    return z.parse(schema, await this.send(method, path, body));
+  }
+
+  /** The request alone: the parsed JSON answer (undefined when bodiless, as a 204), or a ControlPlaneError. */
+  async send(method: string, path: string, body?: unknown): Promise<unknown> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -39,7 +44,7 @@ export class ControlPlane {
       const message = (json as { error?: string } | undefined)?.error ?? res.statusText;
       throw new ControlPlaneError(res.status, `${method} ${path}: ${res.status} ${message}`);
     }
-    return z.parse(schema, json);
+    return json;
   }
 }
 

@@ -9,6 +9,7 @@ import { registerReleaseCommands } from './release.js';
 import { registerAdvisoryCommands } from './advisories.js';
 import { registerMirrorCommands } from './mirror.js';
 import { registerSourceCommands } from './source.js';
+import { registerTokenCommands } from './token.js';
 
 /** Builds the `wharf` command; each subcommand lives in its own module. */
 export function program(): Command {
@@ -33,6 +34,7 @@ export function program(): Command {
   registerAdvisoryCommands(cmd);
   registerMirrorCommands(cmd);
   registerSourceCommands(cmd);
+  registerTokenCommands(cmd);
   return cmd;
 }
 

@@ -73,6 +73,23 @@ export const TokenCreateSchema = z.looseObject({
   role: z.nullish(z.enum(ROLE_NAMES, { error: `role must be one of ${ROLE_NAMES.join(', ')}` })),
 });
 
+/** One token as `GET /-/npm/v1/tokens` lists it (the secret masked) and as creation answers (the secret in full, once). */
+export const TokenInfoSchema = z.object({
+  key: z.string(),
+  token: z.string(),
+  name: z.optional(z.string()),
+  created: z.string(),
+  expires: z.optional(z.string()),
+  readonly: z.boolean(),
+  cidr_whitelist: z.array(z.string()),
+  /** Null: the token acts with its user's role. */
+  role: z.nullable(z.enum(ROLE_NAMES)),
+});
+export type TokenInfo = z.infer<typeof TokenInfoSchema>;
+
+/** `GET /-/npm/v1/tokens`. */
+export const TokenListSchema = z.object({ objects: z.array(TokenInfoSchema), total: z.number() });
+
 /** Body of `PUT /-/package/<name>/dist-tags/<tag>`: a bare JSON string. */
 export const DistTagBodySchema = z.string().check(z.minLength(1, 'version is required'));
 
