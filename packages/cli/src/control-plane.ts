@@ -39,7 +39,13 @@ export class ControlPlane {
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
-    const json = text === '' ? undefined : (JSON.parse(text) as unknown);
+    let json: unknown;
+    try {
+      json = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      // A proxy's error page, say: name what answered rather than a JSON parser's complaint.
+      throw new ControlPlaneError(res.status, `${method} ${path}: ${res.status} (not JSON: ${text.slice(0, 200)})`);
+    }
     if (!res.ok) {
       const message = (json as { error?: string } | undefined)?.error ?? res.statusText;
       throw new ControlPlaneError(res.status, `${method} ${path}: ${res.status} ${message}`);

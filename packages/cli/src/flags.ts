@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ClientFeaturesSchema, FLAG_STATES, FlagPatchSchema, type ClientFeatures, type FlagStatus } from '@wharf/core';
 import { z } from 'zod';
+import { addServerOptions, ControlPlane, ControlPlaneError } from './control-plane.js';
 
 export interface FlagsOptions {
   registry?: string;
@@ -9,34 +10,16 @@ export interface FlagsOptions {
   json?: boolean;
 }
 
-const DEFAULT_REGISTRY = 'http://127.0.0.1:4873';
-
 const AdminViewSchema = z.looseObject({
   ...ClientFeaturesSchema.shape,
   states: z.record(z.string(), z.looseObject({ state: z.string(), percentage: z.number().optional() })),
 });
 type AdminView = z.infer<typeof AdminViewSchema>;
 
-/** A failed call, carrying the server's `{ error }` message; the command exits 1 with it. */
+/** A command's own refusal (an unreadable file, an unknown flag); the command exits 1 with it, as with a server's refusal. */
 export class FlagsCommandError extends Error {}
 
-async function call(options: FlagsOptions, method: string, path: string, body?: unknown): Promise<unknown> {
-  const base = (options.registry ?? process.env.WHARF_REGISTRY ?? DEFAULT_REGISTRY).replace(/\/+$/, '');
-  const token = options.token ?? process.env.WHARF_TOKEN;
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    throw new FlagsCommandError(`${method} ${path}: ${res.status} (not JSON: ${text.slice(0, 200)})`);
-  }
-  if (!res.ok) throw new FlagsCommandError(`${method} ${path}: ${res.status} ${(json as { error?: string } | undefined)?.error ?? res.statusText}`);
-  return json;
-}
+const call = (options: FlagsOptions, method: string, path: string, body?: unknown) => new ControlPlane(options).send(method, path, body);
 
 const describeState = (s: FlagStatus | undefined) => (s === undefined ? '?' : s.state === 'ROLLOUT' ? `ROLLOUT ${s.percentage}%` : s.state);
 
@@ -118,7 +101,7 @@ const run =
     try {
       await fn(...args);
     } catch (err) {
-      if (!(err instanceof FlagsCommandError) && !(err instanceof TypeError)) throw err;
+      if (!(err instanceof FlagsCommandError) && !(err instanceof ControlPlaneError) && !(err instanceof TypeError)) throw err;
       process.stderr.write(`wharf flags: ${err.message}${err instanceof TypeError && (err as { cause?: Error }).cause ? ` (${(err as { cause?: Error }).cause!.message})` : ''}\n`);
       process.exitCode = 1;
     }
@@ -126,8 +109,7 @@ const run =
 
 export function registerFlagCommands(program: Command): void {
   const flags = program.command('flags').description('feature flags: the four states, Unleash-format flag sets');
-  const withServer = (cmd: Command) =>
-    cmd.option('--registry <url>', `Wharf server (WHARF_REGISTRY, default ${DEFAULT_REGISTRY})`).option('--token <token>', 'admin or release-manager token (WHARF_TOKEN)');
+  const withServer = (cmd: Command) => addServerOptions(cmd);
   withServer(flags.command('list').description('every flag with its state and variants').option('--json', 'print the whole flag set')).action(run((o: FlagsOptions) => flagsList(o)));
   withServer(flags.command('get <key>').description("one flag's definition and state")).action(run((key: string, o: FlagsOptions) => flagsGet(key, o)));
   withServer(flags.command('set <file>').description("replace the whole flag set with a client-features JSON file ('-' reads stdin)")).action(run((file: string, o: FlagsOptions) => flagsSet(file, o)));
