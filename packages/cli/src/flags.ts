@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ClientFeaturesSchema, FLAG_STATES, FlagPatchSchema, type ClientFeatures, type FlagStatus } from '@wharf/core';
+import { ClientFeaturesSchema, FLAG_STATES, FlagPatchResultSchema, FlagPatchSchema, FlagStatusSchema, type ClientFeatures, type FlagPatchResult, type FlagStatus } from '@wharf/core';
 import { z } from 'zod';
 import { addServerOptions, ControlPlane, ControlPlaneError } from './control-plane.js';
 
@@ -12,7 +12,7 @@ export interface FlagsOptions {
 
 const AdminViewSchema = z.looseObject({
   ...ClientFeaturesSchema.shape,
-  states: z.record(z.string(), z.looseObject({ state: z.string(), percentage: z.number().optional() })),
+  states: z.record(z.string(), FlagStatusSchema),
 });
 type AdminView = z.infer<typeof AdminViewSchema>;
 
@@ -31,7 +31,7 @@ export async function flagsList(options: FlagsOptions): Promise<AdminView> {
     const width = Math.max(4, ...view.features.map((f) => f.name.length));
     process.stdout.write(`${'FLAG'.padEnd(width)}  STATE          VARIANTS\n`);
     for (const f of view.features) {
-      process.stdout.write(`${f.name.padEnd(width)}  ${describeState(view.states[f.name] as FlagStatus).padEnd(13)}  ${(f.variants ?? []).map((v) => v.name).join(',') || '-'}\n`);
+      process.stdout.write(`${f.name.padEnd(width)}  ${describeState(view.states[f.name]).padEnd(13)}  ${(f.variants ?? []).map((v) => v.name).join(',') || '-'}\n`);
     }
     process.stdout.write(`version ${view.version}\n`);
   }
@@ -69,7 +69,7 @@ export interface PatchOptions extends FlagsOptions {
 }
 
 /** `wharf flags patch <key>`: state, percentage or variants (JSON text or @file). */
-export async function flagsPatch(key: string, options: PatchOptions): Promise<unknown> {
+export async function flagsPatch(key: string, options: PatchOptions): Promise<FlagPatchResult> {
   const patch: Record<string, unknown> = {};
   if (options.state !== undefined) patch.state = options.state.toUpperCase().replace('-', '_');
   if (options.percentage !== undefined) patch.percentage = Number(options.percentage.replace(/%$/, ''));
@@ -83,7 +83,7 @@ export async function flagsPatch(key: string, options: PatchOptions): Promise<un
   }
   const parsed = FlagPatchSchema.safeParse(patch);
   if (!parsed.success) throw new FlagsCommandError(`invalid change: ${z.prettifyError(parsed.error)}`);
-  const res = (await call(options, 'PATCH', `/api/v1/flags/${encodeURIComponent(key)}`, parsed.data)) as FlagStatus & { version: number };
+  const res = FlagPatchResultSchema.parse(await call(options, 'PATCH', `/api/v1/flags/${encodeURIComponent(key)}`, parsed.data));
   process.stdout.write(`${key}: ${describeState(res)} (version ${res.version})\n`);
   return res;
 }

@@ -6,6 +6,7 @@ import {
   KeyPairFileSchema,
   RegisteredKeySchema,
   RootUpdateResponseSchema,
+  SignaturePolicySchema,
   TrustOkSchema,
   canonicalBytes,
   generateKeyPair,
@@ -136,8 +137,8 @@ export async function pushRoot(file: string, opts: ServerOptions): Promise<numbe
 }
 
 export async function setPolicy(scope: string, opts: ServerOptions & { requireSignature: boolean }): Promise<void> {
-  await new ControlPlane(opts).call(TrustOkSchema, 'PUT', `/trust/policies/${encodeURIComponent(scope.replace(/^@/, ''))}`, { requireSignature: opts.requireSignature });
-  process.stdout.write(`${scope}: signatures ${opts.requireSignature ? 'required' : 'optional'}\n`);
+  const policy = await new ControlPlane(opts).call(SignaturePolicySchema, 'PUT', `/trust/policies/${encodeURIComponent(scope.replace(/^@/, ''))}`, { requireSignature: opts.requireSignature });
+  process.stdout.write(`${scope}: signatures ${policy.requireSignature ? 'required' : 'optional'}\n`);
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];

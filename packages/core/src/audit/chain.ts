@@ -1,7 +1,7 @@
 import canonicalizeModule from 'canonicalize';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import type { AuditEntry } from './schemas.js';
+import type { AuditEntry, AuditProblem, AuditVerification } from './schemas.js';
 
 // CommonJS `module.exports = fn` typed as an ES default export: under NodeNext the import is the function.
 const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
@@ -30,12 +30,6 @@ export function auditHash(content: AuditContent): string {
   if (canonical === undefined) throw new Error('audit row cannot be canonicalised');
   return bytesToHex(sha256(utf8ToBytes(canonical)));
 }
-
-export type AuditProblem = 'edited' | 'deleted' | 'reordered' | 'relinked';
-
-export type AuditVerification =
-  | { ok: true; count: number; head: string }
-  | { ok: false; count: number; seq: number; problem: AuditProblem; message: string };
 
 /**
  * Walks the chain oldest first and reports the first row that breaks it. A row whose hash does not

@@ -32,3 +32,16 @@ export const AuditQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).optional(),
 });
 export type AuditQuery = z.infer<typeof AuditQuerySchema>;
+
+export const AUDIT_PROBLEMS = ['edited', 'deleted', 'reordered', 'relinked'] as const;
+export type AuditProblem = (typeof AUDIT_PROBLEMS)[number];
+
+/**
+ * What verifying the chain found (`GET /api/v1/audit/verify`, `wharf audit verify`): intact up to
+ * `head`, else the first row that breaks it (`seq` 0 when rows were removed from an empty end).
+ */
+export const AuditVerificationSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), count: z.number().int().min(0), head: z.string().regex(/^[0-9a-f]{64}$/) }),
+  z.object({ ok: z.literal(false), count: z.number().int().min(0), seq: z.number().int().min(0), problem: z.enum(AUDIT_PROBLEMS), message: z.string() }),
+]);
+export type AuditVerification = z.infer<typeof AuditVerificationSchema>;

@@ -52,13 +52,19 @@ export function ofrepToUnleashContext(ctx: OfrepContext = {}): UnleashContext {
   return out;
 }
 
-export interface OfrepSuccess {
-  key: string;
-  value: unknown;
-  reason: string;
-  variant: string;
-  metadata?: Record<string, string | number | boolean>;
-}
+/** One successful OFREP evaluation: `value` is whatever the variant's payload holds (see `ofrepResult`). */
+export const OfrepSuccessSchema = z.object({
+  key: z.string(),
+  value: z.unknown(),
+  reason: z.string(),
+  variant: z.string(),
+  metadata: z.optional(z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]))),
+});
+export type OfrepSuccess = z.infer<typeof OfrepSuccessSchema>;
+
+/** OFREP's bulk answer: every flag of the set, in definition order. */
+export const OfrepBulkSchema = z.object({ flags: z.array(OfrepSuccessSchema) });
+export type OfrepBulk = z.infer<typeof OfrepBulkSchema>;
 
 /**
  * The OFREP answer for one evaluation. A flag without a chosen variant answers its enabled state

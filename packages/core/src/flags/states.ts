@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { VariantSchema, type ClientFeatures, type Feature } from './schemas.js';
+import { FeatureSchema, VariantSchema, type ClientFeatures, type Feature } from './schemas.js';
 
 /**
  * The four states the console and CLI offer, mapped onto Unleash's model: ON is one `default`
@@ -12,11 +12,12 @@ export const FLAG_STATES = ['ON', 'OFF', 'ROLLOUT', 'FORCE_OFF'] as const;
 export const FlagStateSchema = z.enum(FLAG_STATES);
 export type FlagState = z.infer<typeof FlagStateSchema>;
 
-export interface FlagStatus {
-  state: FlagState | 'CUSTOM';
+export const FlagStatusSchema = z.object({
+  state: z.enum([...FLAG_STATES, 'CUSTOM']),
   /** For ROLLOUT: the share of targeting keys that get the flag, 0..100. */
-  percentage?: number;
-}
+  percentage: z.optional(z.number()),
+});
+export type FlagStatus = z.infer<typeof FlagStatusSchema>;
 
 export const FlagPatchSchema = z
   .strictObject({
@@ -26,6 +27,10 @@ export const FlagPatchSchema = z
   })
   .check(z.refine((p) => p.state !== undefined || p.percentage !== undefined || p.variants !== undefined, 'give at least one of state, percentage, variants'));
 export type FlagPatch = z.infer<typeof FlagPatchSchema>;
+
+/** The answer to `PATCH /api/v1/flags/:key`: the flag's new status, the set's new revision and the flag's definition. */
+export const FlagPatchResultSchema = z.extend(FlagStatusSchema, { key: z.string(), version: z.int(), feature: FeatureSchema });
+export type FlagPatchResult = z.infer<typeof FlagPatchResultSchema>;
 
 export function flagStatus(feature: Feature, forcedOff: boolean): FlagStatus {
   if (forcedOff) return { state: 'FORCE_OFF' };

@@ -82,6 +82,17 @@ export const HealthReportSchema = z.object({
 });
 export type HealthReport = z.infer<typeof HealthReportSchema>;
 
+/** The answer to a health report: how many of its version counts were taken. */
+export const HealthReportResultSchema = z.object({ accepted: z.int().check(z.gte(0)) });
+export type HealthReportResult = z.infer<typeof HealthReportResultSchema>;
+
+/** `GET /api/v1/rollouts/health`: the counts of each reported version of a plugin; `errorRate` is errors / (activations + errors). */
+export const PluginHealthSchema = z.object({
+  plugin: z.string(),
+  versions: z.array(z.object({ version: z.string(), activations: z.int(), errors: z.int(), errorRate: z.number().check(z.gte(0), z.lte(1)) })),
+});
+export type PluginHealth = z.infer<typeof PluginHealthSchema>;
+
 export interface VersionHealth {
   activations: number;
   errors: number;

@@ -109,6 +109,10 @@ export const SourceStatsReportSchema = z.strictObject({
 });
 export type SourceStatsReport = z.infer<typeof SourceStatsReportSchema>;
 
+/** The answer to a stats report: how many of its sources' counts were taken (counts of unknown sources are dropped). */
+export const SourceStatsResultSchema = z.object({ accepted: z.int().check(z.gte(0)) });
+export type SourceStatsResult = z.infer<typeof SourceStatsResultSchema>;
+
 /** One server-side probe of a source's `catalog.json`. */
 export const SourceProbeSchema = z.object({
   source: SourceNameSchema,

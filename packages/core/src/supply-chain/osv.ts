@@ -89,6 +89,10 @@ export const OsvAdvisorySchema = z.looseObject({
 });
 export type OsvAdvisory = z.infer<typeof OsvAdvisorySchema>;
 
+/** `GET /api/v1/advisories`: the imported advisories (of one package when asked), in OSV format. */
+export const AdvisoryListSchema = z.object({ total: z.number().int().nonnegative(), advisories: z.array(OsvAdvisorySchema) });
+export type AdvisoryList = z.infer<typeof AdvisoryListSchema>;
+
 /** What `POST /api/v1/advisories` accepts: one advisory or a list (an OSV export is either). */
 export const AdvisoryImportSchema = z.preprocess(
   (value) => (Array.isArray(value) ? value : [value]),

@@ -11,6 +11,17 @@ export const ScopePolicySchema = z.strictObject({
 });
 export type ScopePolicy = z.infer<typeof ScopePolicySchema>;
 
+/** The policy a scope follows and the key that decided it: a scope, `*` (the registry default), or null for the built-in default. */
+export const EffectivePolicySchema = z.object({ scope: z.string().nullable(), vulnerable: z.enum(VULNERABLE_POLICIES) });
+export type EffectivePolicy = z.infer<typeof EffectivePolicySchema>;
+
+/** `GET /api/v1/policies`: the built-in default and every policy set, keyed by scope (`*` is the registry default). */
+export const VulnerabilityPoliciesSchema = z.object({
+  default: z.enum(VULNERABLE_POLICIES),
+  scopes: z.record(z.string(), z.object({ vulnerable: z.enum(VULNERABLE_POLICIES), updatedAt: z.string(), updatedBy: z.string() })),
+});
+export type VulnerabilityPolicies = z.infer<typeof VulnerabilityPoliciesSchema>;
+
 /**
  * The policy key of a scope: `cartae` for `@cartae` or `cartae`; `*` is the registry default that
  * unscoped packages and scopes without their own policy follow.

@@ -16,14 +16,13 @@ export type RevokeBody = z.infer<typeof RevokeBodySchema>;
 export const SignaturePolicyBodySchema = z.object({ requireSignature: z.boolean() });
 export type SignaturePolicyBody = z.infer<typeof SignaturePolicyBodySchema>;
 
-export interface RegisteredKey {
-  keyid: string;
-  public: string;
-  name: string | null;
-  created_at: string;
-  revoked_at: string | null;
-}
-
 export const RegisteredKeySchema = z.object({ keyid: z.string(), public: z.string(), name: z.nullable(z.string()), created_at: z.string(), revoked_at: z.nullable(z.string()) });
+export type RegisteredKey = z.infer<typeof RegisteredKeySchema>;
+/** `GET /trust/keys`: the caller's keys, revoked ones included. */
+export const RegisteredKeyListSchema = z.object({ keys: z.array(RegisteredKeySchema) });
+export type RegisteredKeyList = z.infer<typeof RegisteredKeyListSchema>;
+/** The answer to `PUT /trust/policies/:scope`: the scope (without `@`) and its policy now. */
+export const SignaturePolicySchema = z.object({ scope: z.string(), requireSignature: z.boolean() });
+export type SignaturePolicy = z.infer<typeof SignaturePolicySchema>;
 export const RootUpdateResponseSchema = z.object({ version: z.int() });
 export const TrustOkSchema = z.looseObject({});

@@ -35,6 +35,21 @@ export {
 export { PackageSignatureFieldSchema, packageDigestPayload, signPackage, verifyPackageSignature, targetPath, type PackageSignatureField, type PackageDigest } from './package-signature.js';
 export { readLimited, readStreamLimited, type FetchLike } from './transport.js';
 export { MemoryTrustedMetadataStore, type TrustedMetadataStore } from './store.js';
-export { RegisterKeyBodySchema, RevokeBodySchema, SignaturePolicyBodySchema, type RegisterKeyBody, type RevokeBody, type SignaturePolicyBody, type RegisteredKey, RegisteredKeySchema, RootUpdateResponseSchema, TrustOkSchema } from './api.js';
+export {
+  RegisterKeyBodySchema,
+  RevokeBodySchema,
+  SignaturePolicyBodySchema,
+  type RegisterKeyBody,
+  type RevokeBody,
+  type SignaturePolicyBody,
+  type RegisteredKey,
+  RegisteredKeySchema,
+  RegisteredKeyListSchema,
+  type RegisteredKeyList,
+  SignaturePolicySchema,
+  type SignaturePolicy,
+  RootUpdateResponseSchema,
+  TrustOkSchema,
+} from './api.js';
 export { dssePae, verifyDsse, type DsseEnvelope } from './dsse.js';
 export { TrustClient, type TrustClientOptions, type TrustedTarget, type VerifiedPackage } from './client.js';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { AuditPageSchema, AuditQuerySchema, type AuditPage } from '@wharf/core';
+import { AuditPageSchema, AuditQuerySchema, AuditVerificationSchema, type AuditPage, type AuditVerification } from '@wharf/core';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import { toAuditEntry, type AuditLog } from './audit-log.js';
 
@@ -35,8 +35,8 @@ export async function auditRoutes(app: FastifyInstance, { audit, catalog }: { au
       access: 'audit.read',
       summary: 'Verify the hash chain',
       description: 'Recomputes every entry\'s hash and link: says whether the log is intact, else where it breaks.',
-      responses: { 200: { description: 'The verification result' } },
+      responses: { 200: { description: 'The verification result', schema: AuditVerificationSchema } },
     },
-    () => audit.verify(),
+    (): Promise<AuditVerification> => audit.verify(),
   );
 }

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { evaluateAll, OfrepRequestSchema, ofrepResult, ofrepToUnleashContext } from '@wharf/core';
+import { evaluateAll, OfrepBulkSchema, OfrepRequestSchema, ofrepResult, OfrepSuccessSchema, ofrepToUnleashContext, type OfrepBulk, type OfrepSuccess } from '@wharf/core';
 import { z } from 'zod';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import { digest, type FlagService } from './flag-service.js';
@@ -29,13 +29,13 @@ export async function ofrepRoutes(app: FastifyInstance, { flags, catalog }: Ofre
       access: 'public',
       summary: 'Evaluate one flag (OFREP)',
       description:
-        'OpenFeature Remote Evaluation Protocol. The context maps onto Unleash\'s: userId (else targetingKey), sessionId, remoteAddress, environment, appName and currentTime keep their names; every other attribute is a property. Answers `{ key, value, reason, variant, metadata: { version } }`.',
+        'OpenFeature Remote Evaluation Protocol. The context maps onto Unleash\'s: userId (else targetingKey), sessionId, remoteAddress, environment, appName and currentTime keep their names; every other attribute is a property; `metadata.version` is the revision of the flag set.',
       params: z.object({ key: z.string() }),
       body: Body,
-      responses: { 200: { description: 'The evaluation' }, 404: { description: 'FLAG_NOT_FOUND', schema: OfrepErrorSchema } },
+      responses: { 200: { description: 'The evaluation', schema: OfrepSuccessSchema }, 404: { description: 'FLAG_NOT_FOUND', schema: OfrepErrorSchema } },
       invalid: { schema: OfrepErrorSchema, reply: (issue, request, reply) => invalidContext(reply, issue, (request.params as { key: string }).key) },
     },
-    async ({ params: { key }, body }, _request, reply) => {
+    async ({ params: { key }, body }, _request, reply): Promise<OfrepSuccess | FastifyReply> => {
       const snap = await flags.snapshot();
       const evaluation = snap.evaluator.evaluate(key, ofrepToUnleashContext(body?.context));
       if (!evaluation) return reply.code(404).send({ key, errorCode: 'FLAG_NOT_FOUND', errorDetails: `flag ${key} does not exist` });
@@ -54,10 +54,10 @@ export async function ofrepRoutes(app: FastifyInstance, { flags, catalog }: Ofre
       description:
         'Every flag of the served set against one context, as `{ flags: [...] }`. The ETag names the revision and the context; none is given when a flag depends on the date, since time alone can change the answer.',
       body: Body,
-      responses: { 200: { description: 'The evaluations' }, 304: { description: 'Unchanged since the ETag sent' } },
+      responses: { 200: { description: 'The evaluations', schema: OfrepBulkSchema }, 304: { description: 'Unchanged since the ETag sent' } },
       invalid: { schema: OfrepErrorSchema, reply: (issue, _request, reply) => invalidContext(reply, issue) },
     },
-    async ({ body }, request, reply) => {
+    async ({ body }, request, reply): Promise<OfrepBulk | FastifyReply> => {
       const context = ofrepToUnleashContext(body?.context);
       const snap = await flags.snapshot();
       // The answer depends on the revision and the context; on the clock too when a flag uses dates,

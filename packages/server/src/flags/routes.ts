@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { ClientFeaturesSchema, flagStatus, FlagKeySchema, FlagPatchSchema } from '@wharf/core';
+import { ClientFeaturesSchema, flagStatus, FlagKeySchema, FlagPatchResultSchema, FlagPatchSchema, type FlagPatchResult } from '@wharf/core';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import { ifNoneMatchHits } from '../http.js';
 import type { FlagService, FlagSnapshot } from './flag-service.js';
@@ -66,12 +66,12 @@ export async function flagRoutes(app: FastifyInstance, { flags, catalog }: FlagR
       access: 'flags.write',
       summary: "Set one flag's state, percentage or variants",
       description:
-        'A `state` creates the flag when it does not exist; ROLLOUT needs a `percentage` unless the flag already rolls out. Answers `{ key, state, percentage?, version, feature }`.',
+        'A `state` creates the flag when it does not exist; ROLLOUT needs a `percentage` unless the flag already rolls out.',
       params: KeyParams,
       body: FlagPatchSchema,
-      responses: { 200: { description: "The flag's new state and definition" }, 404: { description: 'The flag does not exist and no state was given' } },
+      responses: { 200: { description: "The flag's new state and definition", schema: FlagPatchResultSchema }, 404: { description: 'The flag does not exist and no state was given' } },
     },
-    async ({ params: { key }, body, principal }) => {
+    async ({ params: { key }, body, principal }): Promise<FlagPatchResult> => {
       const { snapshot, feature, status } = await flags.patch(key, body, principal.name);
       return { key, ...status, version: snapshot.revision, feature };
     },

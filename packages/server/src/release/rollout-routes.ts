@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
+  HealthReportResultSchema,
   HealthReportSchema,
+  PluginHealthSchema,
   ResolvedVersionSchema,
   ResolveQuerySchema,
   RolloutCreateSchema,
@@ -9,6 +11,8 @@ import {
   RolloutRaiseSchema,
   RolloutSchema,
   RolloutStateSchema,
+  type HealthReportResult,
+  type PluginHealth,
 } from '@wharf/core';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import { installRateLimit, perMinute } from '../http.js';
@@ -126,9 +130,9 @@ export async function rolloutRoutes(app: FastifyInstance, { rollouts, reportRate
       description: 'Activations and errors per plugin version, aggregated by the SDK; no install id, user or address. Rate-limited per client address.',
       body: HealthReportSchema,
       options: { config: perMinute(reportRateLimit) },
-      responses: { 202: { description: 'How many version counts were taken; a rollout whose new version fails the comparison is rolled back at once' }, 429: { description: 'Too many reports from this address' } },
+      responses: { 202: { description: 'How many version counts were taken; a rollout whose new version fails the comparison is rolled back at once', schema: HealthReportResultSchema }, 429: { description: 'Too many reports from this address' } },
     },
-    async ({ body }, _request, reply) => {
+    async ({ body }, _request, reply): Promise<HealthReportResult> => {
       const result = await rollouts.report(body);
       reply.code(202);
       return { accepted: result.accepted };
@@ -143,8 +147,8 @@ export async function rolloutRoutes(app: FastifyInstance, { rollouts, reportRate
       access: 'rollouts.read',
       summary: "Health counts of a plugin's versions",
       query: PluginQuery,
-      responses: { 200: { description: 'Activations and errors per version' } },
+      responses: { 200: { description: 'Activations and errors per version', schema: PluginHealthSchema } },
     },
-    ({ query }) => rollouts.health(query.plugin),
+    ({ query }): Promise<PluginHealth> => rollouts.health(query.plugin),
   );
 }

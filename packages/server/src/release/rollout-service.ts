@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { resolveRolloutVersion, shouldRollBack, type HealthReport, type ResolvedVersion, type Rollout, type RolloutCreate, type Channel } from '@wharf/core';
+import { resolveRolloutVersion, shouldRollBack, type HealthReport, type PluginHealth, type ResolvedVersion, type Rollout, type RolloutCreate, type Channel } from '@wharf/core';
 import type { Database } from '../storage/schema.js';
 import type { MetadataStore } from '../storage/metadata-store.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
@@ -141,7 +141,7 @@ export class RolloutService {
     return { accepted: report.reports.length, rolledBack };
   }
 
-  async health(plugin: string): Promise<{ plugin: string; versions: { version: string; activations: number; errors: number; errorRate: number }[] }> {
+  async health(plugin: string): Promise<PluginHealth> {
     const rows = await this.repo.healthOf(plugin);
     return { plugin, versions: rows.map((r) => ({ version: r.version, ...counts(r), errorRate: Number(rate(r)) })) };
   }

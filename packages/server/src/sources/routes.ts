@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { ClientConfigSchema, MarketplaceSourceHistorySchema, MarketplaceSourceSchema, MarketplaceSourceVersionSchema, SourceHealthSchema, SourceStatsReportSchema } from '@wharf/core';
+import { ClientConfigSchema, MarketplaceSourceHistorySchema, MarketplaceSourceSchema, MarketplaceSourceVersionSchema, SourceHealthSchema, SourceStatsReportSchema, SourceStatsResultSchema, type SourceStatsResult } from '@wharf/core';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import { ifNoneMatchHits, installRateLimit, perMinute } from '../http.js';
 import { notFound } from '../errors.js';
@@ -99,9 +99,9 @@ export async function sourceRoutes(app: FastifyInstance, { sources, catalog, sta
       body: SourceStatsReportSchema,
       bodyName: 'stats report',
       options: { config: perMinute(statsRateLimit) },
-      responses: { 202: { description: 'How many counts were taken' }, 429: { description: 'Too many reports from this address' } },
+      responses: { 202: { description: 'How many counts were taken', schema: SourceStatsResultSchema }, 429: { description: 'Too many reports from this address' } },
     },
-    async ({ body }, _request, reply) => {
+    async ({ body }, _request, reply): Promise<SourceStatsResult> => {
       const accepted = await sources.recordStats(body);
       reply.code(202);
       return { accepted };

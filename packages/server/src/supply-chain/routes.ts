@@ -1,7 +1,19 @@
 import { createGunzip } from 'node:zlib';
 import { PassThrough, type Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { AdvisoryImportReportSchema, AdvisoryImportSchema, AuditBulkRequestSchema, OsvAdvisorySchema, ScopePolicySchema } from '@wharf/core';
+import {
+  AdvisoryImportReportSchema,
+  AdvisoryImportSchema,
+  AdvisoryListSchema,
+  AuditBulkRequestSchema,
+  EffectivePolicySchema,
+  OsvAdvisorySchema,
+  ScopePolicySchema,
+  VulnerabilityPoliciesSchema,
+  type AdvisoryList,
+  type EffectivePolicy,
+  type VulnerabilityPolicies,
+} from '@wharf/core';
 import { z } from 'zod';
 import { HttpError, badRequest, notFound } from '../errors.js';
 import { baseUrl, packageRoute, parseBody } from '../http.js';
@@ -92,9 +104,9 @@ export async function supplyChainRoutes(app: FastifyInstance, opts: SupplyChainR
       access: 'public',
       summary: 'Imported advisories',
       query: AdvisoryQuerySchema,
-      responses: { 200: { description: '`{ total, advisories }`, each advisory in OSV format' } },
+      responses: { 200: { description: 'The advisories, in OSV format', schema: AdvisoryListSchema } },
     },
-    async ({ query }) => {
+    async ({ query }): Promise<AdvisoryList> => {
       const advisories = await supplyChain.listAdvisories(query.package);
       return { total: advisories.length, advisories };
     },
@@ -123,9 +135,9 @@ export async function supplyChainRoutes(app: FastifyInstance, opts: SupplyChainR
       tag,
       access: 'vulnerability-policies.read',
       summary: 'Vulnerability policies: the default and each scope\'s',
-      responses: { 200: { description: '`{ default, scopes: { <scope>: { vulnerable, updatedAt, updatedBy } } }`' } },
+      responses: { 200: { description: 'The built-in default and every policy set, by scope', schema: VulnerabilityPoliciesSchema } },
     },
-    () => supplyChain.policies(),
+    (): Promise<VulnerabilityPolicies> => supplyChain.policies(),
   );
 
   const ScopeParams = z.object({ scope: z.string() });
@@ -139,9 +151,9 @@ export async function supplyChainRoutes(app: FastifyInstance, opts: SupplyChainR
       summary: 'The policy a scope follows',
       description: 'Its own, else the registry default (`*`), else `flag`. `@acme` and `acme` name the same scope.',
       params: ScopeParams,
-      responses: { 200: { description: '`{ scope, vulnerable }`' } },
+      responses: { 200: { description: 'The policy and the scope that decided it (`*` the registry default, null the built-in one)', schema: EffectivePolicySchema } },
     },
-    ({ params }) => supplyChain.scopePolicy(params.scope),
+    ({ params }): Promise<EffectivePolicy> => supplyChain.scopePolicy(params.scope),
   );
 
   catalog.route(
@@ -156,9 +168,9 @@ export async function supplyChainRoutes(app: FastifyInstance, opts: SupplyChainR
       params: ScopeParams,
       body: ScopePolicySchema,
       bodyName: 'policy',
-      responses: { 200: { description: '`{ scope, vulnerable }`' } },
+      responses: { 200: { description: 'The scope and its policy now', schema: EffectivePolicySchema } },
     },
-    ({ params, principal }, request) => supplyChain.setScopePolicy(principal.name, params.scope, request.body),
+    ({ params, principal }, request): Promise<EffectivePolicy> => supplyChain.setScopePolicy(principal.name, params.scope, request.body),
   );
 
   app.post('/-/npm/v1/security/advisories/bulk', { bodyLimit: AUDIT_BODY_LIMIT, preParsing: gunzipBody }, async (request) => {

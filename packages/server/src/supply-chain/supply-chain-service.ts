@@ -15,8 +15,10 @@ import {
   type AdvisoryImportReport,
   type AuditBulkRequest,
   type AuditBulkResponse,
+  type EffectivePolicy,
   type OsvAdvisory,
   type VulnerabilityFinding,
+  type VulnerabilityPolicies,
   type VulnerablePolicy,
 } from '@wharf/core';
 import type { Readable } from 'node:stream';
@@ -26,12 +28,6 @@ import type { PublishCandidate, PublishedVersion, RegistryService } from '../reg
 import type { FlagRow, SupplyChainRepository } from './supply-chain-repository.js';
 import { buildSbom } from './sbom.js';
 import type { AuditLog } from '../audit/audit-log.js';
-
-export interface EffectivePolicy {
-  /** The policy key that decided: a scope, `*` (the registry default), or null for the built-in default. */
-  scope: string | null;
-  vulnerable: VulnerablePolicy;
-}
 
 export interface VersionVulnerabilities {
   name: string;
@@ -182,11 +178,11 @@ export class SupplyChainService {
     return row ? { scope: row.scope, vulnerable: row.vulnerable as VulnerablePolicy } : { scope: null, vulnerable: DEFAULT_VULNERABLE_POLICY };
   }
 
-  async policies(): Promise<{ default: VulnerablePolicy; scopes: Record<string, { vulnerable: string; updatedAt: string; updatedBy: string }> }> {
+  async policies(): Promise<VulnerabilityPolicies> {
     const rows = await this.repo.listPolicies();
     return {
       default: DEFAULT_VULNERABLE_POLICY,
-      scopes: Object.fromEntries(rows.map((r) => [r.scope, { vulnerable: r.vulnerable, updatedAt: r.updated_at, updatedBy: r.updated_by }])),
+      scopes: Object.fromEntries(rows.map((r) => [r.scope, { vulnerable: r.vulnerable as VulnerablePolicy, updatedAt: r.updated_at, updatedBy: r.updated_by }])),
     };
   }
 

@@ -1,6 +1,19 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { RegisteredKeySchema, RegisterKeyBodySchema, RevokeBodySchema, RootUpdateResponseSchema, SignaturePolicyBodySchema, TOP_LEVEL_ROLES, TrustOkSchema, type TopLevelRole } from '@wharf/core';
+import {
+  RegisteredKeyListSchema,
+  RegisteredKeySchema,
+  RegisterKeyBodySchema,
+  RevokeBodySchema,
+  RootUpdateResponseSchema,
+  SignaturePolicyBodySchema,
+  SignaturePolicySchema,
+  TOP_LEVEL_ROLES,
+  TrustOkSchema,
+  type RegisteredKeyList,
+  type SignaturePolicy,
+  type TopLevelRole,
+} from '@wharf/core';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import { notFound } from '../errors.js';
 import { IMMUTABLE_CACHE, TRUST_KEY, tagResponse } from '../cdn/cache-policy.js';
@@ -63,8 +76,8 @@ export async function trustRoutes(app: FastifyInstance, { trust, catalog }: Trus
   );
   catalog.route(
     app,
-    { method: 'GET', url: '/trust/keys', tag, access: 'user', summary: "The caller's signing keys", responses: { 200: { description: '`{ keys }`, revoked ones included' } } },
-    async ({ principal }) => ({ keys: await trust.keysOf(principal) }),
+    { method: 'GET', url: '/trust/keys', tag, access: 'user', summary: "The caller's signing keys", responses: { 200: { description: 'The keys, revoked ones included', schema: RegisteredKeyListSchema } } },
+    async ({ principal }): Promise<RegisteredKeyList> => ({ keys: await trust.keysOf(principal) }),
   );
   catalog.route(
     app,
@@ -113,9 +126,9 @@ export async function trustRoutes(app: FastifyInstance, { trust, catalog }: Trus
       description: 'Whether versions in the scope must be signed with a registered key. Admins may set any scope\'s (`*` is the registry default); other users only that of a scope they own.',
       params: z.object({ scope: z.string() }),
       body: SignaturePolicyBodySchema,
-      responses: { 200: { description: '`{ scope, requireSignature }`' } },
+      responses: { 200: { description: 'The scope (without `@`) and its policy now', schema: SignaturePolicySchema } },
     },
-    async ({ params, body, principal }) => {
+    async ({ params, body, principal }): Promise<SignaturePolicy> => {
       // The permission table says who may set any scope's policy; other callers may only set that of a
       // scope they own, which the service checks (and answers 401 for anonymous callers).
       if (principal && roleMay(principal.role, 'signature-policies.set')) authorize(principal, 'signature-policies.set');
