@@ -169,6 +169,17 @@ describe('OpenAPI document', () => {
     expect(patch.security).toEqual([{ bearer: [] }]);
     expect(patch.parameters.find((p) => p.name === 'key')!.schema).toMatchObject({ type: 'string', pattern: expect.any(String) });
     expect(patch.requestBody!.content['application/json']!.schema).toMatchObject({ properties: { state: { enum: ['ON', 'OFF', 'ROLLOUT', 'FORCE_OFF'] } } });
+    // Admin-only routes name their permission as well: reading the queues is allowed to read-only admin tokens, acting is not.
+    for (const [path, method, permission] of [
+      ['/api/v1/moderation/reports', 'get', 'moderation.read'],
+      ['/api/v1/moderation/reports/{reportId}/resolve', 'post', 'moderation'],
+      ['/api/v1/moderation/plugins', 'get', 'moderation.read'],
+      ['/api/v1/moderation/plugins/{id}/state', 'put', 'moderation'],
+    ] as const) {
+      const op = doc.paths[path]![method]!;
+      expect(op['x-wharf-permission'], `${method} ${path}`).toBe(permission);
+      expect(op['x-wharf-roles'], `${method} ${path}`).toEqual(['admin']);
+    }
     const create = doc.paths['/api/v1/rollouts']!.post!;
     expect(create.responses['201']!.content!['application/json']!.schema).toMatchObject({ properties: { state: { enum: ['active', 'halted', 'completed', 'rolled_back'] } } });
     // The rollback reason is optional, and so is the body.

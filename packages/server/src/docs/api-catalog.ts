@@ -11,9 +11,10 @@ type ObjectSchema = z.core.$ZodObject;
 
 /**
  * Who may call a route, as the OpenAPI document states it. A permission is also enforced here,
- * before any input is read, so that an anonymous caller gets 401 whatever it sent.
+ * before any input is read, so that an anonymous caller gets 401 whatever it sent. Admin-only
+ * routes name their permission too, so the document lists the roles that hold it.
  */
-export type Access = 'public' | 'user' | 'admin' | Permission;
+export type Access = 'public' | 'user' | Permission;
 
 export interface RouteSpec<P extends ObjectSchema, Q extends ObjectSchema, B extends Schema, A extends Access = Access> {
   method: Method;
@@ -108,7 +109,6 @@ export class ApiCatalog {
         responses: responses(spec),
       };
       if (spec.access !== 'public') operation.security = [{ bearer: [] }];
-      if (spec.access === 'admin') operation['x-wharf-access'] = 'admin';
       if (isPermission(spec.access)) {
         operation['x-wharf-permission'] = spec.access;
         operation['x-wharf-roles'] = [...PERMISSIONS[spec.access].roles];

@@ -21,7 +21,6 @@ import {
   SearchParamsSchema,
   SearchResultSchema,
 } from '@wharf/core';
-import { authorize } from '../access/permissions.js';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import type { MarketplaceService } from './marketplace-service.js';
 
@@ -190,15 +189,12 @@ export async function marketplaceRoutes(app: FastifyInstance, opts: MarketplaceR
       method: 'GET',
       url: '/api/v1/moderation/reports',
       tag: 'moderation',
-      access: 'admin',
+      access: 'moderation.read',
       summary: 'The moderation queue',
       query: ReportListQuerySchema,
       responses: { 200: { description: 'Reports, oldest first', schema: ReportListSchema } },
     },
-    ({ query }, request) => {
-      authorize(request.principal, 'moderation.read');
-      return m.reports(request.principal, query.state, query.page, query.size);
-    },
+    ({ query, principal }) => m.reports(principal, query.state, query.page, query.size),
   );
 
   catalog.route(
@@ -207,16 +203,13 @@ export async function marketplaceRoutes(app: FastifyInstance, opts: MarketplaceR
       method: 'POST',
       url: '/api/v1/moderation/reports/:reportId/resolve',
       tag: 'moderation',
-      access: 'admin',
+      access: 'moderation',
       summary: 'Resolve a report: dismiss, hide the review, or suspend the plugin',
       params: ReportParams,
       body: ReportResolutionSchema,
       responses: { 200: { description: 'The resolved report', schema: ReportSchema } },
     },
-    ({ params, body }, request) => {
-      authorize(request.principal, 'moderation');
-      return m.resolveReport(request.principal, params.reportId, body);
-    },
+    ({ params, body, principal }) => m.resolveReport(principal, params.reportId, body),
   );
 
   catalog.route(
@@ -225,15 +218,12 @@ export async function marketplaceRoutes(app: FastifyInstance, opts: MarketplaceR
       method: 'GET',
       url: '/api/v1/moderation/plugins',
       tag: 'moderation',
-      access: 'admin',
+      access: 'moderation.read',
       summary: 'Listings by state (default: pending review)',
       query: ListingQueueQuerySchema,
       responses: { 200: { description: 'Listings, oldest first', schema: ListingListSchema } },
     },
-    ({ query }, request) => {
-      authorize(request.principal, 'moderation.read');
-      return m.listingsByState(request.principal, query.state, query.page, query.size);
-    },
+    ({ query, principal }) => m.listingsByState(principal, query.state, query.page, query.size),
   );
 
   catalog.route(
@@ -242,16 +232,13 @@ export async function marketplaceRoutes(app: FastifyInstance, opts: MarketplaceR
       method: 'PUT',
       url: '/api/v1/moderation/plugins/:id/state',
       tag: 'moderation',
-      access: 'admin',
+      access: 'moderation',
       summary: 'Approve, suspend or reinstate a listing',
       params: PluginParams,
       body: ListingStateChangeSchema,
       responses: { 200: { description: 'The listing in its new state', schema: PluginListingSchema } },
     },
-    ({ params, body }, request) => {
-      authorize(request.principal, 'moderation');
-      return m.setListingState(request.principal, params.id, body.state);
-    },
+    ({ params, body, principal }) => m.setListingState(principal, params.id, body.state),
   );
 
   catalog.route(
