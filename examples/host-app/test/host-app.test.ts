@@ -12,6 +12,11 @@ import { FsBlobStore, packDirectory, publishDocument } from '@wharf/server';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, type TestWharf } from '../../../packages/server/test/helpers.js';
 import { listen } from '../../../packages/server/test/trust-helpers.js';
 
+/** A route handler's answer to a request the page dropped meanwhile (a reload, a poll cut short) has nobody to reach. */
+function ignoreDropped(err: unknown): void {
+  if (!/already handled|closed|disposed/i.test(String(err))) throw err;
+}
+
 const appDir = fileURLToPath(new URL('..', import.meta.url));
 const CHROMIUM = process.env.WHARF_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const PLUGIN = '@acme/hello';
@@ -89,12 +94,8 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
     await context.route(`${base}/app/**`, async (route) => {
       const path = new URL(route.request().url()).pathname.slice('/app/'.length) || 'index.html';
       const file = resolve(outDir, path);
-      if (!file.startsWith(outDir + sep)) return route.fulfill({ status: 404 });
-      try {
-        await route.fulfill({ status: 200, contentType: TYPES[extname(file)] ?? 'application/octet-stream', body: await readFile(file) });
-      } catch {
-        await route.fulfill({ status: 404 });
-      }
+      const body = file.startsWith(outDir + sep) ? await readFile(file).catch(() => null) : null;
+      await route.fulfill(body ? { status: 200, contentType: TYPES[extname(file)] ?? 'application/octet-stream', body } : { status: 404 }).catch(ignoreDropped);
     });
     // In a real deployment root.json ships inside the app; here it is the test server's fresh one.
     await context.addInitScript((pinned) => {
@@ -177,8 +178,7 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
         const signed = await (await route.fetch({ headers })).text();
         await route.fulfill({ status: 200, contentType: 'application/json', body: signed.replace('Greets the host', 'Install me, I am safe') });
       } catch (err) {
-        // A request the page dropped meanwhile (the reload below, a poll cut short) has nobody to answer.
-        if (!/already handled|closed|disposed/i.test(String(err))) throw err;
+        ignoreDropped(err);
       }
     });
     await page.reload();
