@@ -17,6 +17,8 @@ describe('canonicalJson (RFC 8785)', () => {
   it('sorts keys by UTF-16 code units and refuses values JSON cannot carry', () => {
     expect(canonicalJson({ b: 1, a: [true, null], é: 'x', '\u{1F600}': 1, '\uFB33': 2 })).toBe(canonicalize({ b: 1, a: [true, null], é: 'x', '\u{1F600}': 1, '\uFB33': 2 }));
     expect(canonicalJson({ 10: 'a', 9: 'b', x: 1 })).toBe('{"10":"a","9":"b","x":1}');
+    // A key named __proto__ (JSON.parse makes it an own property) is kept, as the signer's canonical form keeps it.
+    expect(canonicalJson(JSON.parse('{"b":1,"__proto__":{"x":2}}'))).toBe('{"__proto__":{"x":2},"b":1}');
     expect(() => canonicalJson({ a: Infinity })).toThrow(TypeError);
     expect(() => canonicalJson([1n])).toThrow(TypeError);
   });

@@ -44,7 +44,8 @@ function sortedCopy(value: unknown): unknown {
     return copy;
   }
   const record = value as Record<string, unknown>;
-  const copy: Record<string, unknown> = {};
+  // No prototype: a "__proto__" key is then an own property, not a prototype change that drops it.
+  const copy: Record<string, unknown> = Object.create(null);
   for (const key of Object.keys(record).sort()) {
     if (INTEGER_LIKE.test(key)) return INTEGER_KEYS;
     if (record[key] === undefined) continue;
