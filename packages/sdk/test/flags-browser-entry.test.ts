@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const src = resolve(dirname(fileURLToPath(import.meta.url)), '../src');
@@ -39,3 +40,25 @@ describe('what the release-control modules pull in', () => {
     for (const peer of ['@openfeature/core', '@openfeature/web-sdk', '@openfeature/server-sdk']) expect(pkg.peerDependenciesMeta[peer]?.optional, peer).toBe(true);
   });
 });
+
+describe("the browser entry's bundle", () => {
+  it('carries zod/mini only, never full zod nor semver (what keeps it under 40 KB: see bench:sdk-bundle)', async () => {
+    const result = await build({
+      entryPoints: [resolve(src, 'index.ts')],
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+      alias: { '@wharf/core': resolve(src, '../../core/src/index.ts') },
+      splitting: true,
+      outdir: '/out',
+    });
+    // Modules merely reached through @wharf/core's index are tree-shaken away: count what lands in the output.
+    const shipped = Object.values(result.metafile.outputs).flatMap((out) => Object.entries(out.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path));
+    expect(shipped.some((path) => path.includes('node_modules/zod/v4/mini/'))).toBe(true);
+    expect(shipped.filter((path) => /node_modules\/(zod\/v4\/classic|semver)\//.test(path))).toEqual([]);
+  });
+});
+
