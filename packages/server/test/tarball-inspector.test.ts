@@ -43,6 +43,7 @@ describe('tarball inspection', () => {
     ['a package.json that is not JSON', () => rawTgz([{ path: 'package/package.json', body: '{nope' }]), 'not valid JSON'],
     ['a package.json that is an array', () => rawTgz([{ path: 'package/package.json', body: '[]' }]), 'not a JSON object'],
     ['an empty archive', () => gzipSync(Buffer.alloc(1024)), 'malformed'],
+    ['a file named __proto__ at the package root', () => rawTgz([ok, { path: 'package/__proto__', body: 'x' }]), 'cannot be listed in signed per-file hashes'],
   ])('refuses %s', async (_label, make, message) => {
     await expect(inspectTarball(make(), LIMIT)).rejects.toThrow(message);
   });

@@ -85,6 +85,9 @@ function entryProblem(entry: ReadEntry): string | null {
   if (entry.type === 'Directory' && normalise(raw) === 'package') return null;
   if (!ENTRY_TYPES.has(entry.type)) return `tarball entry ${raw} is a ${entry.type}, which packages may not contain`;
   if (!isInsidePackage(raw)) return `tarball entry ${JSON.stringify(raw)} is outside package/`;
+  // Per-file hashes are keyed by package-relative path in JSON objects, where this one key is the
+  // prototype: parsers and schema validators drop it, so the file could not be listed and checked.
+  if (normalise(raw) === 'package/__proto__') return 'tarball entry package/__proto__: a file with that name at the package root cannot be listed in signed per-file hashes; rename it';
   if (entry.type === 'SymbolicLink') {
     const target = entry.linkpath ?? '';
     if (target.startsWith('/') || !isInsidePackage(posix.join(posix.dirname(raw), target))) return `symbolic link ${raw} points outside the package (${target})`;
