@@ -107,6 +107,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     bodyLimit: 1024 * 1024,
   });
   installErrorHandling(app);
+  refuseNulInUrls(app);
   if (config.corsOrigins.length > 0) {
     await app.register(cors, {
       origin: config.corsOrigins.includes('*') ? '*' : config.corsOrigins,
@@ -202,11 +203,17 @@ function installErrorHandling(app: FastifyInstance): void {
     request.log.error({ err, url: request.url, method: request.method }, 'request failed');
     return reply.code(500).send({ error: 'internal server error' });
   });
-  // Names, keys and filters never hold NUL, and PostgreSQL cannot store it: one answer on both backends.
+  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `not found: ${request.method} ${request.url.split('?')[0]}` }));
+}
+
+/**
+ * Names, keys, filters and fields never hold a NUL character, and PostgreSQL cannot store one: a URL
+ * with `%00` is refused here, a JSON body with `\u0000` by the parser, with one answer on both backends.
+ */
+function refuseNulInUrls(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     if (request.url.includes('%00')) throw new HttpError(400, 'the URL contains a NUL character (%00), which no name or parameter accepts');
   });
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `not found: ${request.method} ${request.url.split('?')[0]}` }));
 }
 
 /** JSON bodies, where an empty body (npm sends some bodiless DELETEs as JSON) is simply no body. */
