@@ -1,23 +1,16 @@
 import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RolloutSchema } from '@wharf/core';
-import { packDirectory, publishDocument } from '@wharf/server';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from '../../server/test/helpers.js';
+import { encodeName, publishBody } from '../../server/test/support/packages.js';
 import { releaseSet, releaseShow, rolloutList } from '../src/release.js';
 import { wharf } from './support/run.js';
 
 const PLUGIN = '@acme/gadget';
 
 async function publish(w: TestWharf, token: string, version: string, tag: string): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'wharf-cli-rollout-'));
-  const manifest = { name: PLUGIN, version };
-  await writeFile(join(dir, 'package.json'), JSON.stringify(manifest));
-  const res = await w.app.inject({ method: 'PUT', url: '/@acme%2fgadget', headers: bearer(token), payload: publishDocument(manifest, await packDirectory(dir), tag) });
+  const res = await w.app.inject({ method: 'PUT', url: `/${encodeName(PLUGIN)}`, headers: bearer(token), payload: publishBody(PLUGIN, version, { tag }).body });
   expect(res.statusCode, res.body).toBe(201);
 }
-
 
 describeEachBackend('wharf release', (backend) => {
   let w: TestWharf;
