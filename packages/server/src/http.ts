@@ -14,10 +14,18 @@ export async function installRateLimit(app: FastifyInstance, what: string): Prom
   });
 }
 
-/** Whether If-None-Match names `etag` (a list, weak forms compared weakly, as RFC 9110 says). */
-export function ifNoneMatchHits(request: FastifyRequest, etag: string): boolean {
+/**
+ * Gives an answer its ETag (and cache policy, when given) and answers If-None-Match: true when it
+ * names `etag` (a list, weak forms compared weakly, as RFC 9110 says), after sending the bodiless
+ * 304; the caller then returns the reply.
+ */
+export function sentNotModified(request: FastifyRequest, reply: FastifyReply, etag: string, cacheControl?: string): boolean {
+  reply.header('etag', etag);
+  if (cacheControl) reply.header('cache-control', cacheControl);
   const inm = request.headers['if-none-match'];
-  return typeof inm === 'string' && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag);
+  if (typeof inm !== 'string' || !inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return false;
+  reply.code(304).send();
+  return true;
 }
 
 /** Route config for a limit of `max` requests per minute per client address. */

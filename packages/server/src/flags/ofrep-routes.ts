@@ -3,7 +3,7 @@ import { evaluateAll, OfrepBulkSchema, OfrepRequestSchema, ofrepResult, OfrepSuc
 import { z } from 'zod';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import { digest, type FlagService } from './flag-service.js';
-import { ifNoneMatchHits } from '../http.js';
+import { sentNotModified } from '../http.js';
 
 export interface OfrepRoutesOptions {
   flags: FlagService;
@@ -64,8 +64,7 @@ export async function ofrepRoutes(app: FastifyInstance, { flags, catalog }: Ofre
       // and then no ETag is given, since a 304 could hide a change that time alone made.
       if (!snap.evaluator.timeDependent) {
         const etag = `"${snap.revision}-${digest(JSON.stringify(context))}"`;
-        reply.header('etag', etag);
-        if (ifNoneMatchHits(request, etag)) return reply.code(304).send();
+        if (sentNotModified(request, reply, etag)) return reply;
       }
       return { flags: evaluateAll(snap.evaluator, context, { version: snap.revision }) };
     },

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ClientFeaturesSchema, flagStatus, FlagKeySchema, FlagPatchResultSchema, FlagPatchSchema, type FlagPatchResult } from '@wharf/core';
 import type { ApiCatalog } from '../docs/api-catalog.js';
-import { ifNoneMatchHits } from '../http.js';
+import { sentNotModified } from '../http.js';
 import type { FlagService, FlagSnapshot } from './flag-service.js';
 
 const KeyParams = z.object({ key: FlagKeySchema });
@@ -102,7 +102,5 @@ function adminView(snap: FlagSnapshot) {
 }
 
 function conditional(request: FastifyRequest, reply: FastifyReply, snap: FlagSnapshot, cache: string, body: () => unknown) {
-  reply.header('etag', snap.etag).header('cache-control', cache);
-  if (ifNoneMatchHits(request, snap.etag)) return reply.code(304).send();
-  return body();
+  return sentNotModified(request, reply, snap.etag, cache) ? reply : body();
 }

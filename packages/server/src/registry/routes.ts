@@ -5,7 +5,7 @@ import semver from 'semver';
 import type { RegistryService } from './registry-service.js';
 import { versionDocument } from './packument.js';
 import { notFound } from '../errors.js';
-import { baseUrl, ifNoneMatchHits, packageRoute, parseBody } from '../http.js';
+import { baseUrl, packageRoute, parseBody, sentNotModified } from '../http.js';
 import type { Metrics } from '../ops/metrics.js';
 
 export interface RegistryRoutesOptions {
@@ -54,8 +54,8 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     const ref = await registry.tarball(name, file);
     if (!ref) throw notFound(`tarball ${file} of ${name} not found`);
     const etag = `"${ref.integrity}"`;
-    tagResponse(reply, [packageKey(name)]).header('cache-control', IMMUTABLE_CACHE).header('etag', etag).header('content-type', 'application/octet-stream');
-    if (ifNoneMatchHits(request, etag)) return reply.code(304).send();
+    tagResponse(reply, [packageKey(name)]).header('content-type', 'application/octet-stream');
+    if (sentNotModified(request, reply, etag, IMMUTABLE_CACHE)) return reply;
     opts.metrics.downloads.inc();
     const bytes = await registry.tarballBytes(ref);
     reply.header('content-length', ref.size);
@@ -115,7 +115,6 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
 
 /** Sends a cached JSON body with its ETag, or a bodiless 304 when the client already has it. */
 function sendCached(request: FastifyRequest, reply: FastifyReply, body: string, etag: string, type: string): FastifyReply {
-  reply.header('etag', etag).header('cache-control', METADATA_CACHE).header('vary', 'accept');
-  if (ifNoneMatchHits(request, etag)) return reply.code(304).send();
+  if (sentNotModified(request, reply.header('vary', 'accept'), etag, METADATA_CACHE)) return reply;
   return reply.header('content-type', type).send(body);
 }

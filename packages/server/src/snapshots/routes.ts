@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { PublishedSnapshotSchema, SnapshotDraftSchema, SnapshotHistorySchema, SnapshotRollbackSchema, SnapshotSchemaBodySchema, SnapshotStageSchema } from '@wharf/core';
 import type { ApiCatalog } from '../docs/api-catalog.js';
-import { ifNoneMatchHits } from '../http.js';
+import { sentNotModified } from '../http.js';
 import { notFound } from '../errors.js';
 import type { SnapshotService } from './snapshot-service.js';
 
@@ -127,8 +127,7 @@ export async function snapshotRoutes(app: FastifyInstance, { snapshots, catalog 
       const current = await snapshots.published();
       if (!current) throw notFound('nothing has been published yet');
       const etag = `"${current.version}-${current.contentHash}"`;
-      reply.header('etag', etag).header('cache-control', 'public, max-age=0, must-revalidate');
-      if (ifNoneMatchHits(request, etag)) return reply.code(304).send();
+      if (sentNotModified(request, reply, etag, 'public, max-age=0, must-revalidate')) return reply;
       return current;
     },
   );

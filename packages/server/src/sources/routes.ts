@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { ClientConfigSchema, MarketplaceSourceHistorySchema, MarketplaceSourceSchema, MarketplaceSourceVersionSchema, SourceHealthSchema, SourceStatsReportSchema, SourceStatsResultSchema, type SourceStatsResult } from '@wharf/core';
 import type { ApiCatalog } from '../docs/api-catalog.js';
-import { ifNoneMatchHits, installRateLimit, perMinute } from '../http.js';
+import { installRateLimit, perMinute, sentNotModified } from '../http.js';
 import { notFound } from '../errors.js';
 import type { SourceService } from './source-service.js';
 
@@ -80,8 +80,7 @@ export async function sourceRoutes(app: FastifyInstance, { sources, catalog, sta
     async (_input, request, reply) => {
       const served = await sources.clientConfig();
       if (!served) throw notFound('no marketplace source is configured: clients keep their built-in default');
-      reply.header('etag', served.etag).header('cache-control', 'public, max-age=60, must-revalidate');
-      if (ifNoneMatchHits(request, served.etag)) return reply.code(304).send();
+      if (sentNotModified(request, reply, served.etag, 'public, max-age=60, must-revalidate')) return reply;
       return served.body;
     },
   );
