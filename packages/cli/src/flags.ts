@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { ClientFeaturesSchema, FLAG_STATES, FlagPatchResultSchema, FlagPatchSchema, FlagStatusSchema, type ClientFeatures, type FlagPatchResult, type FlagStatus } from '@wharf/core';
 import { z } from 'zod';
 import { addServerOptions, ControlPlane, ControlPlaneError } from './control-plane.js';
+import { readStdin } from './stdin.js';
 
 export interface FlagsOptions {
   registry?: string;
@@ -86,12 +87,6 @@ export async function flagsPatch(key: string, options: PatchOptions): Promise<Fl
   const res = FlagPatchResultSchema.parse(await call(options, 'PATCH', `/api/v1/flags/${encodeURIComponent(key)}`, parsed.data));
   process.stdout.write(`${key}: ${describeState(res)} (version ${res.version})\n`);
   return res;
-}
-
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Runs a command body, turning its failures into a message on stderr and exit code 1. */

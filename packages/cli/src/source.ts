@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { MarketplaceSourceHistorySchema, MarketplaceSourceVersionSchema, SOURCE_TYPES, type MarketplaceSourceInput, type MarketplaceSourceVersion } from '@wharf/core';
 import { addServerOptions, ControlPlane, ControlPlaneError, type ServerOptions } from './control-plane.js';
+import { readStdin } from './stdin.js';
 
 export interface SourceSetOptions extends ServerOptions {
   /** A whole marketplace_source JSON document (`-` for stdin); flags then change fields of it. */
@@ -81,10 +82,7 @@ async function currentOrEmpty(server: ControlPlane): Promise<Partial<Marketplace
 }
 
 async function readText(file: string): Promise<string> {
-  if (file !== '-') return readFile(file, 'utf8');
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return file === '-' ? readStdin() : readFile(file, 'utf8');
 }
 
 export function registerSourceCommands(program: Command): void {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ROLE_NAMES, TokenInfoSchema, TokenListSchema, type TokenInfo } from '@wharf/core';
 import { addServerOptions, ControlPlane, type ServerOptions } from './control-plane.js';
+import { readStdin } from './stdin.js';
 
 export interface TokenCreateOptions extends ServerOptions {
   role?: string;
@@ -55,12 +56,6 @@ export async function tokenRevoke(key: string, options: ServerOptions, out: Out 
   out(`revoked ${key}\n`);
 }
 
-async function readStdin(): Promise<string> {
-  let text = '';
-  for await (const chunk of process.stdin) text += chunk;
-  return text.replace(/\r?\n$/, '');
-}
-
 export function registerTokenCommands(program: Command): void {
   const token = program.command('token').description('your access tokens (for CI and services), optionally scoped to a lesser role');
   addServerOptions(token.command('create').description('issue a token; the secret is printed once'))
@@ -71,7 +66,7 @@ export function registerTokenCommands(program: Command): void {
     .option('--expires <days>', 'expire after this many days')
     .option('--password-stdin', 'read the account password from standard input (else WHARF_PASSWORD)')
     .option('--json', 'print the answer as JSON')
-    .action(async (o: TokenCreateOptions & { passwordStdin?: boolean }) => void (await tokenCreate({ ...o, password: o.passwordStdin ? await readStdin() : undefined })));
+    .action(async (o: TokenCreateOptions & { passwordStdin?: boolean }) => void (await tokenCreate({ ...o, password: o.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : undefined })));
   addServerOptions(token.command('list').description('list your tokens (secrets masked)'))
     .option('--json', 'print the list as JSON')
     .action(async (o: ServerOptions & { json?: boolean }) => void (await tokenList(o)));
