@@ -16,6 +16,7 @@ export function createMetrics() {
     }),
     publishes: new Counter({ name: 'wharf_publishes_total', help: 'Package versions published', registers: [registry] }),
     downloads: new Counter({ name: 'wharf_tarball_downloads_total', help: 'Tarballs served', registers: [registry] }),
+    corruptBlobs: new Counter({ name: 'wharf_blob_corrupt_total', help: 'Blob reads whose bytes no longer hash to their key', registers: [registry] }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -12,7 +12,7 @@ import {
   type PackumentWrite,
 } from '@wharf/core';
 import type { MetadataStore } from '../storage/metadata-store.js';
-import type { BlobStore } from '../storage/blob-store.js';
+import { BlobCorruptError, type BlobStore } from '../storage/blob-store.js';
 import type { PackageDocument, VersionRow } from '../storage/package-repository.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -164,14 +164,22 @@ export class RegistryService {
     return row ? { key: row.blob_key, size: row.size, integrity: row.integrity } : null;
   }
 
-  /** Tarball bytes, from memory when small and hot. */
+  /**
+   * Tarball bytes, from memory when small and hot. Always read whole and verified against the key before
+   * a byte is sent (tarballs are bounded by maxTarballBytes), so a corrupt blob is a 500, never a 200 with
+   * wrong bytes, and never enters the cache.
+   */
   async tarballBytes(ref: TarballRef): Promise<Buffer | null> {
     const hit = this.blobCache.get(ref.key);
     if (hit) return hit;
-    if (ref.size > this.blobCache.maxEntryBytes) return null;
-    const bytes = await this.blobs.get(ref.key);
-    if (bytes) this.blobCache.set(ref.key, bytes);
-    return bytes;
+    try {
+      const bytes = await this.blobs.get(ref.key);
+      if (bytes) this.blobCache.set(ref.key, bytes);
+      return bytes;
+    } catch (err) {
+      if (err instanceof BlobCorruptError) this.metrics.corruptBlobs.inc();
+      throw err;
+    }
   }
 
   /** A stored tarball by its blob key, whatever its size: for capabilities that repair what they derive from it. */

@@ -58,8 +58,9 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     if (sentNotModified(request, reply, etag, IMMUTABLE_CACHE)) return reply;
     opts.metrics.downloads.inc();
     const bytes = await registry.tarballBytes(ref);
-    reply.header('content-length', ref.size);
-    return reply.send(bytes ?? registry.tarballStream(ref));
+    if (!bytes) throw notFound(`tarball ${file} of ${name} is missing from the blob store`);
+    reply.header('content-length', bytes.length);
+    return reply.send(bytes);
   });
 
   packageRoute(

@@ -1,6 +1,6 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
 /**
@@ -17,6 +17,26 @@ export interface BlobStore {
 }
 
 const KEY = /^[0-9a-f]{16,128}$/;
+/** A full sha512 hex key names its content exactly, so reads can prove the bytes are still the ones stored. */
+const SHA512_KEY = /^[0-9a-f]{128}$/;
+
+/** The bytes on disk no longer hash to their key: the disk or someone with access changed them. */
+export class BlobCorruptError extends Error {
+  constructor(
+    readonly key: string,
+    readonly actual: string,
+  ) {
+    super(`blob ${key} is corrupt: its bytes hash to ${actual}`);
+    this.name = 'BlobCorruptError';
+  }
+}
+
+/** Throws BlobCorruptError unless `bytes` hash to `key` (keys that are not full sha512 digests are not checked). */
+export function checkBlob(key: string, bytes: Uint8Array): void {
+  if (!SHA512_KEY.test(key)) return;
+  const actual = createHash('sha512').update(bytes).digest('hex');
+  if (actual !== key) throw new BlobCorruptError(key, actual);
+}
 
 /** Files under `<root>/<aa>/<bb>/<key>`, written to a temporary name, fsync'd, then renamed into place. */
 export class FsBlobStore implements BlobStore {
@@ -53,9 +73,12 @@ export class FsBlobStore implements BlobStore {
     await fs.rename(temp, target);
   }
 
+  /** Verified bytes: a blob whose content no longer matches its key throws BlobCorruptError. */
   async get(key: string): Promise<Buffer | null> {
     try {
-      return await fs.readFile(this.path(key));
+      const bytes = await fs.readFile(this.path(key));
+      checkBlob(key, bytes);
+      return bytes;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
@@ -64,6 +87,16 @@ export class FsBlobStore implements BlobStore {
 
   stream(key: string): Readable {
     return createReadStream(this.path(key));
+  }
+
+  /** Every stored key, for a scrub of the whole store. */
+  async *keys(): AsyncGenerator<string> {
+    for (const a of await readdirOrEmpty(this.root)) {
+      if (a === 'tmp') continue;
+      for (const b of await readdirOrEmpty(join(this.root, a))) {
+        for (const key of await readdirOrEmpty(join(this.root, a, b))) if (KEY.test(key)) yield key;
+      }
+    }
   }
 
   async has(key: string): Promise<boolean> {
@@ -77,5 +110,14 @@ export class FsBlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     await fs.rm(this.path(key), { force: true });
+  }
+}
+
+async function readdirOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return (await fs.readdir(dir)).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return [];
+    throw err;
   }
 }
