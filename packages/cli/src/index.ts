@@ -10,6 +10,7 @@ import { registerAdvisoryCommands } from './advisories.js';
 import { registerMirrorCommands } from './mirror.js';
 import { registerSourceCommands } from './source.js';
 import { registerTokenCommands } from './token.js';
+import { registerBlobCommands } from './blobs.js';
 
 /** Builds the `wharf` command; each subcommand lives in its own module. */
 export function program(): Command {
@@ -35,6 +36,7 @@ export function program(): Command {
   registerMirrorCommands(cmd);
   registerSourceCommands(cmd);
   registerTokenCommands(cmd);
+  registerBlobCommands(cmd);
   return cmd;
 }
 

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { databaseTarget, type WharfConfig } from './config.js';
 import { HttpError } from './errors.js';
 import { openMetadataStore, type MetadataStore } from './storage/metadata-store.js';
-import { FsBlobStore, type BlobStore } from './storage/blob-store.js';
+import { FsBlobStore, blobsDir, type BlobStore } from './storage/blob-store.js';
 import { openChangeFeed, type ChangeFeed } from './storage/change-feed.js';
 import { AuthService } from './auth/auth-service.js';
 import { installAuthentication } from './auth/authenticate.js';
@@ -79,7 +79,7 @@ export interface Wharf {
 export async function createWharf(config: WharfConfig): Promise<Wharf> {
   const target = databaseTarget(config);
   const store = await openMetadataStore(target);
-  const blobs = await new FsBlobStore(join(resolve(config.dataDir), 'blobs')).init();
+  const blobs = await new FsBlobStore(blobsDir(config.dataDir)).init();
   const changes = await openChangeFeed(target);
   const events = await new EventBus(changes).init();
   const metrics = createMetrics();

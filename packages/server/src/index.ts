@@ -1,7 +1,7 @@
 export { createWharf, type Wharf } from './app.js';
 export { loadConfig, ConfigSchema, databaseTarget, type WharfConfig, type ConfigInput } from './config.js';
 export { openMetadataStore, type MetadataStore } from './storage/metadata-store.js';
-export { FsBlobStore, type BlobStore } from './storage/blob-store.js';
+export { FsBlobStore, BlobCorruptError, blobsDir, scrubBlobs, type BlobStore } from './storage/blob-store.js';
 export { HttpError } from './errors.js';
 export { publishSamples } from './samples.js';
 export { packDirectory, publishDocument } from './registry/pack.js';

@@ -1,5 +1,5 @@
 import { createReadStream, promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 
@@ -36,6 +36,26 @@ export function checkBlob(key: string, bytes: Uint8Array): void {
   if (!SHA512_KEY.test(key)) return;
   const actual = createHash('sha512').update(bytes).digest('hex');
   if (actual !== key) throw new BlobCorruptError(key, actual);
+}
+
+/** Where a data directory keeps its blobs: the server and `wharf blobs verify` agree on it. */
+export const blobsDir = (dataDir: string) => join(resolve(dataDir), 'blobs');
+
+/** Reads every blob once, reporting each corrupt one; the store stays as it is. */
+export async function scrubBlobs(store: FsBlobStore, onBad: (err: BlobCorruptError) => void): Promise<{ total: number; bad: number }> {
+  let total = 0;
+  let bad = 0;
+  for await (const key of store.keys()) {
+    total++;
+    try {
+      await store.get(key);
+    } catch (err) {
+      if (!(err instanceof BlobCorruptError)) throw err;
+      bad++;
+      onBad(err);
+    }
+  }
+  return { total, bad };
 }
 
 /** Files under `<root>/<aa>/<bb>/<key>`, written to a temporary name, fsync'd, then renamed into place. */
