@@ -1,6 +1,5 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
-import { join, resolve } from 'node:path';
 import { databaseTarget, type WharfConfig } from './config.js';
 import { HttpError } from './errors.js';
 import { openMetadataStore, type MetadataStore } from './storage/metadata-store.js';
