@@ -28,10 +28,18 @@ export async function serve(options: ServeOptions): Promise<void> {
   const address = await wharf.app.listen({ port: config.port, host: config.host });
   const where = /^postgres/.test(databaseTarget(config)) ? 'PostgreSQL' : databaseTarget(config);
   wharf.app.log.info(`Wharf registry at ${address}/ (metadata: ${where})`);
+  const setupToken = await wharf.setup.issueToken();
+  if (setupToken) process.stdout.write(`${firstRunLine(config.publicUrl ?? address, setupToken)}\n`);
   const stop = async () => {
     await wharf.close();
     process.exit(0);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** Printed at each start while no admin exists; each start issues a new token (only its hash is stored). */
+export function firstRunLine(base: string, token: string): string {
+  const url = base.replace(/\/+$/, '');
+  return `First run: create the admin account at ${url}/cp/setup?token=${token}  (or: wharf admin create --registry ${url} --setup-token ${token} --name NAME)`;
 }

@@ -24,6 +24,8 @@ import { RolloutService } from './release/rollout-service.js';
 import { rolloutRoutes } from './release/rollout-routes.js';
 import { RoleService } from './access/role-service.js';
 import { accessRoutes } from './access/routes.js';
+import { SetupService } from './setup/setup-service.js';
+import { setupRoutes } from './setup/routes.js';
 import { SupplyChainRepository } from './supply-chain/supply-chain-repository.js';
 import { SupplyChainService } from './supply-chain/supply-chain-service.js';
 import { supplyChainRoutes } from './supply-chain/routes.js';
@@ -71,6 +73,8 @@ export interface Wharf {
   sources: SourceService;
   /** Purges CDN caches after changes (config `purge`). */
   purger: CdnPurger;
+  /** First run: the one-time token for creating the first admin account. */
+  setup: SetupService;
   close(): Promise<void>;
 }
 
@@ -93,6 +97,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     app.log.error({ err, package: v.name, version: v.version }, 'an after-publish step failed; the version is stored and the step is repaired later'),
   );
   const sources = new SourceService(store.db, audit, events);
+  const setup = new SetupService(store.db, auth, audit);
   const supplyChain = new SupplyChainService(new SupplyChainRepository(store.db), registry, audit);
 
   const app = Fastify({
@@ -139,6 +144,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(authRoutes, { auth, loginRateLimit: config.loginRateLimit });
   await app.register(auditRoutes, { audit, catalog: apiCatalog });
   await app.register(accessRoutes, { roles: new RoleService(store.db, audit), catalog: apiCatalog });
+  await app.register(setupRoutes, { setup, catalog: apiCatalog, rateLimit: config.loginRateLimit });
   await app.register(snapshotRoutes, { snapshots, catalog: apiCatalog });
   await app.register(releaseRoutes, { release, snapshots, catalog: apiCatalog });
   await app.register(rolloutRoutes, { rollouts, reportRateLimit: config.reportRateLimit, catalog: apiCatalog });
@@ -171,6 +177,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     catalog: signedCatalog,
     sources,
     purger,
+    setup,
     snapshots,
     release,
     rollouts,

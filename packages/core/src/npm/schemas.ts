@@ -54,8 +54,11 @@ export const PackumentSchema = z.looseObject({
 export type Packument = z.infer<typeof PackumentSchema>;
 
 /** Body of `PUT /-/user/org.couchdb.user:<name>` (npm adduser / login --auth-type=legacy). */
+/** An account name, as `npm adduser` and the first-run setup take it. */
+export const UserNameSchema = z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'user names use letters, digits, ".", "_" and "-"'));
+
 export const CouchUserSchema = z.looseObject({
-  name: z.string().check(z.minLength(1), z.maxLength(64), z.regex(/^[a-zA-Z0-9][a-zA-Z0-9._-]*$/, 'user names use letters, digits, ".", "_" and "-"')),
+  name: UserNameSchema,
   password: z.string().check(z.minLength(1, 'password is required'), z.maxLength(1024)),
   email: z.optional(z.string().check(z.maxLength(254))),
   type: z.optional(z.string()),

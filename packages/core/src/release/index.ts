@@ -4,3 +4,4 @@ export * from './rollout.js';
 export * from './gate.js';
 export * from './snapshots.js';
 export * from './access.js';
+export * from './setup.js';

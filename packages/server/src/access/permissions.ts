@@ -43,6 +43,11 @@ export function roleMay(role: Role, permission: Permission): boolean {
   return (PERMISSIONS[permission].roles as readonly Role[]).includes(role);
 }
 
+/** Every permission `principal` may use, as `authorize` decides: what a console shows or hides. */
+export function permissionsOf(principal: Principal): Permission[] {
+  return (Object.keys(PERMISSIONS) as Permission[]).filter((p) => roleMay(principal.role, p) && !(PERMISSIONS[p].write && principal.readonly));
+}
+
 /** 401 for anonymous callers, 403 for a role without the right or a read-only token on a write. */
 export function authorize(principal: Principal | null, permission: Permission): Principal {
   if (!principal) throw unauthorized();

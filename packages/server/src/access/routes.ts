@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { RoleUpdateSchema, UserRoleSchema } from '@wharf/core';
+import { MeSchema, RoleUpdateSchema, UserRoleSchema } from '@wharf/core';
+import { requireUser } from '../auth/principal.js';
+import { permissionsOf } from './permissions.js';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import type { RoleService } from './role-service.js';
 
@@ -19,5 +21,21 @@ export async function accessRoutes(app: FastifyInstance, { roles, catalog }: { r
       responses: { 200: { description: 'The user and the new role', schema: UserRoleSchema } },
     },
     ({ params, body, principal }) => roles.setRole(principal.name, params.name, body.role),
+  );
+  catalog.route(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/me',
+      tag: 'users',
+      access: 'user',
+      summary: 'Who the caller is and what it may do',
+      description: 'The role the token acts with, whether it is read-only, and every control-plane permission it may use.',
+      responses: { 200: { description: 'The caller', schema: MeSchema }, 401: { description: 'No valid token' } },
+    },
+    ({ principal }) => {
+      const me = requireUser(principal);
+      return { name: me.name, role: me.role, readonly: me.readonly, permissions: permissionsOf(me) };
+    },
   );
 }

@@ -1,5 +1,6 @@
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { MIN_PASSWORD_LENGTH } from '@wharf/core';
 import type { AuthRepository, TokenRow, UserRow } from '../storage/auth-repository.js';
 import { badRequest, conflict, forbidden, unauthorized } from '../errors.js';
 import { hashPassword, verifyPassword } from './passwords.js';
@@ -21,7 +22,6 @@ export interface IssuedToken {
 
 /** The user that the static admin token acts as: owns what automation publishes. */
 export const ADMIN_USER = 'admin';
-const MIN_PASSWORD = 8;
 
 /** Accounts, passwords and tokens, independent of HTTP. */
 export class AuthService {
@@ -62,7 +62,7 @@ export class AuthService {
       return { token: (await this.issueToken(existing, { readonly: false })).token, created: false };
     }
     if (!this.options.openRegistration && !isAdmin(caller)) throw forbidden('registration is closed on this registry: ask an administrator for an account');
-    if (password.length < MIN_PASSWORD) throw badRequest(`password must be at least ${MIN_PASSWORD} characters`);
+    if (password.length < MIN_PASSWORD_LENGTH) throw badRequest(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
     const user: UserRow = {
       id: randomUUID(),
       name,

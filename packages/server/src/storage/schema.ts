@@ -28,6 +28,13 @@ export interface TokensTable {
   role: string | null;
 }
 
+/** One-time setup tokens by purpose (`admin`: create the first admin account); sha256 of the secret. */
+export interface SetupTokensTable {
+  purpose: string;
+  token_hash: string;
+  created_at: string;
+}
+
 export interface PackagesTable {
   name: string;
   scope: string | null;
@@ -396,6 +403,7 @@ export interface Database {
   flag_revisions: FlagRevisionsTable;
   users: UsersTable;
   tokens: TokensTable;
+  setup_tokens: SetupTokensTable;
   packages: PackagesTable;
   package_owners: PackageOwnersTable;
   scopes: ScopesTable;

@@ -10,6 +10,7 @@ import { sourceTables } from './0008-sources.js';
 import { searchPerformance } from './0009-search-perf.js';
 import { searchMatch } from './0010-search-match.js';
 import { tokenScopes } from './0011-token-scopes.js';
+import { setupTokens } from './0015-setup.js';
 
 /**
  * Every schema migration, by name; names sort in the order they run. A capability that needs
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0009-search-perf': searchPerformance,
   '0010-search-match': searchMatch,
   '0011-token-scopes': tokenScopes,
+  '0015-setup': setupTokens,
 };
