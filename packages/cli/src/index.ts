@@ -11,6 +11,7 @@ import { registerMirrorCommands } from './mirror.js';
 import { registerSourceCommands } from './source.js';
 import { registerTokenCommands } from './token.js';
 import { registerBlobCommands } from './blobs.js';
+import { registerAdminCommands } from './admin.js';
 
 /** Builds the `wharf` command; each subcommand lives in its own module. */
 export function program(): Command {
@@ -37,6 +38,7 @@ export function program(): Command {
   registerSourceCommands(cmd);
   registerTokenCommands(cmd);
   registerBlobCommands(cmd);
+  registerAdminCommands(cmd);
   return cmd;
 }
 
