@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { resolveToken } from './auth-token.js';
 
-/** Where the control-plane commands reach the server: flags, then WHARF_REGISTRY / WHARF_TOKEN (as `wharf flags`). */
+/** Where the control-plane commands reach the server: flags, then WHARF_REGISTRY / WHARF_TOKEN, then the token `npm login` stored. */
 export interface ServerOptions {
   registry?: string;
   token?: string;
@@ -25,7 +26,7 @@ export class ControlPlane {
 
   constructor(options: ServerOptions, env: NodeJS.ProcessEnv = process.env) {
     this.baseUrl = (options.registry ?? env.WHARF_REGISTRY ?? DEFAULT_SERVER_URL).replace(/\/+$/, '');
-    this.token = options.token ?? env.WHARF_TOKEN;
+    this.token = resolveToken(this.baseUrl, options.token, env);
   }
 
   async call<S extends z.core.$ZodType>(schema: S, method: string, path: string, body?: unknown): Promise<z.infer<S>> {
@@ -55,5 +56,5 @@ export class ControlPlane {
 }
 
 export function addServerOptions<T extends { option(flags: string, description: string): T }>(cmd: T): T {
-  return cmd.option('--registry <url>', `Wharf server (WHARF_REGISTRY, default ${DEFAULT_SERVER_URL})`).option('--token <token>', 'bearer token (WHARF_TOKEN)');
+  return cmd.option('--registry <url>', `Wharf server (WHARF_REGISTRY, default ${DEFAULT_SERVER_URL})`).option('--token <token>', "bearer token (WHARF_TOKEN; default: the registry's _authToken in .npmrc, as `npm login` stores it)");
 }
