@@ -70,6 +70,7 @@ export class CatalogManager extends Emitter<CatalogEvents> {
   private state: SavedState = { version: 0, etag: null };
   private currentStatus: CatalogStatus = 'idle';
   private pollTimer: ReturnType<typeof setInterval> | null = null;
+  private pollAbort: AbortController | null = null;
   private streamAbort: AbortController | null = null;
   private refreshing: Promise<boolean> | null = null;
 
@@ -122,9 +123,12 @@ export class CatalogManager extends Emitter<CatalogEvents> {
     return this.current !== null && Date.parse(this.current.head.expires) <= this.now().getTime();
   }
 
-  /** Fetches and verifies; resolves true when the catalog changed. Never throws: failures become status and `error` events. */
-  refresh(): Promise<boolean> {
-    this.refreshing ??= this.doRefresh().finally(() => {
+  /**
+   * Fetches and verifies; resolves true when the catalog changed. Never throws: failures become status and `error` events.
+   * Aborting `signal` ends the request in flight; the refresh then resolves false and changes nothing.
+   */
+  refresh(signal?: AbortSignal): Promise<boolean> {
+    this.refreshing ??= this.doRefresh(signal).finally(() => {
       this.refreshing = null;
     });
     return this.refreshing;
@@ -132,7 +136,9 @@ export class CatalogManager extends Emitter<CatalogEvents> {
 
   startPolling(intervalMs: number): void {
     this.stopPolling();
-    this.pollTimer = setInterval(() => void this.refresh(), intervalMs);
+    const abort = new AbortController();
+    this.pollAbort = abort;
+    this.pollTimer = setInterval(() => void this.refresh(abort.signal), intervalMs);
   }
 
   /**
@@ -160,6 +166,9 @@ export class CatalogManager extends Emitter<CatalogEvents> {
   stopPolling(): void {
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
+    // Stopped means silent: a poll still in flight must not land afterwards.
+    this.pollAbort?.abort();
+    this.pollAbort = null;
   }
 
   /** Stops polling and the event stream. */
@@ -186,18 +195,19 @@ export class CatalogManager extends Emitter<CatalogEvents> {
     }
   }
 
-  private async doRefresh(): Promise<boolean> {
+  private async doRefresh(signal?: AbortSignal): Promise<boolean> {
     let root: RootSigned;
     try {
       root = await this.trust.refreshRoot();
     } catch (err) {
-      return this.fail(err);
+      return signal?.aborted ? false : this.fail(err);
     }
+    if (signal?.aborted) return false;
     let res: Response;
     try {
-      res = await this.fetchFn(`${this.base}catalog.json`, { headers: this.state.etag && this.current ? { 'if-none-match': this.state.etag } : {} });
+      res = await this.fetchFn(`${this.base}catalog.json`, { signal, headers: this.state.etag && this.current ? { 'if-none-match': this.state.etag } : {} });
     } catch (err) {
-      return this.fail(err);
+      return signal?.aborted ? false : this.fail(err);
     }
     if (res.status === 304 && this.current) {
       if (this.isStale()) return this.fail(new Error(`catalog v${this.current.version} expired at ${this.current.head.expires} and the server still serves it`));
@@ -214,7 +224,7 @@ export class CatalogManager extends Emitter<CatalogEvents> {
       bytes = new Uint8Array(await res.arrayBuffer());
       catalog = await verifyCatalogHead(bytes, { root, now: this.now(), minVersion: this.state.version });
     } catch (err) {
-      return this.fail(err);
+      return signal?.aborted ? false : this.fail(err);
     }
     const previous = this.current;
     const etag = res.headers.get('etag');
