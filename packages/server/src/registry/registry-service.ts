@@ -13,7 +13,9 @@ import {
 } from '@wharf/core';
 import type { MetadataStore } from '../storage/metadata-store.js';
 import { BlobCorruptError, type BlobStore } from '../storage/blob-store.js';
-import type { PackageDocument, VersionRow } from '../storage/package-repository.js';
+import { PackageRepository, type PackageDocument, type VersionRow } from '../storage/package-repository.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../storage/schema.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
 import type { Metrics } from '../ops/metrics.js';
 import { badRequest, conflict, forbidden, notFound, tooLarge, unprocessable } from '../errors.js';
@@ -36,6 +38,9 @@ export interface NpmSearchObject {
   score: { final: number; detail: { quality: number; popularity: number; maintenance: number } };
   searchScore: number;
 }
+
+/** Runs an unpublish's database change in a transaction (see `removalsThrough`). */
+export type RemovalRunner = (remove: (trx: Transaction<Database>) => Promise<void>) => Promise<void>;
 
 export type PackumentKind = 'full' | 'abbreviated';
 
@@ -86,6 +91,7 @@ export class RegistryService {
   private readonly publishHooks: ((v: PublishedVersion) => Promise<void>)[] = [];
   private readonly prePublishHooks: ((c: PublishCandidate) => Promise<void>)[] = [];
   private readonly changeListeners: ((name: string) => void)[] = [];
+  private runRemoval: RemovalRunner = (remove) => this.store.db.transaction().execute(remove);
 
   constructor(
     private readonly store: MetadataStore,
@@ -133,6 +139,14 @@ export class RegistryService {
    * Policy checks that may refuse a publish (signature, vulnerability policy): called before the
    * tarball is stored; a thrown HttpError is the response.
    */
+  /**
+   * Unpublishes run through `runner` instead of a bare transaction: trust signs the targets that no
+   * longer list the removed versions in the same transaction, so no reader sees one without the other.
+   */
+  removalsThrough(runner: RemovalRunner): void {
+    this.runRemoval = runner;
+  }
+
   beforePublish(hook: (c: PublishCandidate) => Promise<void>): void {
     this.prePublishHooks.push(hook);
   }
@@ -343,7 +357,7 @@ export class RegistryService {
     }
     const owners = await this.requestedOwners(body, doc);
     if (deprecations.size > 0) await this.store.packages.setDeprecations(pkg.name, deprecations, now);
-    if (removed.length > 0) await this.store.packages.removeVersions(pkg.name, removed, now);
+    if (removed.length > 0) await this.runRemoval((trx) => new PackageRepository(trx).removeVersions(pkg.name, removed, now));
     if (owners) await this.store.packages.setOwners(pkg.name, owners, now);
     await this.changed(pkg.name);
   }
@@ -351,7 +365,8 @@ export class RegistryService {
   async unpublishPackage(principal: Principal | null, name: string): Promise<void> {
     const caller = requireWriter(principal);
     await this.requireOwnedDocument(caller, name);
-    await this.store.packages.removePackage(name, this.now().toISOString());
+    const now = this.now().toISOString();
+    await this.runRemoval((trx) => new PackageRepository(trx).removePackage(name, now));
     await this.changed(name);
   }
 

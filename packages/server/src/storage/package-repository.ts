@@ -146,7 +146,7 @@ export class PackageRepository {
    */
   async removeVersions(name: string, versions: string[], now: string): Promise<void> {
     if (versions.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    await this.inTransaction(async (trx) => {
       await tombstone(trx, name, versions, now);
       await trx.deleteFrom('versions').where('package', '=', name).where('version', 'in', versions).execute();
       await trx.deleteFrom('dist_tags').where('package', '=', name).where('version', 'in', versions).execute();
@@ -160,7 +160,7 @@ export class PackageRepository {
 
   /** Removes the package with all its versions, tags and owners; its versions stay tombstoned. */
   async removePackage(name: string, now: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.inTransaction(async (trx) => {
       const versions = (await trx.selectFrom('versions').select('version').where('package', '=', name).execute()).map((r) => r.version);
       await tombstone(trx, name, versions, now);
       await trx.deleteFrom('versions').where('package', '=', name).execute();
@@ -194,6 +194,10 @@ export class PackageRepository {
     });
   }
 
+  /** A transaction of its own, or the caller's when this repository was made on one (a removal the signed metadata must follow). */
+  private inTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.db.isTransaction ? fn(this.db as Transaction<Database>) : this.db.transaction().execute(fn);
+  }
 }
 
 class Rollback extends Error {

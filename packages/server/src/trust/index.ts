@@ -38,6 +38,7 @@ export async function setupTrust(
   await service.init();
   registry.beforePublish((c) => service.checkPublish(c));
   registry.onPublished((v) => service.recordPublish(v));
+  registry.removalsThrough((remove) => service.changeTargets(remove));
   // Versions a failed after-publish step left out of signed metadata are listed at start and then
   // on the timer, before re-signing.
   const reconcile = () => service.reconcile((key) => registry.storedTarball(key), { onSkip: (err) => onError(err) });

@@ -30,7 +30,9 @@ import { tarballFileHashes } from './file-hashes.js';
 import type { Keyring } from './keyring.js';
 import { signNative } from './native-signer.js';
 import { provenanceEnvelope, repositoryOf } from './provenance.js';
-import type { TrustRepository } from './trust-repository.js';
+import { TrustRepository } from './trust-repository.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../storage/schema.js';
 import type { AuditLog } from '../audit/audit-log.js';
 
 /** Where a new metadata version starts: each role's new version forces those below it. */
@@ -104,8 +106,8 @@ export class TrustService {
     return (await this.repo.latestMetadata(role))?.body ?? null;
   }
 
-  async root(): Promise<RootSigned> {
-    const latest = await this.repo.latestMetadata('root');
+  async root(repo: TrustRepository = this.repo): Promise<RootSigned> {
+    const latest = await repo.latestMetadata('root');
     if (!latest) throw new Error('trust metadata is not initialised');
     return parseEnvelope('root', latest.body).signed;
   }
@@ -136,16 +138,36 @@ export class TrustService {
     return waiting.run;
   }
 
-  private async issueNow(from: IssueFrom): Promise<void> {
-    const root = await this.root();
+  /**
+   * Runs a change to what targets list (an unpublish, a revocation) and the new targets, snapshot and
+   * timestamp in one transaction, in turn with every other issue: no reader ever sees the change
+   * without signed metadata that agrees with it, nor metadata listing a version already gone.
+   */
+  changeTargets<T>(change: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      const result = await this.repo.transaction(async (repo, trx) => {
+        const changed = await change(trx);
+        await this.issueNow('targets', repo);
+        return changed;
+      });
+      this.targetsIssued();
+      return result;
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async issueNow(from: IssueFrom, repo: TrustRepository = this.repo): Promise<void> {
+    // Read through `repo`: SQLite has one connection, which an open transaction holds.
+    const root = await this.root(repo);
     const now = this.now();
     const at = (ms: number) => new Date(now.getTime() + ms);
     const rows: { role: string; version: number; body: string; expires: string }[] = [];
-    const latest = { targets: await this.repo.latestMetadata('targets'), snapshot: await this.repo.latestMetadata('snapshot'), timestamp: await this.repo.latestMetadata('timestamp') };
+    const latest = { targets: await repo.latestMetadata('targets'), snapshot: await repo.latestMetadata('snapshot'), timestamp: await repo.latestMetadata('timestamp') };
     let targets = latest.targets;
     if (from === 'targets' || !targets) {
       const version = (targets?.version ?? 0) + 1;
-      const signed = targetsMetadata(version, at(this.lifetimes.targets), await this.repo.catalog());
+      const signed = targetsMetadata(version, at(this.lifetimes.targets), await repo.catalog());
       targets = { version, body: sign(signed, this.keysFor(root, 'targets')), expires: signed.expires };
       rows.push({ role: 'targets', ...targets });
     }
@@ -159,8 +181,13 @@ export class TrustService {
     const version = (latest.timestamp?.version ?? 0) + 1;
     const md = timestampMetadata(version, at(this.lifetimes.timestamp), metaFileFor(snapshot.version, snapshot.body));
     rows.push({ role: 'timestamp', version, body: sign(md.signed.toJSON(), this.keysFor(root, 'timestamp')), expires: md.signed.expires });
-    await this.repo.insertMetadata(rows, now.toISOString());
-    if (rows[0]?.role === 'targets') for (const listener of this.targetsListeners) listener();
+    await repo.insertMetadata(rows, now.toISOString());
+    // Inside a transaction the listeners wait for its commit (changeTargets tells them).
+    if (rows[0]?.role === 'targets' && repo === this.repo) this.targetsIssued();
+  }
+
+  private targetsIssued(): void {
+    for (const listener of this.targetsListeners) listener();
   }
 
   /** Called after each new targets version: a publish, a revocation or a new root changed what is trusted. */
@@ -344,12 +371,10 @@ export class TrustService {
     const row = await this.repo.version(body.name, body.version);
     if (!row) throw notFound(`${body.name}@${body.version} has no trust record (published before trust metadata existed)`);
     if (row.revoked_at) return;
-    const revoked = await this.repo.transaction(async (repo, trx) => {
-      if (!(await repo.revoke(body.name, body.version, body.reason, caller.name, this.now().toISOString()))) return false;
+    await this.changeTargets(async (trx) => {
+      if (!(await new TrustRepository(trx).revoke(body.name, body.version, body.reason, caller.name, this.now().toISOString()))) return;
       await this.audit.record({ actor: caller.name, action: 'trust.revoke-version', target: `version:${body.name}@${body.version}`, before: { revoked: false }, after: { revoked: true, reason: body.reason } }, trx);
-      return true;
     });
-    if (revoked) await this.issue('targets');
   }
 
   /** Sets whether a scope (`*`: the whole registry) requires signed publishes; setting the policy in force changes nothing. */
