@@ -1,3 +1,4 @@
+import { parseEnvelope, rootFingerprint } from '@wharf/core';
 import { createWharf, databaseTarget, loadConfig, publishSamples, type ConfigInput } from '@wharf/server';
 
 export interface ServeOptions {
@@ -27,6 +28,9 @@ export async function serve(options: ServeOptions): Promise<void> {
   }
   const address = await wharf.app.listen({ port: config.port, host: config.host });
   const where = /^postgres/.test(databaseTarget(config)) ? 'PostgreSQL' : databaseTarget(config);
+  // The value clients compare at `wharf trust init`: the first root, which they pin and walk forward from.
+  const firstRoot = await wharf.trust.metadata('root', 1);
+  if (firstRoot) wharf.app.log.info(`Trust root fingerprint ${await rootFingerprint(parseEnvelope('root', firstRoot).signed)} (clients pin it with: wharf trust init --registry ${(config.publicUrl ?? address).replace(/\/+$/, '')})`);
   wharf.app.log.info(`Wharf registry at ${address}/ (metadata: ${where})`);
   const setupToken = await wharf.setup.issueToken();
   if (setupToken) process.stdout.write(`${firstRunLine(config.publicUrl ?? address, setupToken)}\n`);

@@ -2,17 +2,24 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import semver from 'semver';
-import { TrustClient, isTrustError } from '@wharf/core';
+import { MemoryTrustedMetadataStore, TOP_LEVEL_ROLES, TrustClient, isTrustError, parseEnvelope, rootFingerprint, type RootSigned, type TrustedMetadataStore } from '@wharf/core';
 import { DEFAULT_SERVER_URL } from './control-plane.js';
 import { FileTrustedMetadataStore } from './trust-store.js';
 import { unpackVerified, UnpackError } from './trust-unpack.js';
 
 export interface VerifyOptions {
   registry?: string;
-  /** The pinned root, obtained out of band. */
-  root: string;
+  /** A root obtained out of band; without it, the one `wharf trust init` pinned in the state dir. */
+  root?: string;
   /** Where trusted metadata is kept between runs (default ~/.wharf/trust/<host>). */
   state?: string;
+}
+
+export interface TrustInitOptions extends VerifyOptions {
+  /** Refuse unless the root's fingerprint is this one (as the operator read it off `wharf serve`). */
+  fingerprint?: string;
+  /** Replace a root this state dir already trusts (the registry was rebuilt with new root keys). */
+  force?: boolean;
 }
 
 export interface InstallOptions extends VerifyOptions {
@@ -25,13 +32,85 @@ export function parseSpec(spec: string): { name: string; range: string | null } 
   return at > 0 ? { name: spec.slice(0, at), range: spec.slice(at + 1) } : { name: spec, range: null };
 }
 
-/** A client on the registry's /trust/ metadata, trusting the pinned root on first use of the state dir. */
+const registryOf = (opts: VerifyOptions) => (opts.registry ?? process.env.WHARF_REGISTRY ?? DEFAULT_SERVER_URL).replace(/\/+$/, '');
+const stateOf = (opts: VerifyOptions, registry: string) =>
+  opts.state ?? process.env.WHARF_TRUST_STATE ?? join(homedir(), '.wharf', 'trust', new URL(registry).host.replace(/[^a-z0-9.-]/gi, '_'));
+const clientFor = (registry: string, store: TrustedMetadataStore) =>
+  new TrustClient({ metadataUrl: `${registry}/trust/`, targetsUrl: `${registry}/`, fetch, store });
+
+/** A `--root` the user named must exist, even when the state dir already trusts a root. */
+async function readRootFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`--root ${path}: no such file`);
+    throw err;
+  }
+}
+
+/**
+ * A client on the registry's /trust/ metadata. The state dir's root (pinned by `wharf trust init`,
+ * or by an earlier `--root`) is trusted; a `--root` file pins a state dir that has none yet.
+ */
 export async function openTrustClient(opts: VerifyOptions): Promise<TrustClient> {
-  const registry = (opts.registry ?? process.env.WHARF_REGISTRY ?? DEFAULT_SERVER_URL).replace(/\/+$/, '');
-  const state = opts.state ?? process.env.WHARF_TRUST_STATE ?? join(homedir(), '.wharf', 'trust', new URL(registry).host.replace(/[^a-z0-9.-]/gi, '_'));
-  const store = new FileTrustedMetadataStore(state);
-  if ((await store.load('root')) === null) await TrustClient.initialise(store, await readFile(opts.root, 'utf8'));
-  return new TrustClient({ metadataUrl: `${registry}/trust/`, targetsUrl: `${registry}/`, fetch, store });
+  const registry = registryOf(opts);
+  const store = new FileTrustedMetadataStore(stateOf(opts, registry));
+  const given = opts.root === undefined ? null : await readRootFile(opts.root);
+  if ((await store.load('root')) === null) {
+    if (given === null) throw new Error(`no trusted root for ${registry} yet: run wharf trust init --registry ${registry} (or pass --root FILE obtained out of band)`);
+    await TrustClient.initialise(store, given);
+  }
+  return clientFor(registry, store);
+}
+
+/**
+ * `wharf trust init`: pins the registry's first root (or a `--root` file), walks the root chain and
+ * the metadata once in memory, and only when all of it checks writes the state dir. Prints the
+ * fingerprint and key ids so a person can compare them with what the operator reads off the server.
+ */
+export async function trustInit(opts: TrustInitOptions): Promise<{ fingerprint: string; root: RootSigned }> {
+  const registry = registryOf(opts);
+  const dir = stateOf(opts, registry);
+  const store = new FileTrustedMetadataStore(dir);
+  const pinned = await store.load('root');
+  if (pinned !== null && !opts.force) {
+    const root = parseEnvelope('root', pinned).signed;
+    throw new Error(`${dir} already trusts root v${root.version} of ${registry} (${await rootFingerprint(root)}); --force replaces it`);
+  }
+  let text: string;
+  if (opts.root !== undefined) text = await readRootFile(opts.root);
+  else {
+    const res = await fetch(`${registry}/trust/1.root.json`);
+    if (!res.ok) throw new Error(`GET ${registry}/trust/1.root.json answered ${res.status}: is ${registry} a Wharf registry?`);
+    text = await res.text();
+  }
+  const first = parseEnvelope('root', text).signed;
+  const fingerprint = await rootFingerprint(first);
+  if (opts.fingerprint !== undefined && opts.fingerprint.trim() !== fingerprint) {
+    throw new Error(`root v${first.version} of ${registry} has fingerprint ${fingerprint}, not ${opts.fingerprint.trim()}: nothing was trusted`);
+  }
+  const memory = new MemoryTrustedMetadataStore();
+  try {
+    await TrustClient.initialise(memory, text);
+    await clientFor(registry, memory).refresh();
+  } catch (err) {
+    if (isTrustError(err)) throw new Error(`the metadata of ${registry} does not verify against this root [${err.code}]: nothing was trusted`);
+    throw err;
+  }
+  for (const role of TOP_LEVEL_ROLES) await store.remove(role);
+  for (const role of TOP_LEVEL_ROLES) {
+    const saved = await memory.load(role);
+    if (saved !== null) await store.save(role, saved);
+  }
+  const current = parseEnvelope('root', (await memory.load('root'))!).signed;
+  const lines = [
+    `trusting ${registry}: root v${first.version}${current.version === first.version ? '' : `, rotated since to v${current.version}`}`,
+    `  fingerprint ${fingerprint}`,
+    ...TOP_LEVEL_ROLES.map((role) => `  ${role.padEnd(9)} keys (threshold ${current.roles[role].threshold}): ${current.roles[role].keyids.join(', ')}`),
+    `compare the fingerprint with the one wharf serve printed; wharf verify and wharf install use this root from now on (${dir})`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return { fingerprint, root: current };
 }
 
 /** Prints the failed check and sets a non-zero exit code; rethrows anything that is not a verification failure. */

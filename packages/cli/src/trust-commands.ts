@@ -23,7 +23,7 @@ import {
 } from '@wharf/core';
 import { packDirectory, publishDocument, tarballFileHashes, tufTime } from '@wharf/server';
 import { addServerOptions, ControlPlane, type ServerOptions } from './control-plane.js';
-import { installCommand, parseSpec, verifyCommand, type InstallOptions, type VerifyOptions } from './trust-client.js';
+import { installCommand, parseSpec, trustInit, verifyCommand, type InstallOptions, type VerifyOptions } from './trust-client.js';
 
 export async function readKeyFile(path: string): Promise<KeyPairFile> {
   const parsed = KeyPairFileSchema.safeParse(JSON.parse(await readFile(path, 'utf8')));
@@ -165,7 +165,7 @@ export function registerTrustCommands(program: Command): void {
   const verifyOpts = (cmd: Command) =>
     cmd
       .option('--registry <url>', 'Wharf registry (WHARF_REGISTRY)')
-      .requiredOption('--root <file>', 'pinned root metadata, obtained out of band')
+      .option('--root <file>', 'root metadata obtained out of band (default: the root wharf trust init pinned)')
       .option('--state <dir>', 'trusted metadata cache (WHARF_TRUST_STATE, default ~/.wharf/trust/<host>)');
   verifyOpts(program.command('verify <spec>').description('verify name@version against the signed catalog (exit 1 naming the failed check)')).action(
     run((spec: string, opts: VerifyOptions) => verifyCommand(spec, opts)),
@@ -179,6 +179,15 @@ export function registerTrustCommands(program: Command): void {
     .action(run(revokeCommand));
 
   const trust = program.command('trust').description('root metadata and signature policies');
+  trust
+    .command('init')
+    .description("pin the registry's root for verify and install: prints its fingerprint and key ids to confirm")
+    .option('--registry <url>', 'Wharf registry (WHARF_REGISTRY)')
+    .option('--root <file>', 'pin this root file, obtained out of band, instead of the registry\'s first root')
+    .option('--fingerprint <SHA256:hex>', 'refuse unless the root has this fingerprint (as wharf serve printed it)')
+    .option('--state <dir>', 'trusted metadata cache (WHARF_TRUST_STATE, default ~/.wharf/trust/<host>)')
+    .option('--force', 'replace a root the state dir already trusts')
+    .action(run(trustInit));
   addServerOptions(trust.command('draft-root').description('draft root N+1 from the current root (unsigned)'))
     .requiredOption('--out <file>', 'draft file')
     .option('--add <role=keyfile>', 'add a key to a role (repeatable)', collect)

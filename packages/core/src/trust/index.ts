@@ -35,6 +35,7 @@ export {
 export { PackageSignatureFieldSchema, packageDigestPayload, signPackage, verifyPackageSignature, targetPath, type PackageSignatureField, type PackageDigest } from './package-signature.js';
 export { readLimited, readStreamLimited, type FetchLike } from './transport.js';
 export { MemoryTrustedMetadataStore, type TrustedMetadataStore } from './store.js';
+export { rootFingerprint } from './fingerprint.js';
 export {
   RegisterKeyBodySchema,
   RevokeBodySchema,
