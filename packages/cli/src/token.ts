@@ -18,7 +18,7 @@ type Out = (s: string) => void;
 const stdout: Out = (s) => process.stdout.write(s);
 
 const describe = (t: TokenInfo) =>
-  [t.role ? `role ${t.role}` : 'acts as its user', t.readonly ? 'read-only' : null, t.cidr_whitelist.length > 0 ? `from ${t.cidr_whitelist.join(', ')}` : null, t.expires ? `expires ${t.expires}` : null]
+  [t.role ? `role ${t.role}` : 'acts as its user', t.readonly ? 'read-only' : null, t.cidr_whitelist?.length ? `from ${t.cidr_whitelist.join(', ')}` : null, t.expires ? `expires ${t.expires}` : null]
     .filter((part) => part !== null)
     .join(', ');
 
@@ -46,7 +46,7 @@ export async function tokenCreate(options: TokenCreateOptions, out: Out = stdout
 export async function tokenList(options: ServerOptions & { json?: boolean }, out: Out = stdout, env: NodeJS.ProcessEnv = process.env): Promise<TokenInfo[]> {
   const { objects } = await new ControlPlane(options, env).call(TokenListSchema, 'GET', '/-/npm/v1/tokens');
   if (options.json) out(`${JSON.stringify(objects, null, 2)}\n`);
-  else for (const t of objects) out(`${t.key}  ${t.token}  ${t.name ?? '-'}  created ${t.created}  ${describe(t)}\n`);
+  else for (const t of objects) out(`${t.key}  ${t.token}…  ${t.name ?? '-'}  created ${t.created}  ${describe(t)}\n`);
   return objects;
 }
 

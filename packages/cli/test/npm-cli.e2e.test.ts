@@ -111,6 +111,33 @@ describe('the npm CLI and pnpm against wharf serve', () => {
     expect((await npm(['view', '@demo/hello@next', 'version'], work)).stdout.trim()).toBe('1.1.0');
   });
 
+  it('npm access lists packages, collaborators and status; settings Wharf cannot honour are refused with why', async () => {
+    const mine = await npm(['access', 'list', 'packages'], work);
+    expect(mine.code, mine.stderr).toBe(0);
+    expect(mine.stdout).toBe('@demo/hello: read-write\nwharf-e2e-plain: read-write\n');
+    expect((await npm(['access', 'list', 'packages', '@demo'], work)).stdout).toBe('@demo/hello: read-write\n');
+    // Not a scope: npm asks /-/org/bob, gets 404, then /-/user/bob.
+    const bobs = await npm(['access', 'list', 'packages', 'bob', '--json'], work);
+    expect(bobs.code, bobs.stderr).toBe(0);
+    expect(JSON.parse(bobs.stdout)).toEqual({});
+    expect((await npm(['access', 'list', 'collaborators', '@demo/hello'], work)).stdout).toBe('alice: read-write\n');
+    expect((await npm(['access', 'get', 'status', '@demo/hello'], work)).stdout).toBe('@demo/hello: public\n');
+    expect((await npm(['access', 'get', 'status', '@demo/nothing'], work)).stderr).toMatch(/404.*package @demo\/nothing not found/);
+
+    expect((await npm(['access', 'set', 'status=public', '@demo/hello'], work)).code).toBe(0);
+    const restricted = await npm(['access', 'set', 'status=private', '@demo/hello'], work);
+    expect(restricted.code).not.toBe(0);
+    expect(restricted.stderr).toMatch(/400.*restricted access is not offered/);
+    const mfa = await npm(['access', 'set', 'mfa=publish', '@demo/hello'], work);
+    expect(mfa.code).not.toBe(0);
+    expect(mfa.stderr).toContain('no two-factor authentication');
+    const stranger = await npm(['access', 'set', 'status=public', '@demo/hello'], work, { rc: bobRc });
+    expect(stranger.stderr).toMatch(/403.*not an owner of @demo\/hello/);
+    const team = await npm(['access', 'grant', 'read-write', '@demo:devs', '@demo/hello'], work);
+    expect(team.code).not.toBe(0);
+    expect(team.stderr).toContain('teams are not offered by this registry');
+  });
+
   it('npm install with a cold cache writes a lockfile with sha512 integrity, and the code runs', async () => {
     const app = await appDir('app-install');
     const res = await npm(['install', '@demo/hello@next'], app, { cache: join(work, 'cold-1') });
@@ -163,6 +190,11 @@ describe('the npm CLI and pnpm against wharf serve', () => {
   });
 
   it('npm token list, create and revoke', async () => {
+    // npm prints `Token <prefix>… with id <id> name <name> created <date>`: every field filled.
+    const human = await npm(['token', 'list'], work);
+    expect(human.code, human.stderr).toBe(0);
+    expect(human.stdout).toMatch(/^Token wharf_[\w-]{6}… with id \w+ name npm login created \d{4}-\d\d-\d\d$/m);
+    expect(human.stdout).not.toMatch(/undefined|……|IP whitelist/);
     const created = await npm(['token', 'create', '--json'], work, { input: 'a-long-password-123\n' });
     expect(created.code, created.stderr).toBe(0);
     // npm prints its password prompt on stdout before the JSON.

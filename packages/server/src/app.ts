@@ -10,6 +10,7 @@ import { installAuthentication } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
 import { RegistryService } from './registry/registry-service.js';
 import { registryRoutes } from './registry/routes.js';
+import { npmAccessRoutes } from './registry/npm-access-routes.js';
 import { ApiCatalog } from './docs/api-catalog.js';
 import { docsRoutes } from './docs/routes.js';
 import { installMarketplace, type Marketplace } from './marketplace/install.js';
@@ -149,6 +150,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(releaseRoutes, { release, snapshots, catalog: apiCatalog });
   await app.register(rolloutRoutes, { rollouts, reportRateLimit: config.reportRateLimit, catalog: apiCatalog });
   await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
+  await app.register(npmAccessRoutes, { registry });
   const marketplace = await installMarketplace(app, { store, registry, changes, audit, catalog: apiCatalog });
   app.addHook('onClose', async () => marketplace.stop());
   await app.register(docsRoutes, { catalog: apiCatalog, version: '0.1.0' });

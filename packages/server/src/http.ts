@@ -54,7 +54,7 @@ export type NameHandler = (name: string, request: FastifyRequest, reply: Fastify
  */
 export function packageRoute(
   app: FastifyInstance,
-  method: 'GET' | 'PUT' | 'DELETE' | 'HEAD',
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD',
   prefix: string,
   suffix: string,
   handler: NameHandler,

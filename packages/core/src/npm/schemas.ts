@@ -76,7 +76,7 @@ export const TokenCreateSchema = z.looseObject({
   role: z.nullish(z.enum(ROLE_NAMES, { error: `role must be one of ${ROLE_NAMES.join(', ')}` })),
 });
 
-/** One token as `GET /-/npm/v1/tokens` lists it (the secret masked) and as creation answers (the secret in full, once). */
+/** One token as `GET /-/npm/v1/tokens` lists it (only the secret's first characters) and as creation answers (the secret in full, once). */
 export const TokenInfoSchema = z.object({
   key: z.string(),
   token: z.string(),
@@ -84,7 +84,8 @@ export const TokenInfoSchema = z.object({
   created: z.string(),
   expires: z.optional(z.string()),
   readonly: z.boolean(),
-  cidr_whitelist: z.array(z.string()),
+  /** Null in a listing when the token may be used from anywhere. */
+  cidr_whitelist: z.nullable(z.array(z.string())),
   /** Null: the token acts with its user's role. */
   role: z.nullable(z.enum(ROLE_NAMES)),
 });
@@ -94,6 +95,16 @@ export type TokenInfo = z.infer<typeof TokenInfoSchema>;
 export const TokenListSchema = z.object({ objects: z.array(TokenInfoSchema), total: z.number() });
 
 /** Body of `PUT /-/package/<name>/dist-tags/<tag>`: a bare JSON string. */
+/**
+ * `npm access set status=…|mfa=…` (POST /-/package/<name>/access). Both fields are optional on the
+ * wire; the route says which values Wharf can honour.
+ */
+export const PackageAccessBodySchema = z.looseObject({
+  access: z.optional(z.enum(['public', 'restricted'], { error: 'access must be public or restricted' })),
+  publish_requires_tfa: z.optional(z.boolean()),
+  automation_token_overrides_tfa: z.optional(z.boolean()),
+});
+
 export const DistTagBodySchema = z.string().check(z.minLength(1, 'version is required'));
 
 export const SearchQuerySchema = z.object({

@@ -22,6 +22,8 @@ export interface IssuedToken {
 
 /** The user that the static admin token acts as: owns what automation publishes. */
 export const ADMIN_USER = 'admin';
+/** The name of the token an npm login (adduser, yarn login) creates, as npm token list shows it. */
+const LOGIN_TOKEN_NAME = 'npm login';
 
 /** Accounts, passwords and tokens, independent of HTTP. */
 export class AuthService {
@@ -59,7 +61,7 @@ export class AuthService {
     const existing = await this.repo.getUserByName(name);
     if (existing) {
       if (!(await verifyPassword(password, existing.password_hash))) throw unauthorized(`wrong user name or password for ${name}`);
-      return { token: (await this.issueToken(existing, { readonly: false })).token, created: false };
+      return { token: (await this.issueToken(existing, { readonly: false, name: LOGIN_TOKEN_NAME })).token, created: false };
     }
     if (!this.options.openRegistration && !isAdmin(caller)) throw forbidden('registration is closed on this registry: ask an administrator for an account');
     if (password.length < MIN_PASSWORD_LENGTH) throw badRequest(`password must be at least ${MIN_PASSWORD_LENGTH} characters`);
@@ -72,7 +74,7 @@ export class AuthService {
       created_at: this.now().toISOString(),
     };
     if (!(await this.repo.createUser(user))) throw conflict(`user ${name} already exists`);
-    return { token: (await this.issueToken(user, { readonly: false })).token, created: true };
+    return { token: (await this.issueToken(user, { readonly: false, name: LOGIN_TOKEN_NAME })).token, created: true };
   }
 
   /**

@@ -2,7 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { CouchUserSchema, TokenCreateSchema } from '@wharf/core';
 import type { AuthService } from './auth-service.js';
 import { requireUser, requireWriter } from './principal.js';
-import { maskToken } from './tokens.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { installRateLimit, parseBody, perMinute } from '../http.js';
 
@@ -12,6 +11,8 @@ export interface AuthRoutesOptions {
 }
 
 const COUCH_PREFIX = 'org.couchdb.user:';
+/** What a token shows as its name when none was given (npm login, npm token create without --name). */
+const UNNAMED = '(no name)';
 
 /** Accounts and tokens as the npm CLI speaks them: adduser/login, whoami, token list/create/revoke. */
 export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }: AuthRoutesOptions): Promise<void> {
@@ -49,13 +50,14 @@ export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }:
     return {
       objects: rows.map((t) => ({
         key: t.key,
-        token: maskToken(t.token_prefix),
-        name: t.name ?? undefined,
+        // The secret's first characters only: npm token list prints them followed by "…".
+        token: t.token_prefix,
+        name: t.name ?? UNNAMED,
         created: t.created_at,
         updated: t.created_at,
         expires: t.expires_at ?? undefined,
         readonly: t.readonly === 1,
-        cidr_whitelist: JSON.parse(t.cidr_whitelist) as string[],
+        cidr_whitelist: nullIfEmpty(JSON.parse(t.cidr_whitelist) as string[]),
         role: t.role,
       })),
       total: rows.length,
@@ -90,6 +92,9 @@ export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }:
     reply.code(204);
   });
 }
+
+/** As npm's registry lists it: null when unrestricted (npm token list would print an empty "with IP whitelist:"). */
+const nullIfEmpty = (ranges: string[]) => (ranges.length > 0 ? ranges : null);
 
 function couchName(id: string): string {
   if (!id.startsWith(COUCH_PREFIX) || id.length === COUCH_PREFIX.length) throw badRequest(`expected /-/user/${COUCH_PREFIX}<name>`);

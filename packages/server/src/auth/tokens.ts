@@ -10,7 +10,3 @@ export function hashToken(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-/** What `npm token list` shows instead of the secret. */
-export function maskToken(prefix: string): string {
-  return `${prefix}…`;
-}

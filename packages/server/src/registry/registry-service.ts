@@ -376,6 +376,39 @@ export class RegistryService {
     await this.requireOwnedDocument(caller, name);
   }
 
+  /** `npm access list collaborators`: the owners, sorted. Every owner may publish; there is no read-only collaborator. */
+  async owners(name: string): Promise<string[]> {
+    const doc = await this.document(name);
+    if (!doc) throw notFound(`package ${name} not found`);
+    return doc.owners.map((o) => o.name);
+  }
+
+  /** `npm access list packages <user>`: the packages the user owns. */
+  async packagesOwnedBy(user: string): Promise<string[]> {
+    const names = await this.store.packages.packagesOwnedBy(user);
+    if (names === null) throw notFound(`user ${user} not found`);
+    return names;
+  }
+
+  /** `npm access list packages @scope`: the packages in a claimed scope. */
+  async packagesInScope(scope: string): Promise<string[]> {
+    const names = await this.store.packages.packagesInScope(scope);
+    if (names === null) throw notFound(`scope @${scope} not found`);
+    return names;
+  }
+
+  /**
+   * `npm access set status=…|mfa=…`. Every package on a Wharf registry is readable by whoever reaches
+   * it and publishing needs a token, not a second factor: the settings that already hold are
+   * accepted (from an owner), the others refused with what to do instead, so nothing pretends to apply.
+   */
+  async setAccess(principal: Principal | null, name: string, body: { access?: 'public' | 'restricted'; publish_requires_tfa?: boolean }): Promise<void> {
+    const caller = requireWriter(principal);
+    await this.requireOwnedDocument(caller, name);
+    if (body.access === 'restricted') throw badRequest('every package on this registry is public to whoever can reach it: restricted access is not offered (serve it from a registry behind your own network)');
+    if (body.publish_requires_tfa === true) throw badRequest('this registry has no two-factor authentication: publishing needs a write token (scope it with wharf token create --role, --cidr)');
+  }
+
   async distTags(name: string): Promise<Record<string, string>> {
     const doc = await this.document(name);
     if (!doc) throw notFound(`package ${name} not found`);

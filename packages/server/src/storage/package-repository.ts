@@ -60,6 +60,22 @@ export class PackageRepository {
     );
   }
 
+  /** Names of the packages a user owns, sorted; null when there is no such user. */
+  async packagesOwnedBy(userName: string): Promise<string[] | null> {
+    const user = await this.db.selectFrom('users').select('id').where('name', '=', userName).executeTakeFirst();
+    if (!user) return null;
+    const rows = await this.db.selectFrom('package_owners').select('package').where('user_id', '=', user.id).orderBy('package').execute();
+    return rows.map((r) => r.package);
+  }
+
+  /** Names of the packages in a scope (without its @), sorted; null when nobody has claimed the scope. */
+  async packagesInScope(scope: string): Promise<string[] | null> {
+    const claimed = await this.db.selectFrom('scopes').select('scope').where('scope', '=', scope).executeTakeFirst();
+    if (!claimed) return null;
+    const rows = await this.db.selectFrom('packages').select('name').where('scope', '=', scope).orderBy('name').execute();
+    return rows.map((r) => r.name);
+  }
+
   async isOwner(name: string, userId: string): Promise<boolean> {
     const row = await this.db.selectFrom('package_owners').select('user_id').where('package', '=', name).where('user_id', '=', userId).executeTakeFirst();
     return row !== undefined;
