@@ -14,7 +14,8 @@ import { npmAccessRoutes } from './registry/npm-access-routes.js';
 import { ApiCatalog } from './docs/api-catalog.js';
 import { docsRoutes } from './docs/routes.js';
 import { installMarketplace, type Marketplace } from './marketplace/install.js';
-import { setupTrust, trustRoutes, type TrustService } from './trust/index.js';
+import { setupTrust, trustKeysDir, trustRoutes, type TrustService } from './trust/index.js';
+import { NpmRegistrySigner } from './registry/npm-signer.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/routes.js';
 import { SnapshotService } from './snapshots/snapshot-service.js';
@@ -94,7 +95,8 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   const release = new ReleaseService(store.db, audit, events);
   const rollouts = new RolloutService(store, changes, audit, events);
   const flags = new FlagService(store.db, audit, events);
-  const registry = new RegistryService(store, blobs, changes, metrics, { maxTarballBytes: config.maxTarballBytes, maxUnpackedBytes: config.maxUnpackedBytes }, (err, v) =>
+  const npmSigner = await NpmRegistrySigner.open(trustKeysDir(config, process.env), process.env.WHARF_NPM_SIGNING_KEY);
+  const registry = new RegistryService(store, blobs, changes, metrics, { maxTarballBytes: config.maxTarballBytes, maxUnpackedBytes: config.maxUnpackedBytes }, npmSigner, (err, v) =>
     app.log.error({ err, package: v.name, version: v.version }, 'an after-publish step failed; the version is stored and the step is repaired later'),
   );
   const sources = new SourceService(store.db, audit, events);
@@ -149,7 +151,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(snapshotRoutes, { snapshots, catalog: apiCatalog });
   await app.register(releaseRoutes, { release, snapshots, catalog: apiCatalog });
   await app.register(rolloutRoutes, { rollouts, reportRateLimit: config.reportRateLimit, catalog: apiCatalog });
-  await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes });
+  await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes, signer: npmSigner });
   await app.register(npmAccessRoutes, { registry });
   const marketplace = await installMarketplace(app, { store, registry, changes, audit, catalog: apiCatalog });
   app.addHook('onClose', async () => marketplace.stop());
@@ -161,6 +163,16 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   const prober = new SourceProber({ sources, fetch: (...args) => fetch(...args) });
   prober.start(60_000);
   app.addHook('onClose', async () => prober.stop());
+  // Versions published before the registry signed for npm (or under a replaced key) get a stored signature.
+  const signing = new AbortController();
+  const signingOlder = registry.signUnsignedVersions(signing.signal).then(
+    (n) => n > 0 && app.log.info(`stored npm registry signatures for ${n} older versions`),
+    (err) => signing.signal.aborted || app.log.error({ err }, 'signing older versions for npm failed; they are signed when served'),
+  );
+  app.addHook('onClose', async () => {
+    signing.abort();
+    await signingOlder;
+  });
 
   return {
     app,

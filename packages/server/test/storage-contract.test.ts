@@ -24,6 +24,7 @@ describeEachBackend('MetadataStore contract', (backend) => {
     deprecated: null,
     published_at: now,
     publisher_id: publisher,
+    npm_signature: null,
   });
   const publish = (name: string, v: string, publisher: string, tags = ['latest']) =>
     store.packages.publish({ name, scope: name.startsWith('@') ? name.slice(1, name.indexOf('/')) : null, version: version(name, v, publisher), tags, description: 'desc', readme: null, keywords: ['k'], now });

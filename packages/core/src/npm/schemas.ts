@@ -105,6 +105,30 @@ export const PackageAccessBodySchema = z.looseObject({
   automation_token_overrides_tfa: z.optional(z.boolean()),
 });
 
+/**
+ * npm's registry signatures: each version's `dist.signatures` holds an ECDSA P-256 / SHA-256
+ * signature over `<name>@<version>:<integrity>`, checked by `npm audit signatures` against the keys
+ * at `GET /-/npm/v1/keys`.
+ */
+export const NpmDistSignatureSchema = z.object({ keyid: z.string(), sig: z.string() });
+export type NpmDistSignature = z.infer<typeof NpmDistSignatureSchema>;
+
+export const NpmRegistryKeySchema = z.object({
+  /** `SHA256:` and the unpadded base64 SHA-256 of the DER public key, as npm's own registry names its keys. */
+  keyid: z.string(),
+  /** Null while the key is in use; npm refuses signatures on versions published after a key's expiry. */
+  expires: z.nullable(z.string()),
+  keytype: z.literal('ecdsa-sha2-nistp256'),
+  scheme: z.literal('ecdsa-sha2-nistp256'),
+  /** Base64 DER SubjectPublicKeyInfo. */
+  key: z.string(),
+});
+export const NpmRegistryKeysSchema = z.object({ keys: z.array(NpmRegistryKeySchema) });
+export type NpmRegistryKeys = z.infer<typeof NpmRegistryKeysSchema>;
+
+/** The message a registry signature covers. */
+export const npmSignedMessage = (name: string, version: string, integrity: string): string => `${name}@${version}:${integrity}`;
+
 export const DistTagBodySchema = z.string().check(z.minLength(1, 'version is required'));
 
 export const SearchQuerySchema = z.object({

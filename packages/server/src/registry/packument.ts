@@ -1,5 +1,15 @@
 import { tarballPath } from '@wharf/core';
+import type { NpmDistSignature } from '@wharf/core';
 import type { PackageDocument, VersionRow } from '../storage/package-repository.js';
+
+export type SignableVersion = Pick<VersionRow, 'package' | 'version' | 'integrity' | 'npm_signature'>;
+
+/** The registry's npm signatures (`dist.signatures`): made at publish, served with every version. */
+export interface DistSigner {
+  readonly keyid: string;
+  sign(name: string, version: string, integrity: string): NpmDistSignature;
+  signaturesOf(row: SignableVersion): NpmDistSignature[];
+}
 
 /** Fields of a version kept in the abbreviated ("corgi") packument: what an installer needs, no more. */
 const ABBREVIATED_FIELDS = [
@@ -28,10 +38,21 @@ const ABBREVIATED_FIELDS = [
 
 export type VersionDocument = Record<string, unknown> & { dist: Record<string, unknown> };
 
-/** One version as served: the stored manifest with the registry's own fields laid over it. */
-export function versionDocument(row: VersionRow, baseUrl: string): VersionDocument {
+/**
+ * One version as served: the stored manifest with the registry's own fields laid over it. Whatever
+ * `dist` the publisher sent keeps no say over what the registry vouches for: integrity, tarball and
+ * signatures are the registry's, and `attestations` (a URL npm would fetch and check) is dropped.
+ */
+export function versionDocument(row: VersionRow, baseUrl: string, signer: DistSigner): VersionDocument {
   const manifest = JSON.parse(row.manifest) as Record<string, unknown>;
-  const dist = { ...(manifest.dist as Record<string, unknown> | undefined), integrity: row.integrity, shasum: row.shasum, tarball: baseUrl + tarballPath(row.package, row.version) };
+  const { attestations: _publisherClaim, ...sent } = (manifest.dist as Record<string, unknown> | undefined) ?? {};
+  const dist = {
+    ...sent,
+    integrity: row.integrity,
+    shasum: row.shasum,
+    tarball: baseUrl + tarballPath(row.package, row.version),
+    signatures: signer.signaturesOf(row),
+  };
   const doc: VersionDocument = { ...manifest, dist };
   if (row.deprecated) doc.deprecated = row.deprecated;
   else delete doc.deprecated;
@@ -39,11 +60,11 @@ export function versionDocument(row: VersionRow, baseUrl: string): VersionDocume
 }
 
 /** The full packument (`GET /<name>` with `Accept: application/json`). */
-export function fullPackument(doc: PackageDocument, baseUrl: string): Record<string, unknown> {
+export function fullPackument(doc: PackageDocument, baseUrl: string, signer: DistSigner): Record<string, unknown> {
   const versions: Record<string, VersionDocument> = {};
   const time: Record<string, string> = { created: doc.pkg.created_at, modified: doc.pkg.modified_at };
   for (const row of doc.versions) {
-    versions[row.version] = versionDocument(row, baseUrl);
+    versions[row.version] = versionDocument(row, baseUrl, signer);
     time[row.version] = row.published_at;
   }
   return {
@@ -60,10 +81,10 @@ export function fullPackument(doc: PackageDocument, baseUrl: string): Record<str
 }
 
 /** The abbreviated packument (`Accept: application/vnd.npm.install-v1+json`). */
-export function abbreviatedPackument(doc: PackageDocument, baseUrl: string): Record<string, unknown> {
+export function abbreviatedPackument(doc: PackageDocument, baseUrl: string, signer: DistSigner): Record<string, unknown> {
   const versions: Record<string, Record<string, unknown>> = {};
   for (const row of doc.versions) {
-    const full = versionDocument(row, baseUrl);
+    const full = versionDocument(row, baseUrl, signer);
     const slim: Record<string, unknown> = {};
     for (const field of ABBREVIATED_FIELDS) if (full[field] !== undefined) slim[field] = full[field];
     slim.dist = full.dist;

@@ -20,7 +20,7 @@ import type { ChangeFeed } from '../storage/change-feed.js';
 import type { Metrics } from '../ops/metrics.js';
 import { badRequest, conflict, forbidden, notFound, tooLarge, unprocessable } from '../errors.js';
 import { isAdmin, requireWriter, type Principal } from '../auth/principal.js';
-import { abbreviatedPackument, fullPackument } from './packument.js';
+import { abbreviatedPackument, fullPackument, versionDocument, type DistSigner, type VersionDocument } from './packument.js';
 import { BlobCache, PackageCache, type Rendered } from './package-cache.js';
 import { inspectTarball, TarballError } from './tarball-inspector.js';
 
@@ -99,6 +99,7 @@ export class RegistryService {
     private readonly changes: ChangeFeed,
     private readonly metrics: Metrics,
     private readonly limits: RegistryLimits,
+    private readonly signer: DistSigner,
     /** Told of an after-publish step that failed; the publish itself stands. */
     private readonly publishStepFailed: (err: unknown, published: PublishedVersion) => void,
     private readonly now: () => Date = () => new Date(),
@@ -163,9 +164,31 @@ export class RegistryService {
     const doc = await this.document(name);
     if (!doc) return null;
     return this.cache.rendered(name, `${kind}\0${baseUrl}`, () => {
-      const body = JSON.stringify(kind === 'full' ? fullPackument(doc, baseUrl) : abbreviatedPackument(doc, baseUrl));
+      const body = JSON.stringify(kind === 'full' ? fullPackument(doc, baseUrl, this.signer) : abbreviatedPackument(doc, baseUrl, this.signer));
       return { body, etag: `"${createHash('sha1').update(body).digest('base64url')}"` };
     });
+  }
+
+  /**
+   * Stores an npm signature for every version that has none by the current key (published before
+   * the registry signed, or signed by a replaced key), a batch at a time, and tells every replica to
+   * drop its copies of those packages. Run in the background at start; stops when `signal` aborts.
+   */
+  async signUnsignedVersions(signal: AbortSignal, batch = 500): Promise<number> {
+    let signed = 0;
+    while (!signal.aborted) {
+      const rows = await this.store.packages.versionsNotSignedBy(this.signer.keyid, batch);
+      if (rows.length === 0) break;
+      for (const row of rows) await this.store.packages.setNpmSignature(row.package, row.version, JSON.stringify(this.signer.sign(row.package, row.version, row.integrity)));
+      for (const name of new Set(rows.map((r) => r.package))) await this.changes.packageChanged(name);
+      signed += rows.length;
+    }
+    return signed;
+  }
+
+  /** `GET /<name>/<version>`: one version document, signed like the packument's. */
+  versionDocument(row: VersionRow, baseUrl: string): VersionDocument {
+    return versionDocument(row, baseUrl, this.signer);
   }
 
   /** Finds the version a tarball file name (`<bare>-<version>.tgz`) refers to. */
@@ -296,6 +319,7 @@ export class RegistryService {
       deprecated: typeof manifest.deprecated === 'string' && manifest.deprecated !== '' ? manifest.deprecated : null,
       published_at: now,
       publisher_id: caller.userId,
+      npm_signature: JSON.stringify(this.signer.sign(pkg.name, version, integrity)),
     };
     const readme = typeof body.readme === 'string' ? body.readme : typeof manifestReadme === 'string' ? manifestReadme : null;
     const keywords = Array.isArray(manifest.keywords) ? manifest.keywords.filter((k): k is string => typeof k === 'string') : [];

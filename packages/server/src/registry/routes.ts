@@ -3,7 +3,7 @@ import { IMMUTABLE_CACHE, METADATA_CACHE, packageKey, tagResponse } from '../cdn
 import { DistTagBodySchema, PackumentWriteSchema, SearchQuerySchema } from '@wharf/core';
 import semver from 'semver';
 import type { RegistryService } from './registry-service.js';
-import { versionDocument } from './packument.js';
+import type { NpmRegistrySigner } from './npm-signer.js';
 import { notFound } from '../errors.js';
 import { baseUrl, packageRoute, parseBody, sentNotModified } from '../http.js';
 import type { Metrics } from '../ops/metrics.js';
@@ -13,6 +13,7 @@ export interface RegistryRoutesOptions {
   metrics: Metrics;
   publicUrl: string | undefined;
   maxTarballBytes: number;
+  signer: NpmRegistrySigner;
 }
 
 const ABBREVIATED = 'application/vnd.npm.install-v1+json';
@@ -24,6 +25,8 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   const publishBodyLimit = Math.ceil((opts.maxTarballBytes * 4) / 3) + 8 * 1024 * 1024;
 
   app.get('/-/ping', async () => ({}));
+
+  app.get('/-/npm/v1/keys', async () => opts.signer.keys());
 
   app.get('/-/v1/search', async (request) => {
     const query = parseBody(SearchQuerySchema, request.query, 'search query');
@@ -46,7 +49,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
     const version = doc.tags[wanted] ?? (semver.valid(wanted) ? wanted : semver.maxSatisfying(doc.versions.map((v) => v.version), wanted));
     const row = doc.versions.find((v) => v.version === version);
     if (!row) throw notFound(`${name} has no version matching ${wanted}`);
-    return versionDocument(row, baseUrl(request, opts.publicUrl));
+    return registry.versionDocument(row, baseUrl(request, opts.publicUrl));
   });
 
   packageRoute(app, 'GET', '', '/-/:file', async (name, request, reply) => {

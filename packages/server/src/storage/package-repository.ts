@@ -76,6 +76,21 @@ export class PackageRepository {
     return rows.map((r) => r.name);
   }
 
+  /** Versions whose stored npm signature is missing or made by another key than `keyid`. */
+  async versionsNotSignedBy(keyid: string, limit: number): Promise<Pick<VersionRow, 'package' | 'version' | 'integrity'>[]> {
+    // The stored JSON starts with its keyid (JSON.stringify keeps key order): a prefix match finds the current key's.
+    return this.db
+      .selectFrom('versions')
+      .select(['package', 'version', 'integrity'])
+      .where((eb) => eb.or([eb('npm_signature', 'is', null), eb('npm_signature', 'not like', `{"keyid":${JSON.stringify(keyid)},%`)]))
+      .limit(limit)
+      .execute();
+  }
+
+  async setNpmSignature(name: string, version: string, signature: string): Promise<void> {
+    await this.db.updateTable('versions').set({ npm_signature: signature }).where('package', '=', name).where('version', '=', version).execute();
+  }
+
   async isOwner(name: string, userId: string): Promise<boolean> {
     const row = await this.db.selectFrom('package_owners').select('user_id').where('package', '=', name).where('user_id', '=', userId).executeTakeFirst();
     return row !== undefined;

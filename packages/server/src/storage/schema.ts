@@ -70,6 +70,8 @@ export interface VersionsTable {
   deprecated: string | null;
   published_at: string;
   publisher_id: string;
+  /** The registry's npm signature, JSON `{keyid, sig}`; null for versions published before it signed (0016). */
+  npm_signature: string | null;
 }
 
 export interface DistTagsTable {

@@ -12,6 +12,9 @@ export { trustRoutes } from './routes.js';
 export { tarballFileHashes } from './file-hashes.js';
 export { rootDocument, signRootDocument, tufTime } from './catalog.js';
 
+/** Where the registry's private keys live: WHARF_TRUST_KEYS_DIR, default `<dataDir>/trust-keys`. */
+export const trustKeysDir = (config: WharfConfig, env: NodeJS.ProcessEnv): string => env.WHARF_TRUST_KEYS_DIR ?? join(resolve(config.dataDir), 'trust-keys');
+
 export interface TrustSetup {
   service: TrustService;
   /** Stops the re-signing timer. */
@@ -33,7 +36,7 @@ export async function setupTrust(
   env: NodeJS.ProcessEnv = process.env,
   lifetimes?: TrustLifetimes,
 ): Promise<TrustSetup> {
-  const keyring = await Keyring.open(env.WHARF_TRUST_KEYS_DIR ?? join(resolve(config.dataDir), 'trust-keys'), env.WHARF_TRUST_KEYS);
+  const keyring = await Keyring.open(trustKeysDir(config, env), env.WHARF_TRUST_KEYS);
   const service = new TrustService(new TrustRepository(store.db), store, keyring, audit, { builderId: `${config.publicUrl ?? 'wharf'}/trust`, lifetimes });
   await service.init();
   registry.beforePublish((c) => service.checkPublish(c));

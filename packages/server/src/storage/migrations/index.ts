@@ -11,6 +11,7 @@ import { searchPerformance } from './0009-search-perf.js';
 import { searchMatch } from './0010-search-match.js';
 import { tokenScopes } from './0011-token-scopes.js';
 import { setupTokens } from './0015-setup.js';
+import { npmSignatures } from './0016-npm-signatures.js';
 
 /**
  * Every schema migration, by name; names sort in the order they run. A capability that needs
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0010-search-match': searchMatch,
   '0011-token-scopes': tokenScopes,
   '0015-setup': setupTokens,
+  '0016-npm-signatures': npmSignatures,
 };
