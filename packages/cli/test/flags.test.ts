@@ -39,6 +39,12 @@ describeEachBackend('wharf flags', (backend) => {
     expect(JSON.parse((await wharf('flags', 'list', '--json')).out)).toMatchObject({ version: 4, states: { 'new-ui': { state: 'FORCE_OFF' } } });
   });
 
+  it('patches and gets a flag with a UTF-8 key', async () => {
+    const key = 'Feature.UTF-8.😊_φriend_你好_🌍';
+    expect((await wharf('flags', 'patch', key, '--state', 'on', ...server)).out).toMatch(new RegExp(`^${key.replace(/\./g, '\\.')}: ON \\(version \\d+\\)\n$`, 'u'));
+    expect(JSON.parse((await wharf('flags', 'get', key, ...server)).out)).toMatchObject({ state: 'ON', feature: { name: key } });
+  });
+
   it('exits 1 with the reason on bad input, refusals and unreachable servers', async () => {
     expect(await wharf('flags', 'patch', 'x', '--state', 'SIDEWAYS', ...server)).toMatchObject({ code: 1, err: expect.stringMatching(/invalid change/) });
     expect(await wharf('flags', 'patch', 'nope', '--percentage', '5', ...server)).toMatchObject({ code: 1, err: expect.stringMatching(/404 flag nope does not exist/) });

@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { ClientFeaturesSchema } from '@wharf/core';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
 
 const admin = bearer(ADMIN_TOKEN);
+const specDir = join(dirname(createRequire(import.meta.url).resolve('@unleash/client-specification/package.json')), 'specifications');
 
 const flagSet = {
   version: 1,
@@ -104,10 +108,13 @@ describeEachBackend('flags admin API', (backend) => {
       // A state can create the flag, so what is missing or wrong in the patch is a 400, not a 404.
       ['PATCH', '/api/v1/flags/brand-new', { state: 'ROLLOUT' }, 400, /ROLLOUT needs a percentage/],
       ['PATCH', '/api/v1/flags/brand-new', { state: 'ON', percentage: 5 }, 400, /only to a flag in the ROLLOUT state/],
-      // Keys are URL-friendly, as Unleash requires of flag names.
+      // Keys may be UTF-8 (Unleash's spec 18), never spaces, URL delimiters or two spellings of one letter.
       ['PATCH', '/api/v1/flags/%20', { state: 'ON' }, 400, /invalid path parameter at key: a flag key is 1 to 100 letters/],
       ['PATCH', '/api/v1/flags/a%2Fb', { state: 'ON' }, 400, /flag key/],
-      ['PATCH', '/api/v1/flags/caf%C3%A9', { state: 'ON' }, 400, /flag key/],
+      ['PATCH', '/api/v1/flags/a%3Fb', { state: 'ON' }, 400, /flag key/],
+      ['PATCH', '/api/v1/flags/a%25b', { state: 'ON' }, 400, /flag key/],
+      ['PATCH', `/api/v1/flags/${encodeURIComponent('cafe\u0301')}`, { state: 'ON' }, 400, /normal form C/],
+      ['PATCH', `/api/v1/flags/${encodeURIComponent('a\u200bb')}`, { state: 'ON' }, 400, /flag key/],
       ['PATCH', `/api/v1/flags/${'k'.repeat(101)}`, { state: 'ON' }, 400, /flag key/],
       ['PATCH', '/api/v1/flags/a%00b', { state: 'ON' }, 400, /./],
       ['PUT', '/api/v1/flags', { version: 1, features: [{ name: 'ok', enabled: true }, { name: 'a/b', enabled: true }] }, 400, /invalid flag set at features\.1\.name: a flag key/],
@@ -129,6 +136,28 @@ describeEachBackend('flags admin API', (backend) => {
     expect(notJson.statusCode).toBe(400);
     const stale = await w.app.inject({ method: 'PUT', url: '/api/v1/flags', headers: { ...admin, 'if-match': '"flags-1"' }, payload: flagSet });
     expect(stale.statusCode).toBe(412);
+  });
+
+  it("accepts the UTF-8 names of Unleash's client specification wherever a key is used, percent-encoded in URLs", async () => {
+    const spec = JSON.parse(readFileSync(join(specDir, '18-utf8-flag-names.json'), 'utf8')) as { state: { features: { name: string }[] } };
+    const names = spec.state.features.map((f) => f.name);
+    expect(names).toEqual(['Feature.UTF-8.Hellø_Wørld', 'Feature.UTF-8.😊_φriend_你好_🌍']);
+    const put = await w.app.inject({ method: 'PUT', url: '/api/v1/flags', headers: admin, payload: spec.state });
+    expect(put.statusCode, put.body).toBe(200);
+    const [plain, emoji] = names as [string, string];
+    const patched = await w.app.inject({ method: 'PATCH', url: `/api/v1/flags/${encodeURIComponent(emoji)}`, headers: admin, payload: { state: 'ROLLOUT', percentage: 30 } });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(patched.json()).toMatchObject({ key: emoji, state: 'ROLLOUT', percentage: 30 });
+    const created = await w.app.inject({ method: 'PATCH', url: `/api/v1/flags/${encodeURIComponent('café-ünïcode~1')}`, headers: admin, payload: { state: 'ON' } });
+    expect(created.statusCode, created.body).toBe(200);
+
+    const served = ClientFeaturesSchema.parse((await w.app.inject({ url: '/api/client/features' })).json());
+    expect(served.features.map((f) => f.name)).toEqual(expect.arrayContaining([plain, emoji, 'café-ünïcode~1']));
+    const ofrep = await w.app.inject({ method: 'POST', url: `/ofrep/v1/evaluate/flags/${encodeURIComponent(plain)}`, payload: { context: {} } });
+    expect(ofrep.statusCode, ofrep.body).toBe(200);
+    expect(ofrep.json()).toMatchObject({ key: plain, value: true });
+    const audit = await w.app.inject({ url: `/api/v1/audit?target=${encodeURIComponent(`flag:${emoji}`)}`, headers: admin });
+    expect(audit.json().entries).toEqual([expect.objectContaining({ action: 'flags.update', target: `flag:${emoji}` })]);
   });
 
   it('lets admins and release managers write, readers of other roles not at all', async () => {

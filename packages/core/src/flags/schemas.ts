@@ -51,13 +51,19 @@ export const DependencySchema = z.looseObject({
 });
 
 /**
- * The key of a flag Wharf writes (whole-set replace or one-flag patch): URL-friendly as Unleash
- * requires of flag names, so that `/api/v1/flags/<key>` and `/ofrep/v1/evaluate/flags/<key>` name it
- * without encoding; `.` and `..` alone would be read as path segments. Sets are parsed with
- * FeatureSchema, which takes any name: SDKs must evaluate whatever an Unleash server serves.
+ * The key of a flag Wharf writes (whole-set replace or one-flag patch). Unleash's client
+ * specification has UTF-8 names (`Feature.UTF-8.😊_φriend_你好_🌍`, spec 18), so any letter, mark,
+ * digit or symbol is accepted, with emoji joiners, `-`, `_`, `.`, `:` and `~`; URLs carry them
+ * percent-encoded. Left out: spaces, control characters and the URL delimiters `/ ? # %`, and `.`
+ * or `..` alone, which would be read as path segments. Keys must be NFC, so that two spellings
+ * of "ø" cannot name two flags that look the same.
  */
 export const FlagKeySchema = z.string().check(
-  z.regex(/^(?!\.\.?$)[A-Za-z0-9_.:-]{1,100}$/, "a flag key is 1 to 100 letters, digits, '-', '_', '.' or ':' (not '.' or '..' alone)"),
+  z.regex(
+    /^(?!\.\.?$)[\p{L}\p{M}\p{N}\p{S}\p{Pc}\p{Pd}.:~\u200d]{1,100}$/u,
+    "a flag key is 1 to 100 letters, digits, symbols, '-', '_', '.', ':' or '~' (no spaces, '/', '?', '#' or '%'; not '.' or '..' alone)",
+  ),
+  z.refine((key) => key === key.normalize('NFC'), 'a flag key must be in Unicode normal form C (NFC)'),
 );
 
 export const FeatureSchema = z.looseObject({
