@@ -3,7 +3,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { MemoryTrustedMetadataStore, TrustClient, parseEnvelope, verifyCatalog, type TopLevelRole } from '@wharf/core';
+import cliProgress from 'cli-progress';
 import { DEFAULT_SERVER_URL } from './control-plane.js';
+
+const { SingleBar, Presets } = cliProgress;
 
 export interface MirrorExportOptions {
   registry?: string;
@@ -13,6 +16,8 @@ export interface MirrorExportOptions {
   /** Only tarballs of versions published at or after this time (ISO 8601). */
   since?: string;
   fetch?: typeof fetch;
+  /** Told after each tarball is handled (written, unchanged or left out). */
+  onProgress?: (done: number, total: number, path: string) => void;
 }
 
 export interface MirrorReport {
@@ -42,6 +47,16 @@ function inside(out: string, relative: string): string {
   return full;
 }
 
+/** Before any download: a mirror that cannot be written should fail in a second, not after the fetches. */
+async function checkWritable(out: string): Promise<void> {
+  try {
+    await writeAtomic(join(out, '.wharf-write-check'), '');
+    await rm(join(out, '.wharf-write-check'));
+  } catch (err) {
+    throw new Error(`cannot write to --out ${out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
 async function sameFile(path: string, length: number, sha512: string | undefined): Promise<boolean> {
   try {
     if ((await stat(path)).size !== length) return false;
@@ -63,6 +78,7 @@ export async function exportMirror(opts: MirrorExportOptions): Promise<MirrorRep
   const registry = (opts.registry ?? process.env.WHARF_REGISTRY ?? DEFAULT_SERVER_URL).replace(/\/+$/, '');
   const fetchFn = opts.fetch ?? fetch;
   const out = resolve(opts.out);
+  await checkWritable(out);
   const get = async (path: string): Promise<Response> => {
     const res = await fetchFn(`${registry}/${path}`);
     if (!res.ok) throw new Error(`GET ${registry}/${path} answered ${res.status}`);
@@ -85,26 +101,22 @@ export async function exportMirror(opts: MirrorExportOptions): Promise<MirrorRep
   const published = new Map(catalog.plugins.flatMap((p) => p.versions.map((v) => [`${p.name}@${v.version}`, Date.parse(v.publishedAt)] as const)));
 
   const report: MirrorReport = { catalogVersion: catalog.version, targetsVersion: targets.version, tarballs: { written: 0, unchanged: 0, skippedRevoked: 0, skippedOld: 0 }, bytesWritten: 0 };
-  for (const path of Object.keys(targets.targets).sort()) {
+  const paths = Object.keys(targets.targets).sort();
+  for (const [i, path] of paths.entries()) {
+    report.tarballs[await exportTarball(path)]++;
+    opts.onProgress?.(i + 1, paths.length, path);
+  }
+  async function exportTarball(path: string): Promise<keyof MirrorReport['tarballs']> {
     const target = client.target(path)!;
-    if (target.wharf?.revoked) {
-      report.tarballs.skippedRevoked++;
-      continue;
-    }
+    if (target.wharf?.revoked) return 'skippedRevoked';
     const when = target.wharf ? published.get(`${target.wharf.name}@${target.wharf.version}`) : undefined;
-    if (since !== null && when !== undefined && when < since) {
-      report.tarballs.skippedOld++;
-      continue;
-    }
+    if (since !== null && when !== undefined && when < since) return 'skippedOld';
     const file = inside(out, path);
-    if (await sameFile(file, target.info.length, target.info.hashes.sha512)) {
-      report.tarballs.unchanged++;
-      continue;
-    }
+    if (await sameFile(file, target.info.length, target.info.hashes.sha512)) return 'unchanged';
     const bytes = await client.download(path);
     await writeAtomic(file, bytes);
-    report.tarballs.written++;
     report.bytesWritten += bytes.length;
+    return 'written';
   }
 
   const metadata: [string, string][] = [];
@@ -133,6 +145,28 @@ export async function exportMirror(opts: MirrorExportOptions): Promise<MirrorRep
   return report;
 }
 
+/**
+ * Progress of the tarballs on a terminal as a bar; in a log (CI, a pipe), a line at every tenth, so
+ * a long export shows it is alive without a line per file.
+ */
+function progressOn(stream: NodeJS.WriteStream): (done: number, total: number, path: string) => void {
+  if (stream.isTTY) {
+    const bar = new SingleBar({ stream, format: 'tarballs {bar} {value}/{total} {path}', hideCursor: true, clearOnComplete: true }, Presets.shades_classic);
+    return (done, total, path) => {
+      if (done === 1) bar.start(total, 0, { path });
+      bar.update(done, { path });
+      if (done === total) bar.stop();
+    };
+  }
+  let shown = -1;
+  return (done, total) => {
+    const tenth = Math.floor((done * 10) / total);
+    if (tenth === shown) return;
+    shown = tenth;
+    stream.write(`tarballs ${done}/${total}\n`);
+  };
+}
+
 export function registerMirrorCommands(cmd: Command): void {
   const mirror = cmd.command('mirror').description('static mirrors of the signed catalog (Git repository, bucket, CDN)');
   mirror
@@ -144,7 +178,7 @@ export function registerMirrorCommands(cmd: Command): void {
     .option('--since <time>', 'only tarballs published at or after this ISO 8601 time')
     .action(async (o: { out: string; registry?: string; root?: string; since?: string }) => {
       try {
-        const r = await exportMirror(o);
+        const r = await exportMirror({ ...o, onProgress: progressOn(process.stderr) });
         process.stdout.write(
           `mirror at ${resolve(o.out)}: catalog v${r.catalogVersion}, targets v${r.targetsVersion}; tarballs ${r.tarballs.written} written, ${r.tarballs.unchanged} unchanged, ` +
             `${r.tarballs.skippedRevoked} revoked left out${o.since ? `, ${r.tarballs.skippedOld} older than --since` : ''}; ${r.bytesWritten} bytes written\n`,

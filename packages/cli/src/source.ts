@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { MarketplaceSourceHistorySchema, MarketplaceSourceVersionSchema, SOURCE_TYPES, type MarketplaceSourceInput, type MarketplaceSourceVersion } from '@wharf/core';
+import { MarketplaceSourceHistorySchema, MarketplaceSourceSchema, MarketplaceSourceVersionSchema, SOURCE_TYPES, type MarketplaceSourceInput, type MarketplaceSourceVersion } from '@wharf/core';
 import { addServerOptions, ControlPlane, ControlPlaneError, type ServerOptions } from './control-plane.js';
 import { readStdin } from './stdin.js';
 
@@ -56,6 +56,13 @@ export async function sourceSet(options: SourceSetOptions): Promise<MarketplaceS
   if (options.healthCheck !== undefined) next.healthCheckEnabled = options.healthCheck;
   if (options.fallback !== undefined) next.fallbackOnError = options.fallback;
   if (options.ttl !== undefined) next.ttlSeconds = Number(options.ttl);
+  // A single-source type reads its own source first: `--type cdn --source cdn=URL` needs no --priority.
+  if (next.priority === undefined && typeof next.type === 'string' && next.type !== 'hybrid') next.priority = [next.type, ...Object.keys(sources).filter((n) => n !== next.type)];
+  const checked = MarketplaceSourceSchema.safeParse(next);
+  if (!checked.success) {
+    const lines = new Set(checked.error.issues.map((i) => `  ${whatToAdd(next, i.path.map(String), i.message)}`));
+    throw new Error(`the marketplace source is incomplete:\n${[...lines].join('\n')}`);
+  }
   const stored = await server.call(MarketplaceSourceVersionSchema, 'PUT', PATH, next);
   show(stored);
   return stored;
@@ -70,6 +77,19 @@ export async function sourceHistory(options: ServerOptions): Promise<Marketplace
     process.stdout.write(`v${v.version}  ${v.updatedAt}  ${v.updatedBy}  ${c.type}  ${c.priority.join(' → ')}${canary}  ttl ${c.ttlSeconds}s\n`);
   }
   return versions;
+}
+
+/** What a user of `wharf source set` should add, in its own options, for one problem of the schema's. */
+function whatToAdd(config: Record<string, unknown>, path: string[], message: string): string {
+  const [field, name] = path;
+  const missing = path.length === 1 && config[field!] === undefined;
+  if (field === 'type' && missing) return `--type is needed: one of ${SOURCE_TYPES.join(', ')}`;
+  if (field === 'priority' && missing) return '--priority is needed: the sources clients try, in order, e.g. --priority cdn,git';
+  // The type and the priority both name a source without a URL: one line for both.
+  if (field === 'sources' && name !== undefined && message.includes('needs a source named')) return `source ${name} has no URL: add --source ${name}=<url>`;
+  if (field === 'priority' && message.includes('is not defined')) return `source ${message.split(' ')[1]} has no URL: add --source ${message.split(' ')[1]}=<url>`;
+  if (field === 'canarySource' && message.includes('needs a canarySource')) return `${message}: add --canary-source <name>`;
+  return `${path.join('.') || 'config'}: ${message}`;
 }
 
 async function currentOrEmpty(server: ControlPlane): Promise<Partial<MarketplaceSourceInput>> {

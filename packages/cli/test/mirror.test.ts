@@ -122,6 +122,12 @@ describe('wharf mirror export', () => {
     const dest = await tmp('cli');
     const ok = await run(process.execPath, [WHARF_BIN, 'mirror', 'export', '--registry', registry, '--out', dest, '--root', rootFile]);
     expect(ok.stdout).toMatch(/tarballs 4 written, 0 unchanged, 1 revoked left out/);
+    // Progress goes to stderr; not a terminal here, so a line per tenth, the last one the total.
+    expect(ok.stderr.trim().split('\n').at(-1)).toBe('tarballs 5/5');
+    // An --out it cannot write fails before any request (this registry does not even answer).
+    const file = join(dest, 'catalog.json');
+    const unwritable = await run(process.execPath, [WHARF_BIN, 'mirror', 'export', '--registry', 'http://127.0.0.1:9', '--out', join(file, 'sub')]).catch((e: { code: number; stderr: string }) => e);
+    expect(unwritable).toMatchObject({ code: 1, stderr: `wharf: mirror export failed: cannot write to --out ${join(file, 'sub')}: ENOTDIR\n` });
     const bad = await run(process.execPath, [WHARF_BIN, 'mirror', 'export', '--registry', 'http://127.0.0.1:9', '--out', dest]).catch((e: { code: number; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 1 });
     expect((bad as { stderr: string }).stderr).toMatch(/^wharf: mirror export failed: /);

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sourceHistory, sourceSet, sourceShow } from '../src/source.js';
 import { program } from '../src/index.js';
+import { wharf } from './support/run.js';
 import { ADMIN_TOKEN, addUser, createTestWharf, describeEachBackend, type TestWharf } from '../../server/test/helpers.js';
 
 describeEachBackend('wharf source', (backend) => {
@@ -42,10 +43,29 @@ describeEachBackend('wharf source', (backend) => {
 
   it("reports the server's refusal: bad input, a plain user, a malformed --source", async () => {
     vi.spyOn(process.stdout, 'write').mockReturnValue(true);
-    await expect(sourceSet({ registry, token: ADMIN_TOKEN, source: ['cdn=ftp://127.0.0.1/'] })).rejects.toThrow(/400 invalid marketplace_source at sources\.cdn: must be an http\(s\) URL/);
-    await expect(sourceSet({ registry, token: ADMIN_TOKEN, priority: 'cdn,mirror' })).rejects.toThrow(/400 .*source mirror is not defined/);
+    // Checked with the server's own schema before sending, and said in the CLI's own options.
+    await expect(sourceSet({ registry, token: ADMIN_TOKEN, source: ['cdn=ftp://127.0.0.1/'] })).rejects.toThrow(/sources\.cdn: must be an http\(s\) URL/);
+    await expect(sourceSet({ registry, token: ADMIN_TOKEN, priority: 'cdn,mirror' })).rejects.toThrow(/source mirror has no URL: add --source mirror=<url>/);
     await expect(sourceSet({ registry, token: await addUser(w, 'plain'), ttl: '60' })).rejects.toThrow(/403/);
     await expect(sourceSet({ registry, token: ADMIN_TOKEN, source: ['cdn'] })).rejects.toThrow(/--source takes name=url/);
+  });
+
+  it('says which options a first configuration still needs, in the CLI\'s own terms', async () => {
+    const fresh = await createTestWharf(backend);
+    try {
+      const url = await fresh.app.listen({ port: 0, host: '127.0.0.1' });
+      const alone = await wharf('source', 'set', '--type', 'cdn', '--registry', url, '--token', ADMIN_TOKEN).catch((err: Error) => err);
+      expect(String(alone)).toBe('Error: the marketplace source is incomplete:\n  source cdn has no URL: add --source cdn=<url>');
+      expect(String(alone)).not.toMatch(/expected array/);
+      const noType = await wharf('source', 'set', '--source', 'cdn=http://127.0.0.1:9002/', '--registry', url, '--token', ADMIN_TOKEN).catch((err: Error) => err);
+      expect(String(noType)).toContain('--type is needed: one of git, cdn, hybrid');
+      // With its source, the type alone is enough: it comes first in priority.
+      const set = await wharf('source', 'set', '--type', 'cdn', '--source', 'cdn=http://127.0.0.1:9002/', '--registry', url, '--token', ADMIN_TOKEN);
+      expect(set.code ?? 0, set.err).toBe(0);
+      expect(JSON.parse(set.out)).toMatchObject({ version: 1, config: { type: 'cdn', priority: ['cdn'] } });
+    } finally {
+      await fresh.destroy();
+    }
   });
 
   it('parses the command line', async () => {
