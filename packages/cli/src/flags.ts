@@ -28,6 +28,7 @@ const describeState = (s: FlagStatus | undefined) => (s === undefined ? '?' : s.
 export async function flagsList(options: FlagsOptions): Promise<AdminView> {
   const view = AdminViewSchema.parse(await call(options, 'GET', '/api/v1/flags'));
   if (options.json) process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+  else if (view.features.length === 0) process.stdout.write(`none (version ${view.version})\n`);
   else {
     const width = Math.max(4, ...view.features.map((f) => f.name.length));
     process.stdout.write(`${'FLAG'.padEnd(width)}  STATE          VARIANTS\n`);

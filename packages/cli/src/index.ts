@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { serve } from './serve.js';
 import { registerSearchCommand } from './search.js';
@@ -15,7 +16,8 @@ import { registerAdminCommands } from './admin.js';
 
 /** Builds the `wharf` command; each subcommand lives in its own module. */
 export function program(): Command {
-  const cmd = new Command('wharf').description('Wharf: plugin registry, signed distribution and release control').showHelpAfterError();
+  const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+  const cmd = new Command('wharf').description('Wharf: plugin registry, signed distribution and release control').version(version, '-V, --version').showHelpAfterError();
   cmd
     .command('serve')
     .description('serve the registry (SQLite and a local blob folder by default)')

@@ -32,7 +32,8 @@ export async function info(
   if (listing.publisher) lines.push(`publisher  ${listing.publisher}`);
   if (listing.homepage) lines.push(`homepage   ${listing.homepage}`);
   if (listing.package) lines.push(`package    ${listing.package}${listing.latestVersion ? `@${listing.latestVersion}` : ''}   (npm install ${listing.package})`);
-  if (versions.versions.length > 0) {
+  if (versions.versions.length === 0) lines.push('', 'versions   none');
+  else {
     lines.push('', 'versions');
     for (const v of versions.versions) {
       const needs = v.compatibility.minHostVersion ? `host >= ${v.compatibility.minHostVersion}` : 'any host';

@@ -52,7 +52,7 @@ const line = (r: Rollout) => `${r.id}  ${r.plugin}@${r.channel}  ${r.previousVer
 export async function rolloutList(options: ServerOptions & { plugin?: string }): Promise<Rollout[]> {
   const query = options.plugin ? `?plugin=${encodeURIComponent(options.plugin)}` : '';
   const { rollouts } = await new ControlPlane(options).call(RolloutListSchema, 'GET', `/api/v1/rollouts${query}`);
-  for (const r of rollouts) process.stdout.write(line(r));
+  process.stdout.write(rollouts.length > 0 ? rollouts.map(line).join('') : 'none\n');
   return rollouts;
 }
 

@@ -71,6 +71,7 @@ export async function sourceSet(options: SourceSetOptions): Promise<MarketplaceS
 /** `wharf source history`: one line per version, newest first. */
 export async function sourceHistory(options: ServerOptions): Promise<MarketplaceSourceVersion[]> {
   const { versions } = await new ControlPlane(options).call(MarketplaceSourceHistorySchema, 'GET', `${PATH}/history`);
+  if (versions.length === 0) process.stdout.write('none: no marketplace source was ever set (wharf source set)\n');
   for (const v of versions) {
     const c = v.config;
     const canary = c.canaryPercent > 0 ? `  canary ${c.canaryPercent}% → ${c.canarySource}` : '';

@@ -46,6 +46,7 @@ export async function tokenCreate(options: TokenCreateOptions, out: Out = stdout
 export async function tokenList(options: ServerOptions & { json?: boolean }, out: Out = stdout, env: NodeJS.ProcessEnv = process.env): Promise<TokenInfo[]> {
   const { objects } = await new ControlPlane(options, env).call(TokenListSchema, 'GET', '/-/npm/v1/tokens');
   if (options.json) out(`${JSON.stringify(objects, null, 2)}\n`);
+  else if (objects.length === 0) out('none\n');
   else for (const t of objects) out(`${t.key}  ${t.token}…  ${t.name ?? '-'}  created ${t.created}  ${describe(t)}\n`);
   return objects;
 }
