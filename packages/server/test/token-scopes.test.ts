@@ -105,9 +105,9 @@ describeEachBackend('token role scopes', (backend) => {
     expect(res.statusCode).toBe(200);
     const objects = res.json().objects as { name?: string; role: string | null }[];
     // Both may carry the same creation millisecond, so the order is not checked.
-    expect(objects.map((t) => [t.name ?? null, t.role]).sort()).toEqual([
-      [null, null],
+    expect(objects.map((t) => [t.name, t.role]).sort()).toEqual([
       ['mirror', 'reader'],
+      ['npm login', null],
     ]);
   });
 

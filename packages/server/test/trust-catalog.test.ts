@@ -26,7 +26,10 @@ describeEachBackend('trust catalog', (backend) => {
     expect(root.consistent_snapshot).toBe(true);
     const dir = join(w.dataDir, 'trust-keys');
     const files = await readdir(dir);
-    expect(files).toHaveLength(4);
+    // Four TUF role keys, and the npm registry signing key (ECDSA, for npm audit signatures).
+    expect(files.filter((f) => f.endsWith('.json'))).toHaveLength(4);
+    expect(files.filter((f) => !f.endsWith('.json'))).toEqual(['npm-registry-p256.pem']);
+    expect((await w.app.inject({ url: '/-/npm/v1/keys' })).body).not.toContain('PRIVATE');
     for (const f of files) expect((await stat(join(dir, f))).mode & 0o777).toBe(0o600);
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     for (const url of ['/trust/root.json', '/trust/timestamp.json', '/trust/1.snapshot.json', '/trust/1.targets.json']) {

@@ -11,7 +11,8 @@ import type { TestWharf } from './helpers.js';
 export async function serverKeys(w: TestWharf): Promise<Map<string, KeyPairFile>> {
   const dir = join(w.dataDir, 'trust-keys');
   const keys = new Map<string, KeyPairFile>();
-  for (const f of await readdir(dir)) {
+  // The TUF keys are the JSON files, as the server's Keyring reads them (the npm signing key sits beside them as PEM).
+  for (const f of (await readdir(dir)).filter((name) => name.endsWith('.json'))) {
     const k = JSON.parse(await readFile(join(dir, f), 'utf8')) as KeyPairFile;
     keys.set(k.keyid, k);
   }
