@@ -14,8 +14,8 @@ const PURPOSE = 'admin';
 
 /**
  * The first-run path: while no user holds the admin role, `wharf serve` prints a one-time token
- * with which one admin account can be created (`POST /api/v1/setup`, used by `wharf admin create`,
- * `wharf admin create`). Only the token's hash is stored, so each start issues a new one, which
+ * with which one admin account can be created (`POST /api/v1/setup`, which
+ * `wharf admin create` calls). Only the token's hash is stored, so each start issues a new one, which
  * replaces the last: a token copied from an old log no longer works.
  */
 export class SetupService {
