@@ -88,7 +88,12 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   const changes = await openChangeFeed(target);
   const events = await new EventBus(changes).init();
   const metrics = createMetrics();
-  const auth = new AuthService(store.auth, { openRegistration: config.openRegistration, adminToken: config.adminToken });
+  const auth = new AuthService(store.auth, {
+    openRegistration: config.openRegistration,
+    adminToken: config.adminToken,
+    passwordFailuresPerAddress: config.loginRateLimit,
+    passwordFailuresPerUser: config.passwordFailuresPerUser,
+  });
   await auth.init();
   const audit = new AuditLog(store.db, store.dialect);
   const snapshots = new SnapshotService(store.db, audit, events);

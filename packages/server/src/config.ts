@@ -19,8 +19,13 @@ export const ConfigSchema = z.object({
   maxTarballBytes: z.number().int().positive().default(50 * 1024 * 1024),
   /** Unpacked size a tarball may expand to: guards against gzip bombs. */
   maxUnpackedBytes: z.number().int().positive().default(512 * 1024 * 1024),
-  /** Login and account-creation attempts per client address per minute. */
+  /**
+   * Login and account-creation attempts per client address per minute; also the failed password
+   * checks (HTTP Basic on any route, npm login, token creation) an address may make per minute.
+   */
   loginRateLimit: z.number().int().positive().default(20),
+  /** Failed password checks against one user name per minute, from all addresses together. */
+  passwordFailuresPerUser: z.number().int().positive().default(10),
   /**
    * Anonymous SDK health reports (`POST /api/v1/rollouts/reports`) per client address per minute:
    * enough for many installs behind one NAT flushing every few minutes, not for flooding storage.

@@ -4,6 +4,7 @@ import { MIN_PASSWORD_LENGTH } from '@wharf/core';
 import type { AuthRepository, TokenRow, UserRow } from '../storage/auth-repository.js';
 import { badRequest, conflict, forbidden, unauthorized } from '../errors.js';
 import { hashPassword, verifyPassword } from './passwords.js';
+import { PasswordGuard } from './password-guard.js';
 import { hashToken, newTokenSecret } from './tokens.js';
 import type { Principal, Role } from './principal.js';
 import { isAdmin, lesserRole } from './principal.js';
@@ -11,6 +12,10 @@ import { isAdmin, lesserRole } from './principal.js';
 export interface AuthOptions {
   openRegistration: boolean;
   adminToken?: string | undefined;
+  /** Failed password checks per client address per minute (default 20). */
+  passwordFailuresPerAddress?: number;
+  /** Failed password checks per user name per minute, from any address (default 10). */
+  passwordFailuresPerUser?: number;
   now?: () => Date;
 }
 
@@ -28,6 +33,7 @@ const LOGIN_TOKEN_NAME = 'npm login';
 /** Accounts, passwords and tokens, independent of HTTP. */
 export class AuthService {
   private readonly now: () => Date;
+  private readonly guard: PasswordGuard;
   private adminPrincipal: Principal | null = null;
 
   constructor(
@@ -35,6 +41,7 @@ export class AuthService {
     private readonly options: AuthOptions,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.guard = new PasswordGuard({ perAddress: options.passwordFailuresPerAddress ?? 20, perUser: options.passwordFailuresPerUser ?? 10, windowMs: 60_000 }, () => this.now().getTime());
   }
 
   /** Creates the built-in admin user when an admin token is configured, so admin publishes have an owner. */
@@ -57,10 +64,10 @@ export class AuthService {
    * `npm adduser` / `npm login` (couch flow): creates the account when the name is free (if registration
    * is open, or an admin asks), logs in when the password matches, and issues a fresh token either way.
    */
-  async loginOrRegister(name: string, password: string, email: string | undefined, caller: Principal | null): Promise<{ token: string; created: boolean }> {
+  async loginOrRegister(name: string, password: string, email: string | undefined, caller: Principal | null, ip: string): Promise<{ token: string; created: boolean }> {
     const existing = await this.repo.getUserByName(name);
     if (existing) {
-      if (!(await verifyPassword(password, existing.password_hash))) throw unauthorized(`wrong user name or password for ${name}`);
+      if (!(await this.passwordMatches(name, existing, password, ip))) throw unauthorized(`wrong user name or password for ${name}`);
       return { token: (await this.issueToken(existing, { readonly: false, name: LOGIN_TOKEN_NAME })).token, created: false };
     }
     if (!this.options.openRegistration && !isAdmin(caller)) throw forbidden('registration is closed on this registry: ask an administrator for an account');
@@ -123,8 +130,9 @@ export class AuthService {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon < 0) return null;
-      const user = await this.repo.getUserByName(decoded.slice(0, colon));
-      if (!user || !(await verifyPassword(decoded.slice(colon + 1), user.password_hash))) return null;
+      const name = decoded.slice(0, colon);
+      const user = await this.repo.getUserByName(name);
+      if (!(await this.passwordMatches(name, user, decoded.slice(colon + 1), ip)) || !user) return null;
       return { userId: user.id, name: user.name, role: user.role as Role, readonly: false, tokenKey: null };
     }
     return null;
@@ -143,11 +151,31 @@ export class AuthService {
     return { userId: user.id, name: user.name, role, readonly: token.readonly === 1, tokenKey: token.key };
   }
 
-  async checkPassword(principal: Principal, password: string | undefined): Promise<UserRow> {
+  async checkPassword(principal: Principal, password: string | undefined, ip: string): Promise<UserRow> {
     const user = await this.repo.getUserById(principal.userId);
     if (!user) throw unauthorized();
-    if (password === undefined || !(await verifyPassword(password, user.password_hash))) throw unauthorized('password is wrong or missing');
+    if (password === undefined || !(await this.passwordMatches(user.name, user, password, ip))) throw unauthorized('password is wrong or missing');
     return user;
+  }
+
+  /**
+   * Every password check goes through here: refused with 429 while the address or the name is over
+   * the guard's limit, and as slow for an unknown name or an account without a password (system
+   * users, erased accounts) as for a real one, so that timing does not tell which names exist.
+   */
+  private async passwordMatches(name: string, user: UserRow | null, password: string, ip: string): Promise<boolean> {
+    this.guard.check(name, ip);
+    const usable = user !== null && user.password_hash.startsWith('scrypt$');
+    const ok = (await verifyPassword(password, usable ? user.password_hash : await this.decoyHash())) && usable;
+    if (!ok) this.guard.failed(name, ip);
+    return ok;
+  }
+
+  private decoy: Promise<string> | null = null;
+  /** A hash of a random password, made once, checked against when there is no real hash to check. */
+  private decoyHash(): Promise<string> {
+    this.decoy ??= hashPassword(randomUUID());
+    return this.decoy;
   }
 
   async getUser(principal: Principal): Promise<UserRow> {

@@ -23,7 +23,7 @@ export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }:
     const name = couchName(request.params.id);
     const body = parseBody(CouchUserSchema, request.body);
     if (body.name !== name) throw badRequest(`the body names user ${body.name} but the URL names ${name}`);
-    const { token, created } = await auth.loginOrRegister(name, body.password, body.email, request.principal);
+    const { token, created } = await auth.loginOrRegister(name, body.password, body.email, request.principal, request.ip);
     reply.code(201);
     return { ok: created ? `user '${name}' created` : `you are authenticated as '${name}'`, id: `${COUCH_PREFIX}${name}`, token };
   });
@@ -68,7 +68,7 @@ export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }:
   app.post('/-/npm/v1/tokens', { config: limited }, async (request, reply) => {
     const caller = requireWriter(request.principal);
     const body = parseBody(TokenCreateSchema, request.body);
-    const user = await auth.checkPassword(caller, body.password ?? undefined);
+    const user = await auth.checkPassword(caller, body.password ?? undefined, request.ip);
     const expiresInDays = body.expires == null ? undefined : Number(body.expires);
     if (expiresInDays !== undefined && (!Number.isFinite(expiresInDays) || expiresInDays <= 0)) throw badRequest('expires must be a positive number of days');
     const role = auth.tokenScope(caller, user, body.role ?? null);
