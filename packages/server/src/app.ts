@@ -41,7 +41,7 @@ import { ofrepRoutes } from './flags/ofrep-routes.js';
 import { CatalogRepository, CatalogService, catalogRoutes } from './catalog/index.js';
 import { SourceProber, SourceService, sourceRoutes } from './sources/index.js';
 import { CATALOG_KEY, CdnPurger, packageKey, packagePaths } from './cdn/index.js';
-import { jsonHasNul } from './http.js';
+import { jsonDeeperThan, jsonHasNul, MAX_JSON_DEPTH } from './http.js';
 
 /** Everything a running server holds; tests and the CLI reach services through it. */
 export interface Wharf {
@@ -247,6 +247,7 @@ function installJsonParser(app: FastifyInstance): void {
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     if (body === '') return done(null, undefined);
     if (jsonHasNul(body as string)) return done(new HttpError(400, 'request body contains a NUL character (\\u0000), which no field accepts'), undefined);
+    if (jsonDeeperThan(body as string, MAX_JSON_DEPTH)) return done(new HttpError(400, `request body nests arrays and objects more than ${MAX_JSON_DEPTH} deep`), undefined);
     try {
       done(null, JSON.parse(body as string));
     } catch (err) {

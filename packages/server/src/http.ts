@@ -46,6 +46,34 @@ export function baseUrl(request: FastifyRequest, publicUrl: string | undefined):
   return `${request.protocol}://${request.host}`;
 }
 
+/** Far above any JSON Wharf reads (a flag set is 6 deep, a package manifest rarely 10), far below the stack's limit. */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `max`. Checked on the text before parsing:
+ * a parsed document 100,000 levels deep overflows the stack later, in JSON.stringify or a schema, as
+ * a 500. Strings are skipped with indexOf, so a publish's base64 attachment costs one native scan.
+ */
+export function jsonDeeperThan(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Jump to the closing quote: one preceded by an even run of backslashes.
+      for (;;) {
+        i = text.indexOf('"', i + 1);
+        if (i === -1) return false;
+        let slashes = 0;
+        while (text.charCodeAt(i - 1 - slashes) === 0x5c) slashes++;
+        if (slashes % 2 === 0) break;
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
 export type NameHandler = (name: string, request: FastifyRequest, reply: FastifyReply) => unknown;
 
 /**

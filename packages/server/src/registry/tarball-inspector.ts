@@ -1,6 +1,7 @@
 import { Parser, type ReadEntry } from 'tar';
 import { posix } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { jsonDeeperThan, MAX_JSON_DEPTH } from '../http.js';
 
 export interface TarballFacts {
   packageJson: Record<string, unknown>;
@@ -67,8 +68,10 @@ export async function inspectTarball(bytes: Uint8Array, maxUnpackedBytes: number
   if (files.length === 0) throw new TarballError('tarball has no files');
   if (!packageJson) throw new TarballError('tarball has no package/package.json');
   let parsed: unknown;
+  const text = (packageJson as Buffer).toString('utf8');
+  if (jsonDeeperThan(text, MAX_JSON_DEPTH)) throw new TarballError(`package/package.json nests arrays and objects more than ${MAX_JSON_DEPTH} deep`);
   try {
-    parsed = JSON.parse((packageJson as Buffer).toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw new TarballError('package/package.json is not valid JSON');
   }
