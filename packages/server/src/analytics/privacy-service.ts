@@ -1,6 +1,6 @@
 import type { UserDataExport } from '@wharf/core';
 import { forbidden, notFound } from '../errors.js';
-import { requireUser, type Principal } from '../auth/principal.js';
+import { requireActor, requireUser, type Principal } from '../auth/principal.js';
 import { ADMIN_USER } from '../auth/auth-service.js';
 import type { PrivacyRepository } from './privacy-repository.js';
 
@@ -43,8 +43,7 @@ export class PrivacyService {
   }
 
   async erase(principal: Principal | null): Promise<{ outcome: 'anonymised'; reviewsAnonymised: number; tokensRevoked: number; versionsAnonymised: number }> {
-    const caller = requireUser(principal);
-    if (caller.readonly) throw forbidden('a read-only token cannot erase an account');
+    const caller = requireActor(principal);
     if (caller.name === ADMIN_USER && caller.role === 'admin' && caller.tokenKey === 'admin-token') throw forbidden('the built-in admin account cannot be erased');
     const done = await this.repo.anonymise(caller.userId);
     if (!done) throw notFound('your account no longer exists');

@@ -25,10 +25,19 @@ export function requireUser(principal: Principal | null): Principal {
   return principal;
 }
 
-/** A principal allowed to change registry data: not anonymous, not a read-only token, not a reader. */
-export function requireWriter(principal: Principal | null): Principal {
+/**
+ * A caller changing something of its own (a review, a report, its tokens, its account): signed in and
+ * not with a read-only token. Any role may.
+ */
+export function requireActor(principal: Principal | null): Principal {
   const p = requireUser(principal);
   if (p.readonly) throw forbidden('this token is read-only');
+  return p;
+}
+
+/** A principal allowed to change registry data: not anonymous, not a read-only token, not a reader. */
+export function requireWriter(principal: Principal | null): Principal {
+  const p = requireActor(principal);
   if (p.role === 'reader') throw forbidden(`user ${p.name} has the reader role and cannot publish or change packages`);
   return p;
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { CouchUserSchema, TokenCreateSchema } from '@wharf/core';
 import type { AuthService } from './auth-service.js';
-import { requireUser, requireWriter } from './principal.js';
+import { requireActor, requireUser, requireWriter } from './principal.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { installRateLimit, parseBody, perMinute } from '../http.js';
 
@@ -87,7 +87,7 @@ export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }:
   });
 
   app.delete<{ Params: { key: string } }>('/-/npm/v1/tokens/token/:key', async (request, reply) => {
-    const caller = requireUser(request.principal);
+    const caller = requireActor(request.principal);
     if (!(await auth.revokeToken(caller, request.params.key))) throw notFound('no such token');
     reply.code(204);
   });

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { z } from 'zod';
 import { authorize, PERMISSIONS, type Permission } from '../access/permissions.js';
-import type { Principal } from '../auth/principal.js';
+import { requireActor, type Principal } from '../auth/principal.js';
 import { parseBody } from '../http.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -11,7 +11,8 @@ type ObjectSchema = z.core.$ZodObject;
 
 /**
  * Who may call a route, as the OpenAPI document states it. A permission is also enforced here,
- * before any input is read, so that an anonymous caller gets 401 whatever it sent. Admin-only
+ * before any input is read, so that an anonymous caller gets 401 whatever it sent; a `user` route
+ * that writes refuses read-only tokens here too. Admin-only
  * routes name their permission too, so the document lists the roles that hold it.
  */
 export type Access = 'public' | 'user' | Permission;
@@ -78,7 +79,11 @@ export class ApiCatalog {
       method: spec.method,
       url: spec.url,
       handler: async (request, reply) => {
-        const principal = isPermission(spec.access) ? authorize(request.principal, spec.access) : request.principal;
+        const principal = isPermission(spec.access)
+          ? authorize(request.principal, spec.access)
+          : spec.access === 'user' && spec.method !== 'GET'
+            ? requireActor(request.principal)
+            : request.principal;
         const input: Record<string, unknown> = { principal };
         for (const [part, schema, what] of parts) {
           if (!schema) continue;

@@ -7,7 +7,7 @@ import type { Database } from '../storage/schema.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { SearchDocument } from '../search/search-index.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
-import { isAdmin, requireUser, requireWriter, type Principal } from '../auth/principal.js';
+import { isAdmin, requireActor, requireUser, requireWriter, type Principal } from '../auth/principal.js';
 import { MarketplaceRepository, type PluginRow, type ReportRow, type ReviewWithAuthor } from './marketplace-repository.js';
 import { compatibilityOf, hostVersionLimit } from './compatibility.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -150,7 +150,7 @@ export class MarketplaceService {
   }
 
   async report(principal: Principal | null, id: string, input: ReportInput): Promise<Report> {
-    const caller = requireUser(principal);
+    const caller = requireActor(principal);
     const row = await this.published(id);
     if (input.reviewId !== undefined) {
       const review = await this.repo.getReview(input.reviewId);
@@ -299,9 +299,7 @@ export class MarketplaceService {
   }
 
   private reviewer(principal: Principal | null): Principal {
-    const caller = requireUser(principal);
-    if (caller.readonly) throw forbidden('this token is read-only');
-    return caller;
+    return requireActor(principal);
   }
 
   /** Reading the queues needs the admin role; acting on them also a token that may write. */
