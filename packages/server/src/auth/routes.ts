@@ -19,7 +19,7 @@ export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }:
   await installRateLimit(app, 'login attempts');
   const limited = perMinute(loginRateLimit);
 
-  app.put<{ Params: { id: string } }>('/-/user/:id', { config: limited }, async (request, reply) => {
+  app.put<{ Params: { id: string } }>('/-/user/:id', { config: { ...limited, anonymous: true } }, async (request, reply) => {
     const name = couchName(request.params.id);
     const body = parseBody(CouchUserSchema, request.body);
     if (body.name !== name) throw badRequest(`the body names user ${body.name} but the URL names ${name}`);
@@ -38,7 +38,7 @@ export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }:
   });
 
   // npm 11 tries web login first; a 4xx makes it fall back to the couch flow above.
-  app.post('/-/v1/login', async () => {
+  app.post('/-/v1/login', { config: { anonymous: true } }, async () => {
     throw notFound('web login is not offered by this registry: use npm login --auth-type=legacy');
   });
 

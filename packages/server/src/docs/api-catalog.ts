@@ -76,6 +76,7 @@ export class ApiCatalog {
     ];
     app.route({
       ...spec.options,
+      config: { ...spec.options?.config, anonymous: spec.access === 'public' },
       method: spec.method,
       url: spec.url,
       handler: async (request, reply) => {

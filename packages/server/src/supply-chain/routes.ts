@@ -173,7 +173,7 @@ export async function supplyChainRoutes(app: FastifyInstance, opts: SupplyChainR
     ({ params, principal }, request): Promise<EffectivePolicy> => supplyChain.setScopePolicy(principal.name, params.scope, request.body),
   );
 
-  app.post('/-/npm/v1/security/advisories/bulk', { bodyLimit: AUDIT_BODY_LIMIT, preParsing: gunzipBody }, async (request) => {
+  app.post('/-/npm/v1/security/advisories/bulk', { bodyLimit: AUDIT_BODY_LIMIT, preParsing: gunzipBody, config: { anonymous: true } }, async (request) => {
     const body = parseBody(AuditBulkRequestSchema, request.body ?? {}, 'audit request');
     const base = baseUrl(request, opts.publicUrl);
     return supplyChain.auditBulk(body, (id) => `${base}/api/v1/advisories/${encodeURIComponent(id)}`);
