@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import { databaseTarget, type WharfConfig } from './config.js';
@@ -117,6 +118,17 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     routerOptions: { maxParamLength: 1024 },
     rewriteUrl: (req) => decodeScopeSlash(req.url ?? '/'),
     bodyLimit: 1024 * 1024,
+    // Node enforces both limits on a timer (connectionsCheckingInterval, 30 s by default): checking at
+    // a quarter of the shorter one closes a slow client within 1.25 times its limit.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          requestTimeout: config.requestTimeoutMs,
+          headersTimeout: Math.min(config.headersTimeoutMs, config.requestTimeoutMs),
+          connectionsCheckingInterval: Math.max(50, Math.min(30_000, config.headersTimeoutMs / 4, config.requestTimeoutMs / 4)),
+        },
+        handler,
+      ),
   });
   installErrorHandling(app);
   refuseNulInUrls(app);

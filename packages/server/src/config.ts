@@ -31,6 +31,13 @@ export const ConfigSchema = z.object({
    * enough for many installs behind one NAT flushing every few minutes, not for flooding storage.
    */
   reportRateLimit: z.number().int().positive().default(300),
+  /**
+   * Time a client has to send a whole request, body included (a publish of a plugin-sized package
+   * takes seconds); a body dripped a byte at a time is cut off here (408, then the socket closes).
+   */
+  requestTimeoutMs: z.number().int().positive().default(120_000),
+  /** Time a client has to send the request line and headers (slow-header attacks). */
+  headersTimeoutMs: z.number().int().positive().default(20_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Honour X-Forwarded-* from a proxy in front (nginx, a CDN). */
   trustProxy: z.boolean().default(false),
