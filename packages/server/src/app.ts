@@ -102,7 +102,12 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   const rollouts = new RolloutService(store, changes, audit, events);
   const flags = new FlagService(store.db, audit, events);
   const npmSigner = await NpmRegistrySigner.open(trustKeysDir(config, process.env), process.env.WHARF_NPM_SIGNING_KEY);
-  const registry = new RegistryService(store, blobs, changes, metrics, { maxTarballBytes: config.maxTarballBytes, maxUnpackedBytes: config.maxUnpackedBytes }, npmSigner, (err, v) =>
+  const registry = new RegistryService(store, blobs, changes, metrics, {
+      maxTarballBytes: config.maxTarballBytes,
+      maxUnpackedBytes: config.maxUnpackedBytes,
+      maxFiles: config.maxPackageFiles,
+      maxCompressionRatio: config.maxCompressionRatio,
+    }, npmSigner, (err, v) =>
     app.log.error({ err, package: v.name, version: v.version }, 'an after-publish step failed; the version is stored and the step is repaired later'),
   );
   const sources = new SourceService(store.db, audit, events);

@@ -17,8 +17,15 @@ export const ConfigSchema = z.object({
   /** A static token accepted as admin, for automation and tests. */
   adminToken: z.string().min(16, 'the admin token must be at least 16 characters').optional(),
   maxTarballBytes: z.number().int().positive().default(50 * 1024 * 1024),
-  /** Unpacked size a tarball may expand to: guards against gzip bombs. */
-  maxUnpackedBytes: z.number().int().positive().default(512 * 1024 * 1024),
+  /** Unpacked size a tarball may expand to: plugin-sized, and a bound on what a gzip bomb can cost. */
+  maxUnpackedBytes: z.number().int().positive().default(64 * 1024 * 1024),
+  /**
+   * Entries a package may hold. Every file is listed, with its hash, in the signed metadata each
+   * verifying client downloads and in the SBOM: 100,000 one-byte files grew targets.json by 11 MB.
+   */
+  maxPackageFiles: z.number().int().positive().default(10_000),
+  /** Unpacked bytes per packed byte allowed once a package unpacks past 1 MiB (decompression bombs). */
+  maxCompressionRatio: z.number().positive().default(100),
   /**
    * Login and account-creation attempts per client address per minute; also the failed password
    * checks (HTTP Basic on any route, npm login, token creation) an address may make per minute.

@@ -6,7 +6,7 @@ import { mkdtemp, writeFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const LIMIT = 10 * 1024 * 1024;
+const LIMIT = { maxUnpackedBytes: 10 * 1024 * 1024, maxFiles: 100, maxCompressionRatio: 100 };
 const ok = packageJsonEntry('x', '1.0.0');
 
 describe('tarball inspection', () => {
@@ -51,6 +51,26 @@ describe('tarball inspection', () => {
   it('refuses a tarball that unpacks beyond the limit (gzip bomb)', async () => {
     const bomb = rawTgz([ok, { path: 'package/zeros', body: Buffer.alloc(4 * 1024 * 1024) }]);
     expect(bomb.length).toBeLessThan(64 * 1024);
-    await expect(inspectTarball(bomb, 1024 * 1024)).rejects.toThrow('unpacks to more than');
+    await expect(inspectTarball(bomb, { ...LIMIT, maxUnpackedBytes: 1024 * 1024, maxCompressionRatio: 10_000 })).rejects.toThrow('unpacks to more than 1048576 bytes');
+  });
+
+  it('refuses a compression ratio only a bomb has, once past 1 MiB, under the size limit', async () => {
+    const bomb = rawTgz([ok, { path: 'package/zeros', body: Buffer.alloc(4 * 1024 * 1024) }]);
+    await expect(inspectTarball(bomb, LIMIT)).rejects.toThrow(/unpacks to more than 100 times its \d+ bytes: refused as a decompression bomb/);
+    // Small files compress as well as they like.
+    const small = rawTgz([ok, { path: 'package/zeros', body: Buffer.alloc(512 * 1024) }]);
+    expect((await inspectTarball(small, LIMIT)).unpackedSize).toBeGreaterThan(512 * 1024);
+  });
+
+  it('stops inflating at the limit, whatever the entry headers claim (bytes after the archive)', async () => {
+    const archive = rawTar([ok]);
+    const bomb = gzipSync(Buffer.concat([archive, Buffer.alloc(64 * 1024 * 1024)]));
+    await expect(inspectTarball(bomb, { maxUnpackedBytes: 1024 * 1024, maxFiles: 10, maxCompressionRatio: 100 })).rejects.toThrow('unpacks to more than');
+  });
+
+  it('refuses more entries than the limit: each one is listed in signed metadata and the SBOM', async () => {
+    const many = rawTgz([ok, ...Array.from({ length: 100 }, (_, i) => ({ path: `package/f${i}.js`, body: 'x' }))]);
+    await expect(inspectTarball(many, LIMIT)).rejects.toThrow('tarball has more than 100 entries');
+    expect((await inspectTarball(many, { ...LIMIT, maxFiles: 101 })).files).toHaveLength(101);
   });
 });

@@ -22,7 +22,7 @@ import { badRequest, conflict, forbidden, notFound, tooLarge, unprocessable } fr
 import { isAdmin, requireWriter, type Principal } from '../auth/principal.js';
 import { abbreviatedPackument, fullPackument, versionDocument, type DistSigner, type VersionDocument } from './packument.js';
 import { BlobCache, PackageCache, type Rendered } from './package-cache.js';
-import { inspectTarball, TarballError } from './tarball-inspector.js';
+import { inspectTarball, TarballError, type TarballLimits } from './tarball-inspector.js';
 
 export interface NpmSearchObject {
   package: {
@@ -44,9 +44,8 @@ export type RemovalRunner = (remove: (trx: Transaction<Database>) => Promise<voi
 
 export type PackumentKind = 'full' | 'abbreviated';
 
-export interface RegistryLimits {
+export interface RegistryLimits extends TarballLimits {
   maxTarballBytes: number;
-  maxUnpackedBytes: number;
 }
 
 export interface TarballRef {
@@ -289,7 +288,7 @@ export class RegistryService {
     const tags = this.publishTags(body['dist-tags'], version);
     let facts;
     try {
-      facts = await inspectTarball(tarball, this.limits.maxUnpackedBytes);
+      facts = await inspectTarball(tarball, this.limits);
     } catch (err) {
       if (err instanceof TarballError) throw unprocessable(err.message);
       throw err;

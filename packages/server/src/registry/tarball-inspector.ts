@@ -1,7 +1,9 @@
 import { Parser, type ReadEntry } from 'tar';
 import { posix } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { jsonDeeperThan, MAX_JSON_DEPTH } from '../http.js';
+import { feedTarball, TarballError } from './tgz-stream.js';
+
+export { TarballError };
 
 export interface TarballFacts {
   packageJson: Record<string, unknown>;
@@ -9,7 +11,19 @@ export interface TarballFacts {
   unpackedSize: number;
 }
 
-export class TarballError extends Error {}
+export interface TarballLimits {
+  /** Bytes the files may add up to once unpacked. */
+  maxUnpackedBytes: number;
+  /** Entries (files, links, directories) a package may hold: every file is listed in signed metadata and the SBOM. */
+  maxFiles: number;
+  /** Unpacked bytes per packed byte allowed once a package unpacks past RATIO_FLOOR (decompression bombs). */
+  maxCompressionRatio: number;
+}
+
+/** Below this many unpacked bytes any compression ratio is harmless (a few KiB of repeated text). */
+const RATIO_FLOOR = 1024 * 1024;
+/** tar framing on top of file contents: a 512-byte header and up to 511 bytes of padding per entry, and the end blocks. */
+const TAR_OVERHEAD_PER_ENTRY = 1024;
 
 const ENTRY_TYPES = new Set(['File', 'OldFile', 'ContiguousFile', 'Directory', 'SymbolicLink', 'Link']);
 const MAX_PACKAGE_JSON = 1024 * 1024;
@@ -17,17 +31,15 @@ const MAX_PACKAGE_JSON = 1024 * 1024;
 /**
  * Reads a package tarball without unpacking it and refuses anything an installer should not have
  * to trust: not gzip, entries outside `package/`, absolute or `..` paths, links leaving the package,
- * devices, or more unpacked bytes than allowed. Returns its package.json and file list.
+ * devices, more entries or unpacked bytes than allowed, or a compression ratio only a bomb has. It
+ * streams (see feedTarball) and stops at the first refusal: the sizes are in each entry's header,
+ * so a bomb is refused before its contents are inflated. Returns its package.json and file list.
  */
-export async function inspectTarball(bytes: Uint8Array, maxUnpackedBytes: number): Promise<TarballFacts> {
+export async function inspectTarball(bytes: Uint8Array, limits: TarballLimits): Promise<TarballFacts> {
+  const { maxUnpackedBytes, maxFiles, maxCompressionRatio } = limits;
   if (bytes.length < 2 || bytes[0] !== 0x1f || bytes[1] !== 0x8b) throw new TarballError('tarball is not gzip-compressed');
-  let tarBytes: Buffer;
-  try {
-    tarBytes = gunzipSync(bytes, { maxOutputLength: maxUnpackedBytes + 64 * 1024 * 1024 });
-  } catch (err) {
-    throw new TarballError(`tarball does not decompress: ${(err as Error).message}`);
-  }
   const files: { path: string; size: number }[] = [];
+  let entries = 0;
   let unpackedSize = 0;
   let packageJson: Buffer | null = null;
   let failure: string | null = null;
@@ -41,9 +53,13 @@ export async function inspectTarball(bytes: Uint8Array, maxUnpackedBytes: number
     onReadEntry: (entry: ReadEntry) => {
       const problem = entryProblem(entry);
       if (problem) fail(problem);
+      if (++entries > maxFiles) fail(`tarball has more than ${maxFiles} entries`);
       if (entry.type !== 'Directory' && !problem) {
         unpackedSize += entry.size;
         if (unpackedSize > maxUnpackedBytes) fail(`tarball unpacks to more than ${maxUnpackedBytes} bytes`);
+        else if (unpackedSize > RATIO_FLOOR && unpackedSize > maxCompressionRatio * bytes.length) {
+          fail(`tarball unpacks to more than ${maxCompressionRatio} times its ${bytes.length} bytes: refused as a decompression bomb`);
+        }
         files.push({ path: normalise(entry.path).slice('package/'.length), size: entry.size });
       }
       if (!problem && normalise(entry.path) === 'package/package.json' && entry.type === 'File') {
@@ -58,11 +74,7 @@ export async function inspectTarball(bytes: Uint8Array, maxUnpackedBytes: number
       entry.resume();
     },
   });
-  await new Promise<void>((resolve, reject) => {
-    parser.on('error', (err: Error) => reject(new TarballError(`tarball is malformed: ${err.message}`)));
-    parser.on('end', () => resolve());
-    parser.end(tarBytes);
-  }).catch((err: unknown) => fail((err as Error).message));
+  await feedTarball(bytes, parser, maxUnpackedBytes + (maxFiles + 2) * TAR_OVERHEAD_PER_ENTRY, () => failure !== null).catch((err: unknown) => fail((err as Error).message));
 
   if (failure) throw new TarballError(failure);
   if (files.length === 0) throw new TarballError('tarball has no files');

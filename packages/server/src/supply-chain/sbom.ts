@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
-import { Parser, type ReadEntry } from 'tar';
 import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
 import { PackageURL } from 'packageurl-js';
 import { declaredDependencies, declaredDependency, parsePackageName, isPackageNameError, type DeclaredDependency } from '@wharf/core';
 import type { PublishedVersion } from '../registry/registry-service.js';
+import { tarballFiles } from '../registry/tgz-stream.js';
 
 /** The CycloneDX version Wharf writes: 1.6 (the issue asks for 1.5 or later). */
 const SBOM_SPEC = Spec.Spec1dot6;
@@ -19,24 +18,7 @@ export interface PackageFile {
 
 /** Regular files of a package tarball (already vetted by the registry's inspector) with their sha512. */
 export async function hashTarballFiles(tarball: Buffer): Promise<PackageFile[]> {
-  const files: PackageFile[] = [];
-  const parser = new Parser({
-    onReadEntry: (entry: ReadEntry) => {
-      if (entry.type !== 'File' && entry.type !== 'OldFile' && entry.type !== 'ContiguousFile') {
-        entry.resume();
-        return;
-      }
-      const hash = createHash('sha512');
-      entry.on('data', (chunk: Buffer) => hash.update(chunk));
-      entry.on('end', () => files.push({ path: entry.path.replace(/^package\//, ''), size: entry.size, sha512: hash.digest('hex') }));
-    },
-  });
-  await new Promise<void>((resolve, reject) => {
-    parser.on('error', reject);
-    parser.on('end', () => resolve());
-    parser.end(gunzipSync(tarball));
-  });
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return (await tarballFiles(tarball)).map((f) => ({ path: f.path, size: f.size, sha512: f.sha512.toString('hex') }));
 }
 
 /** `pkg:npm/%40scope/name[@version]`. */
