@@ -17,6 +17,7 @@ import { docsRoutes } from './docs/routes.js';
 import { installMarketplace, type Marketplace } from './marketplace/install.js';
 import { setupTrust, trustKeysDir, trustRoutes, type TrustService } from './trust/index.js';
 import { NpmRegistrySigner } from './registry/npm-signer.js';
+import { guardedFetch } from './net/guarded-fetch.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
 import { opsRoutes } from './ops/routes.js';
 import { SnapshotService } from './snapshots/snapshot-service.js';
@@ -74,6 +75,8 @@ export interface Wharf {
   catalog: CatalogService;
   /** Where the fleet reads plugins from (marketplace_source), fleet counts and the server's probes. */
   sources: SourceService;
+  /** Probes the marketplace sources every minute, through the guarded fetch. */
+  prober: SourceProber;
   /** Purges CDN caches after changes (config `purge`). */
   purger: CdnPurger;
   /** First run: the one-time token for creating the first admin account. */
@@ -182,7 +185,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(trustRoutes, { trust: trust.service, catalog: apiCatalog });
   await app.register(catalogRoutes, { catalog: signedCatalog });
   await app.register(sourceRoutes, { sources, catalog: apiCatalog });
-  const prober = new SourceProber({ sources, fetch: (...args) => fetch(...args) });
+  const prober = new SourceProber({ sources, fetch: guardedFetch({ allow: config.fetchAllowList }) });
   prober.start(60_000);
   app.addHook('onClose', async () => prober.stop());
   // Versions published before the registry signed for npm (or under a replaced key) get a stored signature.
@@ -212,6 +215,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
     audit,
     catalog: signedCatalog,
     sources,
+    prober,
     purger,
     setup,
     snapshots,

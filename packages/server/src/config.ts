@@ -54,6 +54,12 @@ export const ConfigSchema = z.object({
    * WHARF_CORS_ORIGINS: comma-separated. An empty list turns CORS off.
    */
   corsOrigins: z.array(z.string().min(1)).default(['*']),
+  /**
+   * Addresses the server may fetch although they are loopback, private or link-local (an internal
+   * mirror probed as a marketplace source): CIDR ranges or exact host names. WHARF_FETCH_ALLOW:
+   * comma-separated.
+   */
+  fetchAllowList: z.array(z.string().min(1)).default([]),
   /** CDN caches to purge after changes (WHARF_PURGE: the same list as JSON). */
   purge: z.array(PurgeTargetSchema).default([]),
 });
@@ -85,6 +91,7 @@ export function loadConfig(overrides: ConfigInput = {}, env: NodeJS.ProcessEnv =
   for (const [name, key] of Object.entries(ENV)) if (env[name] !== undefined && env[name] !== '') fromEnv[key] = env[name];
   if (env.WHARF_OPEN_REGISTRATION !== undefined) fromEnv.openRegistration = env.WHARF_OPEN_REGISTRATION !== 'false';
   if (env.WHARF_CORS_ORIGINS !== undefined) fromEnv.corsOrigins = env.WHARF_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  if (env.WHARF_FETCH_ALLOW !== undefined) fromEnv.fetchAllowList = env.WHARF_FETCH_ALLOW.split(',').map((o) => o.trim()).filter(Boolean);
   if (env.WHARF_PURGE) fromEnv.purge = parseJsonSetting('WHARF_PURGE', env.WHARF_PURGE);
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   const parsed = ConfigSchema.safeParse({ ...fromFile, ...fromEnv, ...defined });

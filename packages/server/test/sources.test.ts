@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ClientConfigSchema, MarketplaceSourceSchema, MarketplaceSourceVersionSchema, SourceHealthSchema, type MarketplaceSourceInput } from '@wharf/core';
 import { SourceProber } from '../src/sources/index.js';
+import { guardedFetch } from '../src/net/guarded-fetch.js';
 import type { WharfEvent } from '../src/events/event-bus.js';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
 
@@ -161,7 +162,8 @@ describeEachBackend('marketplace sources API', (backend) => {
     it("probes each configured source's catalog.json and counts consecutive failures", async () => {
       const set = (await put({ type: 'hybrid', priority: ['good', 'bad'], sources: { good: `${base}/good`, bad: `${base}/bad/` } })).json();
       let t = Date.parse('2026-01-01T00:00:00Z');
-      const prober = new SourceProber({ sources: w.sources, fetch: (...a) => fetch(...a), now: () => new Date((t += 5)) });
+      // The test mirror listens on loopback: allowed here as an operator would allow an internal mirror.
+      const prober = new SourceProber({ sources: w.sources, fetch: guardedFetch({ allow: ['127.0.0.1'] }), now: () => new Date((t += 5)) });
       calls = [];
       await prober.probeAll();
       await prober.probeAll();
@@ -181,5 +183,54 @@ describeEachBackend('marketplace sources API', (backend) => {
       const after = SourceHealthSchema.parse((await w.app.inject({ url: '/api/v1/sources/health', headers: rm })).json());
       expect(after.probes.map((p) => p.source)).toEqual(['cdn']);
     });
+  });
+});
+
+describe('source URLs typed by users, as the server probes them', () => {
+  let w: TestWharf;
+  let local: Server;
+  let localUrl: string;
+  const hits: string[] = [];
+  beforeAll(async () => {
+    w = await createTestWharf('sqlite');
+    local = createServer((req, res) => {
+      hits.push(req.url!);
+      res.end('{}');
+    });
+    await new Promise<void>((r) => local.listen(0, '127.0.0.1', r));
+    localUrl = `http://127.0.0.1:${(local.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    local.close();
+    await w.destroy();
+  });
+  const set = (config: MarketplaceSourceInput) => w.app.inject({ method: 'PUT', url: '/api/v1/config/marketplace_source', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: config });
+  const health = async () => SourceHealthSchema.parse((await w.app.inject({ url: '/api/v1/sources/health', headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()).probes;
+
+  it('the server never probes its own host or network: the health report says why, and shows no status or latency', async () => {
+    for (const url of [`${localUrl}/`, `http://localhost:${new URL(localUrl).port}/`, 'http://169.254.169.254/latest/']) {
+      expect((await set({ type: 'cdn', priority: ['cdn'], sources: { cdn: url } })).statusCode).toBe(200);
+      await w.prober.probeAll();
+      const [probe] = await health();
+      expect(probe).toMatchObject({ source: 'cdn', ok: false, status: null, latencyMs: null, error: expect.stringMatching(/loopback, private or link-local address: not fetched/) });
+    }
+    expect(hits).toEqual([]);
+  });
+
+  it('a query or fragment cannot choose the path the server fetches', async () => {
+    for (const url of ['http://mirror.example/secret#', 'http://mirror.example/x?path=']) {
+      const res = await set({ type: 'cdn', priority: ['cdn'], sources: { cdn: url } });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().error).toContain('without credentials, query or fragment');
+    }
+  });
+
+  it('healthCheckEnabled: false stops the probes and clears their results', async () => {
+    await set({ type: 'cdn', priority: ['cdn'], sources: { cdn: 'http://10.9.9.9/' } });
+    await w.prober.probeAll();
+    expect(await health()).toHaveLength(1);
+    await set({ type: 'cdn', priority: ['cdn'], sources: { cdn: 'http://10.9.9.9/' }, healthCheckEnabled: false });
+    expect(await w.prober.probeAll()).toEqual([]);
+    expect(await health()).toEqual([]);
   });
 });

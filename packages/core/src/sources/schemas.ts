@@ -19,11 +19,12 @@ export const SourceUrlSchema = z.string().check(
   z.refine((value) => {
     try {
       const u = new URL(value);
-      return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '';
+      // Clients and the server append paths (catalog.json, plugins/…): a query or fragment would swallow them.
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === '' && !value.includes('?') && !value.includes('#');
     } catch {
       return false;
     }
-  }, 'must be an http(s) URL without credentials'),
+  }, 'must be an http(s) URL without credentials, query or fragment'),
 );
 
 /**

@@ -1,4 +1,4 @@
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { blockListOf, listed, parseCidr } from '../net/address-ranges.js';
 import { randomUUID } from 'node:crypto';
 import { MIN_PASSWORD_LENGTH } from '@wharf/core';
 import type { AuthRepository, TokenRow, UserRow } from '../storage/auth-repository.js';
@@ -199,20 +199,6 @@ export class AuthService {
   }
 }
 
-function parseCidr(range: string): { address: string; prefix: number; family: 'ipv4' | 'ipv6' } {
-  const [address = '', bits] = range.split('/');
-  const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : null;
-  const prefix = bits === undefined ? (family === 'ipv4' ? 32 : 128) : Number(bits);
-  if (!family || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 'ipv4' ? 32 : 128)) throw badRequest(`invalid CIDR range ${JSON.stringify(range)}`);
-  return { address, prefix, family };
-}
-
 function ipAllowed(ip: string, ranges: string[]): boolean {
-  const list = new BlockList();
-  for (const range of ranges) {
-    const { address, prefix, family } = parseCidr(range);
-    list.addSubnet(address, prefix, family);
-  }
-  const mapped = ip.startsWith('::ffff:') ? ip.slice(7) : ip;
-  return list.check(mapped, isIPv4(mapped) ? 'ipv4' : 'ipv6');
+  return listed(blockListOf(ranges), ip);
 }

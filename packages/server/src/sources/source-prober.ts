@@ -1,12 +1,12 @@
 import type { SourceProbe } from '@wharf/core';
+import type { GuardedFetch } from '../net/guarded-fetch.js';
 import type { SourceService } from './source-service.js';
 
 export interface SourceProberOptions {
   sources: SourceService;
-  /** Whatever reaches the sources; tests give a loopback-only one. */
-  fetch: typeof fetch;
+  /** The server's guarded fetch: source URLs are typed by users, so never a plain fetch. */
+  fetch: GuardedFetch;
   now?: () => Date;
-  timeoutMs?: number;
 }
 
 /** `https://x/mirror` and `https://x/mirror/` name the same mirror root. */
@@ -45,7 +45,8 @@ export class SourceProber {
 
   private async run(): Promise<SourceProbe[]> {
     const current = await this.opts.sources.current();
-    const entries = Object.entries(current?.config.sources ?? {});
+    // healthCheckEnabled: false means no probe at all, and no stale result shown.
+    const entries = current?.config.healthCheckEnabled === false ? [] : Object.entries(current?.config.sources ?? {});
     const previous = new Map((await this.opts.sources.repo.probes()).map((p) => [p.source, p]));
     const probes = await Promise.all(entries.map(([source, url]) => this.probe(source, url, previous.get(source)?.consecutive_failures ?? 0)));
     for (const p of probes) {
@@ -60,10 +61,9 @@ export class SourceProber {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const res = await this.opts.fetch(`${sourceRoot(url)}catalog.json`, { signal: AbortSignal.timeout(this.opts.timeoutMs ?? 10_000), headers: { 'cache-control': 'no-cache' } });
+      const res = await this.opts.fetch(new URL('catalog.json', sourceRoot(url)).href, { 'cache-control': 'no-cache' });
       status = res.status;
-      await res.body?.cancel().catch(() => undefined);
-      if (!res.ok) error = `HTTP ${res.status}`;
+      if (status < 200 || status > 299) error = `HTTP ${status}`;
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }
