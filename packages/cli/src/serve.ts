@@ -27,6 +27,9 @@ export async function serve(options: ServeOptions): Promise<void> {
     if (published.length > 0) wharf.app.log.info({ packages: published }, 'published sample plugins');
   }
   const address = await wharf.app.listen({ port: config.port, host: config.host });
+  if (!config.publicUrl && !/^(127\.|::1$|localhost$)/.test(config.host)) {
+    wharf.app.log.warn(`listening on ${config.host} without --public-url: tarball URLs name the address each client reached (never its Host header); set --public-url to the address clients use`);
+  }
   const where = /^postgres/.test(databaseTarget(config)) ? 'PostgreSQL' : databaseTarget(config);
   // The value clients compare at `wharf trust init`: the first root, which they pin and walk forward from.
   const firstRoot = await wharf.trust.metadata('root', 1);

@@ -40,10 +40,18 @@ export function parseBody<S extends z.core.$ZodType>(schema: S, value: unknown, 
   throw badRequest(`invalid ${what}${path}: ${issue.message}`);
 }
 
-/** Base of absolute URLs written into documents: the configured public URL, else what the client called. */
+/**
+ * Base of absolute URLs written into documents (tarball links): the configured public URL, else the
+ * address the client's connection reached, never the Host header: a forged Host would otherwise end
+ * up in packuments a cache keeps for everyone. Behind a proxy or CDN, set publicUrl. Requests that
+ * came through no socket (`inject`) fall back to their Host.
+ */
 export function baseUrl(request: FastifyRequest, publicUrl: string | undefined): string {
   if (publicUrl) return publicUrl.replace(/\/+$/, '');
-  return `${request.protocol}://${request.host}`;
+  const { localAddress, localPort } = request.socket;
+  if (!localAddress || !localPort) return `${request.protocol}://${request.host}`;
+  const address = localAddress.startsWith('::ffff:') ? localAddress.slice(7) : localAddress;
+  return `${request.protocol}://${address.includes(':') ? `[${address}]` : address}:${localPort}`;
 }
 
 /** Far above any JSON Wharf reads (a flag set is 6 deep, a package manifest rarely 10), far below the stack's limit. */
