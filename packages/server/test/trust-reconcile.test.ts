@@ -54,4 +54,22 @@ describeEachBackend('versions a failed publish step left out of signed metadata'
     expect(await w.trust.reconcile(readTarball, { settleMs: 0, onSkip: (err, name) => skipped.push(`${name}: ${(err as Error).message}`) })).toBe(0);
     expect(skipped).toEqual([expect.stringMatching(/^@rec2\/plain: scope @rec2 requires signed publishes/)]);
   });
+
+  it('re-issues targets that miss a version whose trust record was written (a crash between the two)', async () => {
+    // As a kill between recordPublish's trust record and the targets it issues would leave it.
+    const issue = w.trust.issue;
+    w.trust.issue = async () => undefined;
+    try {
+      expect((await publish(w, token, '@rec3/crash', '1.0.0')).statusCode).toBe(201);
+    } finally {
+      w.trust.issue = issue;
+    }
+    const { client } = await pinnedClient('http://wharf.test', injectFetch(w));
+    await client.refresh();
+    expect(client.versionsOf('@rec3/crash')).toEqual([]);
+    // Nothing is left for the unlisted-version pass: it has its record. Reconcile still repairs it.
+    expect(await w.trust.reconcile(readTarball, { settleMs: 0 })).toBe(0);
+    await client.refresh();
+    expect((await client.fetchPackage('@rec3/crash', '1.0.0')).name).toBe('@rec3/crash');
+  });
 });

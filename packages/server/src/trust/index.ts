@@ -44,7 +44,8 @@ export async function setupTrust(
   registry.removalsThrough((remove) => service.changeTargets(remove));
   // Versions a failed after-publish step left out of signed metadata are listed at start and then
   // on the timer, before re-signing.
-  const reconcile = () => service.reconcile((key) => registry.storedTarball(key), { onSkip: (err) => onError(err) });
+  const settleMs = env.WHARF_TRUST_SETTLE_MS === undefined ? undefined : Number(env.WHARF_TRUST_SETTLE_MS);
+  const reconcile = () => service.reconcile((key) => registry.storedTarball(key), { settleMs, onSkip: (err) => onError(err) });
   await reconcile().catch(onError);
   const interval = Number(env.WHARF_TRUST_RESIGN_INTERVAL_MS ?? 60_000);
   const timer = setInterval(() => {

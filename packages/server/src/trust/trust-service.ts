@@ -9,6 +9,7 @@ import {
   publicKeyOf,
   publicPart,
   packageDigestPayload,
+  targetPath,
   verifyPackageSignature,
   verifyThreshold,
   TOP_LEVEL_ROLES,
@@ -40,6 +41,11 @@ type IssueFrom = 'targets' | 'snapshot' | 'timestamp';
 const ISSUE_ORDER: readonly IssueFrom[] = ['targets', 'snapshot', 'timestamp'];
 
 const DAY = 24 * 3600 * 1000;
+/**
+ * How old a stored version without a trust record must be before reconcile takes it over: long
+ * enough for a publish still running its after-commit steps (on any replica) to finish them.
+ */
+const DEFAULT_SETTLE_MS = 30_000;
 
 /** How long each role's metadata stays valid; re-signed when a quarter of that is left. */
 export interface TrustLifetimes {
@@ -309,7 +315,10 @@ export class TrustService {
    * publish still running its hooks is left alone. Returns how many it listed.
    */
   async reconcile(readTarball: (blobKey: string) => Promise<Buffer | null>, opts: { settleMs?: number; onSkip?: (err: unknown, name: string, version: string) => void } = {}): Promise<number> {
-    const before = new Date(this.now().getTime() - (opts.settleMs ?? 5 * 60_000)).toISOString();
+    // A crash between a version's trust record and the targets issued after it leaves the record
+    // out of every signed targets until something re-issues them: that happens here, at once.
+    if (await this.targetsBehind()) await this.issue('targets');
+    const before = new Date(this.now().getTime() - (opts.settleMs ?? DEFAULT_SETTLE_MS)).toISOString();
     let listed = 0;
     for (const row of await this.repo.unlisted(before, 100)) {
       const tarball = await readTarball(row.blob_key);
@@ -325,6 +334,15 @@ export class TrustService {
       }
     }
     return listed;
+  }
+
+  /** Whether the latest signed targets list other versions than the trust records (which they are made from). */
+  private async targetsBehind(): Promise<boolean> {
+    const latest = await this.repo.latestMetadata('targets');
+    if (!latest) return true;
+    const listed = new Set(Object.keys(parseEnvelope('targets', latest.body).signed.targets));
+    const recorded = (await this.repo.catalog()).map((r) => targetPath(r.package, r.version));
+    return recorded.length !== listed.size || recorded.some((path) => !listed.has(path));
   }
 
   async provenance(name: string, version: string): Promise<DsseEnvelope> {
