@@ -1,4 +1,4 @@
-import { digest, equalBytes, fromHex, fromUtf8, sriOf } from './bytes.js';
+import { digest, equalBytes, fromHex, fromUtf8, sriOf, utf8 } from './bytes.js';
 import { TrustError } from './errors.js';
 import {
   isExpired,
@@ -234,6 +234,12 @@ export class TrustClient {
       if (fresh.signed.version < trusted.signed.version) {
         throw new TrustError('rollback', `timestamp version ${fresh.signed.version} is older than the trusted ${trusted.signed.version}`);
       }
+      // 5.4.3.2 (spec 1.0.30): the same version means no update, whatever the new file holds; the
+      // trusted timestamp stays, and with it the snapshot and targets already trusted.
+      if (fresh.signed.version === trusted.signed.version) {
+        if (isExpired(trusted.signed, now)) throw new TrustError('expired', `timestamp v${trusted.signed.version} expired at ${trusted.signed.expires}: the metadata is stale (frozen?)`);
+        return trusted;
+      }
       const was = trusted.signed.meta['snapshot.json'].version;
       if (fresh.signed.meta['snapshot.json'].version < was) {
         throw new TrustError('rollback', `timestamp names snapshot version ${fresh.signed.meta['snapshot.json'].version}, older than the trusted ${was}`);
@@ -246,6 +252,8 @@ export class TrustClient {
 
   /** 5.5: the snapshot the timestamp names (length, hashes, version), never dropping or lowering a file version. */
   private async updateSnapshot(root: RootSigned, meta: MetaFile, now: Date): Promise<Envelope<'snapshot'>> {
+    const kept = await this.trustedAsListed('snapshot', root, meta, now);
+    if (kept) return kept;
     const file = root.consistent_snapshot ? `${meta.version}.snapshot.json` : 'snapshot.json';
     const { env: fresh, text } = await this.fetchListed('snapshot', file, meta, this.limits.snapshot);
     await verifyThreshold(root, 'snapshot', fresh);
@@ -269,6 +277,8 @@ export class TrustClient {
   private async updateTargets(root: RootSigned, snapshot: Envelope<'snapshot'>, now: Date): Promise<Envelope<'targets'>> {
     const meta = snapshot.signed.meta['targets.json'];
     if (!meta) throw new TrustError('malformed', 'snapshot does not list targets.json');
+    const kept = await this.trustedAsListed('targets', root, meta, now);
+    if (kept) return kept;
     const file = root.consistent_snapshot ? `${meta.version}.targets.json` : 'targets.json';
     const { env: fresh, text } = await this.fetchListed('targets', file, meta, this.limits.targets);
     await verifyThreshold(root, 'targets', fresh);
@@ -278,6 +288,27 @@ export class TrustClient {
     if (isExpired(fresh.signed, now)) throw new TrustError('expired', `targets v${fresh.signed.version} expired at ${fresh.signed.expires}`);
     await this.opts.store.save('targets', text);
     return fresh;
+  }
+
+  /**
+   * The trusted copy of a role, when it is the very file the metadata above it lists (version,
+   * length, hashes), still signed under the root and not expired: no download (5.5.1/5.6.1 allow
+   * the local copy). A registry with many versions has a targets file of megabytes that changes far
+   * less often than the timestamp.
+   */
+  private async trustedAsListed<R extends 'snapshot' | 'targets'>(role: R, root: RootSigned, meta: MetaFile, now: Date): Promise<Envelope<R> | null> {
+    const text = await this.opts.store.load(role);
+    if (text === null) return null;
+    const trusted = await this.trustedUnderRoot(role, root);
+    if (!trusted || trusted.signed.version !== meta.version || isExpired(trusted.signed, now)) return null;
+    const bytes = utf8(text);
+    if (meta.length !== undefined && bytes.length !== meta.length) return null;
+    try {
+      if (meta.hashes) await checkHashes(bytes, meta.hashes, role);
+    } catch {
+      return null;
+    }
+    return trusted;
   }
 
   private async fetchListed<R extends 'snapshot' | 'targets'>(role: R, file: string, meta: MetaFile, fallbackLimit: number): Promise<{ env: Envelope<R>; text: string }> {

@@ -86,8 +86,8 @@ export function parseEnvelope<R extends TopLevelRole>(role: R, text: string): En
 }
 
 /**
- * Counts valid signatures from the role's keys; each key id counts once however often it is
- * listed (TUF 5.3.4, key compromise below threshold).
+ * Counts valid signatures from the role's keys. Metadata listing one key id twice is refused, as
+ * the spec asks (a key counts once in any case: listing it twice can never reach a threshold).
  */
 export async function verifyThreshold(root: RootSigned, role: TopLevelRole, envelope: Envelope<TopLevelRole>, label: string = role): Promise<void> {
   await verifyRoleSignatures(root, role, envelope.signatures, canonicalBytes(envelope.raw), label);
@@ -96,6 +96,11 @@ export async function verifyThreshold(root: RootSigned, role: TopLevelRole, enve
 /** The threshold rule over any signed bytes (TUF metadata, the catalog): throws `signature-threshold`. */
 export async function verifyRoleSignatures(root: RootSigned, role: TopLevelRole, signatures: { keyid: string; sig: string }[], message: Uint8Array, label: string): Promise<void> {
   const spec = root.roles[role];
+  const seen = new Set<string>();
+  for (const { keyid } of signatures) {
+    if (seen.has(keyid)) throw new TrustError('signature-threshold', `${label} lists a signature by key ${keyid.slice(0, 12)}… more than once`);
+    seen.add(keyid);
+  }
   const counted = new Set<string>();
   for (const { keyid, sig } of signatures) {
     if (counted.has(keyid) || !spec.keyids.includes(keyid)) continue;
