@@ -182,6 +182,7 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   app.addHook('onClose', async () => marketplace.stop());
   await app.register(docsRoutes, { catalog: apiCatalog, version: '0.1.0' });
   await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl, catalog: apiCatalog });
+  app.addHook('onClose', async () => supplyChain.close());
   await app.register(trustRoutes, { trust: trust.service, catalog: apiCatalog });
   await app.register(catalogRoutes, { catalog: signedCatalog });
   await app.register(sourceRoutes, { sources, catalog: apiCatalog });

@@ -71,7 +71,9 @@ function dependencyComponent(dep: DeclaredDependency, packageJson: Record<string
  * runtime dependency it declares (name, declared range, purl) and every file it ships with its
  * sha512. Dependencies are declared, not resolved: the registry never installs what it receives.
  */
-export async function buildSbom(published: Pick<PublishedVersion, 'name' | 'version' | 'integrity' | 'packageJson' | 'tarball'>, publishedAt: Date): Promise<string> {
+export type SbomInput = Pick<PublishedVersion, 'name' | 'version' | 'integrity' | 'packageJson' | 'tarball'>;
+
+export async function buildSbom(published: SbomInput, publishedAt: Date): Promise<string> {
   const bom = new Models.Bom({ serialNumber: serialNumber(published.name, published.version, published.integrity) });
   bom.metadata.timestamp = publishedAt;
   bom.metadata.tools.components.add(new Models.Component(Enums.ComponentType.Application, 'wharf', { bomRef: 'tool:wharf' }));

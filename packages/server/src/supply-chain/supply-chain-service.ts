@@ -26,7 +26,7 @@ import { badRequest, notFound, unprocessable } from '../errors.js';
 import { parseBody } from '../http.js';
 import type { PublishCandidate, PublishedVersion, RegistryService } from '../registry/registry-service.js';
 import type { FlagRow, SupplyChainRepository } from './supply-chain-repository.js';
-import { buildSbom } from './sbom.js';
+import { SbomBuilder } from './sbom-builder.js';
 import type { AuditLog } from '../audit/audit-log.js';
 
 export interface VersionVulnerabilities {
@@ -58,6 +58,7 @@ export class SupplyChainService {
     private readonly registry: RegistryService,
     private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
+    private readonly sboms = new SbomBuilder(),
   ) {
     registry.beforePublish((candidate) => this.checkPublish(candidate));
     registry.onPublished((published) => this.recordPublish(published));
@@ -82,7 +83,7 @@ export class SupplyChainService {
    */
   private async recordPublish(published: PublishedVersion): Promise<void> {
     const at = this.now();
-    await this.repo.putSbom(published.name, published.version, await buildSbom(published, at), at.toISOString());
+    await this.repo.putSbom(published.name, published.version, await this.sboms.build(published, at), at.toISOString());
     const policy = await this.policyFor(published.name);
     if (policy.vulnerable === 'allow') return;
     const findings = await this.findingsFor(published.packageJson);
@@ -98,6 +99,11 @@ export class SupplyChainService {
     return findVulnerabilities(dependencies, advisories);
   }
 
+  /** Stops the SBOM worker. */
+  close(): Promise<void> {
+    return this.sboms.close();
+  }
+
   /** CycloneDX JSON of a published version, or null when the version does not exist (any more). */
   async sbom(name: string, version: string): Promise<string | null> {
     const doc = await this.registry.document(name);
@@ -109,7 +115,7 @@ export class SupplyChainService {
     const ref = { key: row.blob_key, size: row.size, integrity: row.integrity };
     const tarball = (await this.registry.tarballBytes(ref)) ?? (await readAll(this.registry.tarballStream(ref)));
     const packageJson = JSON.parse(row.manifest) as Record<string, unknown>;
-    await this.repo.putSbom(name, version, await buildSbom({ name, version, integrity: row.integrity, packageJson, tarball }, new Date(row.published_at)), this.now().toISOString());
+    await this.repo.putSbom(name, version, await this.sboms.build({ name, version, integrity: row.integrity, packageJson, tarball }, new Date(row.published_at)), this.now().toISOString());
     return this.repo.getSbom(name, version);
   }
 
