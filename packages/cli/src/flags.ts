@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { ClientFeaturesSchema, FLAG_STATES, FlagPatchResultSchema, FlagPatchSchema, FlagStatusSchema, type ClientFeatures, type FlagPatchResult, type FlagStatus } from '@wharf/core';
+import { ClientFeaturesSchema, FLAG_STATES, FlagAdminViewSchema as AdminViewSchema, FlagPatchResultSchema, FlagPatchSchema, type ClientFeatures, type FlagAdminView as AdminView, type FlagPatchResult, type FlagStatus } from '@wharf/core';
 import { z } from 'zod';
 import { addServerOptions, ControlPlane, ControlPlaneError } from './control-plane.js';
 import { readStdin } from './stdin.js';
@@ -10,12 +10,6 @@ export interface FlagsOptions {
   token?: string;
   json?: boolean;
 }
-
-const AdminViewSchema = z.looseObject({
-  ...ClientFeaturesSchema.shape,
-  states: z.record(z.string(), FlagStatusSchema),
-});
-type AdminView = z.infer<typeof AdminViewSchema>;
 
 /** A command's own refusal (an unreadable file, an unknown flag); the command exits 1 with it, as with a server's refusal. */
 export class FlagsCommandError extends Error {}

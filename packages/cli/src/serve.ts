@@ -48,6 +48,5 @@ export async function serve(options: ServeOptions): Promise<void> {
 /** Printed at each start while no admin exists; each start issues a new token (only its hash is stored). */
 export function firstRunLine(base: string, token: string): string {
   const url = base.replace(/\/+$/, '');
-  // The console's setup page (/cp/setup) is not served yet: only the command that works is printed.
-  return `First run: create the admin account with: wharf admin create --registry ${url} --setup-token ${token} --name NAME`;
+  return `First run: create the admin account at ${url}/cp/setup?token=${token}  (or: wharf admin create --registry ${url} --setup-token ${token} --name NAME)`;
 }

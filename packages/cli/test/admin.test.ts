@@ -47,7 +47,7 @@ describe('wharf serve on a registry without an admin', () => {
   it('prints the first-run line with a token that works, at each start until an admin exists', async () => {
     const server = await startServer({ env: { WHARF_ADMIN_TOKEN: '' } });
     try {
-      await expect.poll(() => server.log(), { timeout: 10_000 }).toMatch(/First run: create the admin account with: wharf admin create --registry http:\/\/127\.0\.0\.1:\d+ --setup-token wharf_setup_\S+ --name NAME\n/);
+      await expect.poll(() => server.log(), { timeout: 10_000 }).toMatch(/First run: create the admin account at http:\/\/127\.0\.0\.1:\d+\/cp\/setup\?token=wharf_setup_\S+ {2}\(or: wharf admin create --registry http:\/\/127\.0\.0\.1:\d+ --setup-token wharf_setup_\S+ --name NAME\)\n/);
       const token = /--setup-token (\S+)/.exec(server.log())![1]!;
       expect(await (await fetch(`${server.url}/api/v1/setup`)).json()).toEqual({ needed: true });
       const res = await fetch(`${server.url}/api/v1/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token, name: 'root', password: PASSWORD }) });

@@ -28,6 +28,8 @@ import { RolloutService } from './release/rollout-service.js';
 import { rolloutRoutes } from './release/rollout-routes.js';
 import { RoleService } from './access/role-service.js';
 import { accessRoutes } from './access/routes.js';
+import { sessionRoutes } from './auth/session-routes.js';
+import { consoleRoutes, defaultConsoleDir } from './console/routes.js';
 import { SetupService } from './setup/setup-service.js';
 import { setupRoutes } from './setup/routes.js';
 import { SupplyChainRepository } from './supply-chain/supply-chain-repository.js';
@@ -172,6 +174,8 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   await app.register(authRoutes, { auth, loginRateLimit: config.loginRateLimit });
   await app.register(auditRoutes, { audit, catalog: apiCatalog });
   await app.register(accessRoutes, { roles: new RoleService(store.db, audit), catalog: apiCatalog });
+  await app.register(sessionRoutes, { auth, catalog: apiCatalog, loginRateLimit: config.loginRateLimit });
+  await app.register(consoleRoutes, { dir: config.consoleDir ?? defaultConsoleDir() });
   await app.register(setupRoutes, { setup, catalog: apiCatalog, rateLimit: config.loginRateLimit });
   await app.register(snapshotRoutes, { snapshots, catalog: apiCatalog });
   await app.register(releaseRoutes, { release, snapshots, catalog: apiCatalog });

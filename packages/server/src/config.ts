@@ -60,6 +60,8 @@ export const ConfigSchema = z.object({
    * comma-separated.
    */
   fetchAllowList: z.array(z.string().min(1)).default([]),
+  /** The built console served at /cp (default: apps/console/dist, from the @wharf/console package). */
+  consoleDir: z.string().optional(),
   /** CDN caches to purge after changes (WHARF_PURGE: the same list as JSON). */
   purge: z.array(PurgeTargetSchema).default([]),
 });

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { FeatureSchema, VariantSchema, type ClientFeatures, type Feature } from './schemas.js';
+import { ClientFeaturesSchema, FeatureSchema, VariantSchema, type ClientFeatures, type Feature } from './schemas.js';
 
 /**
  * The four states the console and CLI offer, mapped onto Unleash's model: ON is one `default`
@@ -31,6 +31,10 @@ export type FlagPatch = z.infer<typeof FlagPatchSchema>;
 /** The answer to `PATCH /api/v1/flags/:key`: the flag's new status, the set's new revision and the flag's definition. */
 export const FlagPatchResultSchema = z.extend(FlagStatusSchema, { key: z.string(), version: z.int(), feature: FeatureSchema });
 export type FlagPatchResult = z.infer<typeof FlagPatchResultSchema>;
+
+/** `GET /api/v1/flags`: the set as written, with each flag's Wharf state. */
+export const FlagAdminViewSchema = z.extend(ClientFeaturesSchema, { states: z.record(z.string(), FlagStatusSchema) });
+export type FlagAdminView = z.infer<typeof FlagAdminViewSchema>;
 
 export function flagStatus(feature: Feature, forcedOff: boolean): FlagStatus {
   if (forcedOff) return { state: 'FORCE_OFF' };

@@ -29,3 +29,14 @@ export const MeSchema = z.object({
   permissions: z.array(z.string()),
 });
 export type Me = z.infer<typeof MeSchema>;
+
+/** Body of `POST /api/v1/sessions`: signing in to the console with a password. */
+export const SessionRequestSchema = z.object({
+  name: z.string().check(z.minLength(1, 'name is required'), z.maxLength(214)),
+  password: z.string().check(z.minLength(1, 'password is required'), z.maxLength(1024)),
+});
+export type SessionRequest = z.infer<typeof SessionRequestSchema>;
+
+/** A session: a bearer token that expires, held by the console in sessionStorage (never a cookie). */
+export const SessionSchema = z.object({ name: z.string(), token: z.string(), expires: z.string() });
+export type Session = z.infer<typeof SessionSchema>;

@@ -29,6 +29,9 @@ export interface IssuedToken {
 export const ADMIN_USER = 'admin';
 /** The name of the token an npm login (adduser, yarn login) creates, as npm token list shows it. */
 const LOGIN_TOKEN_NAME = 'npm login';
+/** Console sessions: named so in token lists, and short-lived (the console keeps them in sessionStorage). */
+const SESSION_TOKEN_NAME = 'console session';
+const SESSION_DAYS = 0.5;
 
 /** Accounts, passwords and tokens, independent of HTTP. */
 export class AuthService {
@@ -156,6 +159,22 @@ export class AuthService {
     if (!user) throw unauthorized();
     if (password === undefined || !(await this.passwordMatches(user.name, user, password, ip))) throw unauthorized('password is wrong or missing');
     return user;
+  }
+
+  /**
+   * Signs in to the console: an existing account's password for a token that expires in 12 hours.
+   * Unlike npm login, a name nobody has is refused, never registered.
+   */
+  async createSession(name: string, password: string, ip: string): Promise<{ name: string; token: string; expires: string }> {
+    const user = await this.repo.getUserByName(name);
+    if (!(await this.passwordMatches(name, user, password, ip)) || !user) throw unauthorized('wrong user name or password');
+    const issued = await this.issueToken(user, { readonly: false, name: SESSION_TOKEN_NAME, expiresInDays: SESSION_DAYS });
+    return { name: user.name, token: issued.token, expires: issued.row.expires_at! };
+  }
+
+  /** Signs out: revokes the token the caller used. */
+  async endSession(principal: Principal): Promise<void> {
+    if (principal.tokenKey) await this.repo.deleteToken(principal.userId, principal.tokenKey);
   }
 
   /**

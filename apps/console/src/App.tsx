@@ -1,0 +1,75 @@
+import { useCallback, useEffect, useState } from 'react';
+import { MeSchema, type Me } from '@wharf/core';
+import { api, session } from './api.js';
+import { SignIn } from './SignIn.js';
+import { Setup } from './Setup.js';
+import { Flags } from './Flags.js';
+
+/** The screens, each shown to whoever holds its read permission. */
+const SCREENS = [{ id: 'flags', title: 'Flags', permission: 'flags.read' }] as const;
+type ScreenId = (typeof SCREENS)[number]['id'];
+
+export function App() {
+  const [me, setMe] = useState<Me | null>(null);
+  const [checking, setChecking] = useState(true);
+  const [screen, setScreen] = useState<ScreenId>('flags');
+  const onSetup = location.pathname.replace(/\/+$/, '') === '/cp/setup';
+
+  const signedIn = useCallback(async (token: string) => {
+    const who = await api(MeSchema, 'GET', '/api/v1/me', undefined, token);
+    session.set(token);
+    setMe(who);
+    history.replaceState(null, '', '/cp/');
+  }, []);
+
+  useEffect(() => {
+    const token = session.token();
+    if (!token || onSetup) return setChecking(false);
+    api(MeSchema, 'GET', '/api/v1/me')
+      .then(setMe, () => session.clear())
+      .finally(() => setChecking(false));
+  }, [onSetup]);
+
+  const signOut = async () => {
+    // A password session's token is revoked; a token pasted in is only forgotten here.
+    await api(null, 'DELETE', '/api/v1/sessions/current').catch(() => undefined);
+    session.clear();
+    setMe(null);
+  };
+
+  if (checking) return <p className="loading">Loading…</p>;
+  if (onSetup && !me) return <Setup onDone={signedIn} />;
+  if (!me) return <SignIn onDone={signedIn} />;
+
+  const visible = SCREENS.filter((s) => me.permissions.includes(s.permission));
+  return (
+    <div className="shell">
+      <header>
+        <strong className="brand">Wharf</strong>
+        <nav aria-label="Screens">
+          {SCREENS.map((s) => (
+            <button key={s.id} type="button" aria-current={screen === s.id ? 'page' : undefined} onClick={() => setScreen(s.id)}>
+              {s.title}
+            </button>
+          ))}
+        </nav>
+        <span className="who" data-testid="who">
+          {me.name} · {me.role}
+          {me.readonly ? ' · read-only' : ''}
+        </span>
+        <button type="button" onClick={signOut}>
+          Sign out
+        </button>
+      </header>
+      <main>
+        {visible.some((s) => s.id === screen) ? (
+          screen === 'flags' && <Flags me={me} />
+        ) : (
+          <p role="alert" className="error">
+            Your role ({me.role}) may not see this screen.
+          </p>
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,117 @@
+import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { addUser, bearer, createTestWharf, type TestWharf } from '../../../packages/server/test/helpers.js';
+
+const CHROMIUM = process.env.WHARF_TEST_CHROMIUM ?? '/usr/bin/chromium';
+/** Screenshots of every screen, to look at as a user would (not compared by the test). */
+const SHOTS = fileURLToPath(new URL('../test-output/', import.meta.url));
+const PASSWORD = 'a-long-password-123';
+
+// The console as `npm run build` makes it (npm test builds first), served by a real server, in Chromium.
+describe('the console at /cp in headless Chromium', () => {
+  let w: TestWharf;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  const shot = (name: string) => page.screenshot({ path: `${SHOTS}${name}.png`, fullPage: true });
+  const text = () => page.locator('body').innerText();
+
+  beforeAll(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    // No admin token: the registry starts as a new one does, waiting for its first admin.
+    w = await createTestWharf('sqlite', { adminToken: undefined });
+    base = await w.app.listen({ port: 0, host: '127.0.0.1' });
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'] });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(15_000);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await w?.destroy();
+  });
+
+  it('sends a browser from / to /cp/, and npm clients get JSON', async () => {
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe('/cp/');
+    const res = await fetch(`${base}/`, { headers: { accept: 'application/json' } });
+    expect(res.status).toBe(404);
+    expect((await res.json()).error).toContain('this is a Wharf registry');
+    const asset = /src="(\/cp\/assets\/[^"]+\.js)"/.exec(await (await fetch(`${base}/cp/`)).text())![1]!;
+    expect((await fetch(`${base}${asset}`)).headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await fetch(`${base}/cp/`)).headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('first run: the setup link creates the admin account and signs it in', async () => {
+    const token = await w.setup.issueToken();
+    await page.goto(`${base}/cp/setup?token=${token}`);
+    await page.getByLabel('Name', { exact: true }).fill('root');
+    await page.getByLabel('Password (at least 8 characters)').fill(PASSWORD);
+    await shot('setup');
+    await page.getByRole('button', { name: 'Create admin' }).click();
+    await expect.poll(() => page.getByTestId('who').textContent()).toBe('root · admin');
+    expect(new URL(page.url()).pathname).toBe('/cp/');
+    // The link is spent.
+    expect((await fetch(`${base}/api/v1/setup`)).status).toBe(200);
+    expect(await (await fetch(`${base}/api/v1/setup`)).json()).toEqual({ needed: false });
+  });
+
+  it('flags: creates one at ROLLOUT 30 %, evaluates it in the playground, switches it off', async () => {
+    await page.getByRole('button', { name: 'Flags', exact: true }).click();
+    await page.getByLabel('Key', { exact: true }).fill('new-editor');
+    await page.getByLabel('State of the new flag').selectOption('ROLLOUT');
+    await page.getByLabel('Rollout percentage of the new flag').fill('30');
+    await page.getByRole('group', { name: 'New flag' }).getByRole('button', { name: 'Apply' }).click();
+    const row = page.locator('[data-testid=flag-row][data-flag="new-editor"]');
+    await expect.poll(() => row.getByTestId('flag-state').textContent()).toBe('ROLLOUT 30%');
+    expect(await page.getByRole('status').first().textContent()).toMatch(/new-editor: ROLLOUT 30% \(version \d+\)/);
+
+    await page.getByLabel('Targeting key').fill('user-42');
+    await page.getByRole('button', { name: 'Evaluate' }).click();
+    await expect.poll(() => page.getByTestId('evaluation').textContent()).toMatch(/^new-editor → (true|false) \((TARGETING_MATCH|DEFAULT|DISABLED)/);
+    await shot('flags');
+    // The server agrees: the console changed the served set.
+    const served = (await (await fetch(`${base}/api/client/features`)).json()) as { features: { name: string; strategies: { parameters?: { rollout?: string } }[] }[] };
+    expect(served.features.find((f) => f.name === 'new-editor')!.strategies[0]!.parameters!.rollout).toBe('30');
+
+    await row.getByLabel('State of new-editor').selectOption('FORCE_OFF');
+    await row.getByRole('button', { name: 'Apply' }).click();
+    await expect.poll(() => row.getByTestId('flag-state').textContent()).toBe('FORCE_OFF');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot('flags-390');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('signs out (the session token is revoked) and back in with the password; a wrong one is said so', async () => {
+    const token = await page.evaluate(() => sessionStorage.getItem('wharf-console-token'));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Wharf' }).waitFor();
+    expect((await fetch(`${base}/api/v1/me`, { headers: bearer(token!) })).status).toBe(401);
+
+    await page.getByLabel('Name', { exact: true }).fill('root');
+    await page.getByLabel('Password', { exact: true }).fill('not-the-password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toBe('401: wrong user name or password');
+    await shot('sign-in-refused');
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect.poll(() => page.getByTestId('who').textContent()).toBe('root · admin');
+  });
+
+  it('a reader sees no flags and no write control, and the API refuses its writes', async () => {
+    const readerToken = await addUser(w, 'rita', PASSWORD);
+    await w.store.db.updateTable('users').set({ role: 'reader' }).where('name', '=', 'rita').execute();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in with a token instead' }).click();
+    await page.getByLabel('Token').fill(readerToken);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await expect.poll(() => page.getByTestId('who').textContent()).toBe('rita · reader');
+    await expect.poll(text).toContain('Your role (reader) may not see this screen.');
+    expect(await page.getByRole('button', { name: 'Apply' }).count()).toBe(0);
+    await shot('reader');
+    const write = await fetch(`${base}/api/v1/flags/new-editor`, { method: 'PATCH', headers: { ...bearer(readerToken), 'content-type': 'application/json' }, body: JSON.stringify({ state: 'ON' }) });
+    expect(write.status).toBe(403);
+  });
+});
