@@ -59,8 +59,10 @@ describeEachBackend('events over SSE', (backend) => {
     const probe = await open(`/events?types=catalog.changed&lastEventId=${encodeURIComponent(a.id)}`);
     await probe.waitFor((x) => x.events().some((m) => m.id === last.id));
     const resumed = await open('/events?types=catalog.changed', { 'last-event-id': a.id });
-    await resumed.waitFor((x) => x.events().length === 2);
-    expect(resumed.events().map((m) => m.data)).toEqual(['{"n":2}', '{"n":3}']);
+    // The server publishes catalog.changed of its own (its first signed catalog) whenever it gets to it: only this test's count.
+    const mine = (x: SseClient) => x.events().filter((m) => m.data?.startsWith('{"n":'));
+    await resumed.waitFor((x) => mine(x).length === 2);
+    expect(mine(resumed).map((m) => m.data)).toEqual(['{"n":2}', '{"n":3}']);
     const lost = await open('/events', { 'last-event-id': 'no-such-id' });
     await lost.waitFor((x) => x.events('reset').length === 1);
     expect(JSON.parse(lost.events('reset')[0]!.data!)).toEqual({ lastEventId: 'no-such-id' });
