@@ -4,9 +4,13 @@ import { api, session } from './api.js';
 import { SignIn } from './SignIn.js';
 import { Setup } from './Setup.js';
 import { Flags } from './Flags.js';
+import { Audit } from './Audit.js';
 
 /** The screens, each shown to whoever holds its read permission. */
-const SCREENS = [{ id: 'flags', title: 'Flags', permission: 'flags.read' }] as const;
+const SCREENS = [
+  { id: 'flags', title: 'Flags', permission: 'flags.read' },
+  { id: 'audit', title: 'Audit log', permission: 'audit.read' },
+] as const;
 type ScreenId = (typeof SCREENS)[number]['id'];
 
 export function App() {
@@ -63,7 +67,10 @@ export function App() {
       </header>
       <main>
         {visible.some((s) => s.id === screen) ? (
-          screen === 'flags' && <Flags me={me} />
+          <>
+            {screen === 'flags' && <Flags me={me} />}
+            {screen === 'audit' && <Audit />}
+          </>
         ) : (
           <p role="alert" className="error">
             Your role ({me.role}) may not see this screen.

@@ -1,4 +1,7 @@
-import type * as z from 'zod/mini';
+/** Any schema of core's, zod or zod/mini: what the answer must be. */
+export interface Schema<T> {
+  parse(value: unknown): T;
+}
 
 /** A refusal from the server, with its JSON `{ error }` message. */
 export class ApiError extends Error {
@@ -20,7 +23,7 @@ export const session = {
 };
 
 /** Calls the API as the signed-in user and checks the answer with the server's own schema. */
-export async function api<S extends z.ZodMiniType>(schema: S | null, method: string, path: string, body?: unknown, token = session.token()): Promise<z.infer<S>> {
+export async function api<T>(schema: Schema<T> | null, method: string, path: string, body?: unknown, token = session.token()): Promise<T> {
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -28,7 +31,7 @@ export async function api<S extends z.ZodMiniType>(schema: S | null, method: str
   const text = await res.text();
   const json: unknown = text === '' ? undefined : JSON.parse(text);
   if (!res.ok) throw new ApiError(res.status, (json as { error?: string } | undefined)?.error ?? `HTTP ${res.status}`);
-  return (schema ? schema.parse(json) : json) as z.infer<S>;
+  return (schema ? schema.parse(json) : json) as T;
 }
 
 export const describeError = (err: unknown): string => (err instanceof ApiError ? `${err.status}: ${err.message}` : err instanceof Error ? err.message : String(err));

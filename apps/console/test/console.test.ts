@@ -100,6 +100,21 @@ describe('the console at /cp in headless Chromium', () => {
     await expect.poll(() => page.getByTestId('who').textContent()).toBe('root · admin');
   });
 
+  it('audit log: the flag changes are there, filtered by target; the chain verifies in the browser, and a tampered row is caught', async () => {
+    await page.getByRole('button', { name: 'Audit log', exact: true }).click();
+    await expect.poll(text).toContain('flags.update');
+    await page.getByLabel('Target').fill('flag:new-editor');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await expect.poll(() => page.getByTestId('audit-row').count()).toBe(2);
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await expect.poll(() => page.getByTestId('verification').textContent()).toMatch(/^Chain intact: \d+ entries, head [0-9a-f]{16}… \(checked in this browser\)$/);
+    await shot('audit');
+    // Someone with database access rewrites history: the browser's own check names the row.
+    await w.store.db.updateTable('audit_log').set({ actor: 'nobody' }).where('action', '=', 'flags.update').execute();
+    await page.getByRole('button', { name: 'Verify chain' }).click();
+    await expect.poll(() => page.getByTestId('verification').textContent()).toMatch(/^Chain broken at entry \d+: edited/);
+  });
+
   it('a reader sees no flags and no write control, and the API refuses its writes', async () => {
     const readerToken = await addUser(w, 'rita', PASSWORD);
     await w.store.db.updateTable('users').set({ role: 'reader' }).where('name', '=', 'rita').execute();
