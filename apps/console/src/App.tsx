@@ -5,10 +5,12 @@ import { SignIn } from './SignIn.js';
 import { Setup } from './Setup.js';
 import { Flags } from './Flags.js';
 import { Audit } from './Audit.js';
+import { Sources } from './Sources.js';
 
 /** The screens, each shown to whoever holds its read permission. */
 const SCREENS = [
   { id: 'flags', title: 'Flags', permission: 'flags.read' },
+  { id: 'sources', title: 'Source', permission: 'sources.read' },
   { id: 'audit', title: 'Audit log', permission: 'audit.read' },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]['id'];
@@ -69,6 +71,7 @@ export function App() {
         {visible.some((s) => s.id === screen) ? (
           <>
             {screen === 'flags' && <Flags me={me} />}
+            {screen === 'sources' && <Sources me={me} />}
             {screen === 'audit' && <Audit />}
           </>
         ) : (

@@ -138,7 +138,7 @@ function Playground({ keys }: { keys: string[] }) {
       <form onSubmit={evaluate} className="inline">
         <label>
           Flag
-          <select name="flag">
+          <select name="flag" aria-label="Flag">
             {keys.map((k) => (
               <option key={k}>{k}</option>
             ))}

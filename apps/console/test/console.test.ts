@@ -84,6 +84,44 @@ describe('the console at /cp in headless Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
+  it('source: switches to hybrid with a 10 % canary after a diff, sees it in history, reverts; tests a URL first', async () => {
+    await page.getByRole('button', { name: 'Source', exact: true }).click();
+    await expect.poll(() => page.getByTestId('source-current').textContent()).toBe('No source configured yet: clients use the registry itself.');
+    const change = async (fields: Record<string, string>) => {
+      for (const [label, value] of Object.entries(fields)) {
+        const field = page.getByLabel(label, { exact: true });
+        if ((await field.evaluate((el) => el.tagName)) === 'SELECT') await field.selectOption(value);
+        else await field.fill(value);
+      }
+      await page.getByRole('button', { name: 'Review change' }).click();
+    };
+    await change({ Type: 'cdn', Priority: 'cdn', 'Sources (one name=url per line)': 'cdn=https://cdn.example.com/plugins/' });
+    await page.getByRole('button', { name: 'Confirm switch' }).click();
+    await expect.poll(() => page.getByTestId('source-current').textContent()).toBe('Version 1: cdn, cdn, TTL 300 s');
+
+    await change({ Type: 'hybrid', Priority: 'cdn, edge', 'Sources (one name=url per line)': 'cdn=https://cdn.example.com/plugins/\nedge=https://edge.example.com/', 'Canary %': '10', 'Canary source': 'edge' });
+    // The confirmation shows what changes, field by field, before anything is stored.
+    const diff = await page.getByTestId('diff').innerText();
+    expect(diff).toContain('canaryPercent\t0\t10');
+    expect(diff).toContain('type\t"cdn"\t"hybrid"');
+    await shot('source-confirm');
+    await page.getByRole('button', { name: 'Confirm switch' }).click();
+    await expect.poll(() => page.getByTestId('source-current').textContent()).toBe('Version 2: hybrid, cdn → edge, canary 10% → edge, TTL 300 s');
+    expect(await page.locator('[data-testid=history-row][data-version="2"]').innerText()).toContain('hybrid, cdn → edge, canary 10% → edge');
+    const served = (await (await fetch(`${base}/api/v1/client-config`)).json()) as { version: number; marketplaceSource: { canaryPercent: number } };
+    expect(served).toMatchObject({ version: 2, marketplaceSource: { canaryPercent: 10 } });
+
+    await page.getByRole('button', { name: 'Revert to v1' }).click();
+    await page.getByRole('button', { name: 'Confirm switch' }).click();
+    await expect.poll(() => page.getByTestId('source-current').textContent()).toBe('Version 3: cdn, cdn, TTL 300 s');
+
+    // The server tests a candidate through its guarded fetch: its own host is never fetched.
+    await page.getByLabel('Candidate URL').fill(`${base}/`);
+    await page.getByRole('button', { name: 'Test this URL' }).click();
+    await expect.poll(() => page.getByTestId('probe').textContent()).toMatch(/^Not usable: 127\.0\.0\.1 is a loopback, private or link-local address: not fetched$/);
+    await shot('source');
+  });
+
   it('signs out (the session token is revoked) and back in with the password; a wrong one is said so', async () => {
     const token = await page.evaluate(() => sessionStorage.getItem('wharf-console-token'));
     await page.getByRole('button', { name: 'Sign out' }).click();

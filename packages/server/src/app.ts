@@ -189,8 +189,8 @@ export async function createWharf(config: WharfConfig): Promise<Wharf> {
   app.addHook('onClose', async () => supplyChain.close());
   await app.register(trustRoutes, { trust: trust.service, catalog: apiCatalog });
   await app.register(catalogRoutes, { catalog: signedCatalog });
-  await app.register(sourceRoutes, { sources, catalog: apiCatalog });
   const prober = new SourceProber({ sources, fetch: guardedFetch({ allow: config.fetchAllowList }) });
+  await app.register(sourceRoutes, { sources, prober, catalog: apiCatalog });
   prober.start(60_000);
   app.addHook('onClose', async () => prober.stop());
   // Versions published before the registry signed for npm (or under a replaced key) get a stored signature.

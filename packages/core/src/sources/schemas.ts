@@ -127,6 +127,12 @@ export const SourceProbeSchema = z.object({
 });
 export type SourceProbe = z.infer<typeof SourceProbeSchema>;
 
+/** `POST /api/v1/sources/probe`: a candidate source URL, probed before anyone switches to it. */
+export const SourceProbeRequestSchema = z.object({ url: SourceUrlSchema });
+/** What the probe of a candidate found: its catalog.json answered, how fast, or why not. */
+export const CandidateProbeSchema = z.object({ url: z.string(), ok: z.boolean(), status: z.nullable(z.int()), latencyMs: z.nullable(z.int()), error: z.nullable(z.string()) });
+export type CandidateProbe = z.infer<typeof CandidateProbeSchema>;
+
 /** `GET /api/v1/sources/health`: the server's probes and the fleet's reported counts (today, UTC). */
 export const SourceHealthSchema = z.object({
   configVersion: z.nullable(z.int().check(z.positive())),

@@ -1,19 +1,21 @@
 import type { FastifyInstance } from 'fastify';
-import { ClientConfigSchema, MarketplaceSourceHistorySchema, MarketplaceSourceSchema, MarketplaceSourceVersionSchema, SourceHealthSchema, SourceStatsReportSchema, SourceStatsResultSchema, type SourceStatsResult } from '@wharf/core';
+import { CandidateProbeSchema, ClientConfigSchema, SourceProbeRequestSchema, MarketplaceSourceHistorySchema, MarketplaceSourceSchema, MarketplaceSourceVersionSchema, SourceHealthSchema, SourceStatsReportSchema, SourceStatsResultSchema, type SourceStatsResult } from '@wharf/core';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import { installRateLimit, perMinute, sentNotModified } from '../http.js';
 import { notFound } from '../errors.js';
 import type { SourceService } from './source-service.js';
+import type { SourceProber } from './source-prober.js';
 
 export interface SourceRoutesOptions {
   sources: SourceService;
+  prober: SourceProber;
   catalog: ApiCatalog;
   /** Stats posts accepted per client address and minute. */
   statsRateLimit?: number;
 }
 
 /** Marketplace sources: the operator's switch, the configuration every client polls, fleet counts and probes. */
-export async function sourceRoutes(app: FastifyInstance, { sources, catalog, statsRateLimit = 30 }: SourceRoutesOptions): Promise<void> {
+export async function sourceRoutes(app: FastifyInstance, { sources, prober, catalog, statsRateLimit = 30 }: SourceRoutesOptions): Promise<void> {
   await installRateLimit(app, 'stats reports');
   const tag = 'sources';
 
@@ -118,5 +120,20 @@ export async function sourceRoutes(app: FastifyInstance, { sources, catalog, sta
       responses: { 200: { description: 'Probes and today\'s counts (UTC)', schema: SourceHealthSchema } },
     },
     () => sources.health(),
+  );
+
+  catalog.route(
+    app,
+    {
+      method: 'POST',
+      url: '/api/v1/sources/probe',
+      tag,
+      access: 'sources.write',
+      summary: 'Test a candidate source URL before switching to it',
+      description: "The server fetches the candidate's catalog.json as it probes configured sources (same guards: no loopback, private or metadata address unless the operator allowed it) and says what it found; nothing is stored.",
+      body: SourceProbeRequestSchema,
+      responses: { 200: { description: 'What the probe found', schema: CandidateProbeSchema } },
+    },
+    ({ body }) => prober.probeCandidate(body.url),
   );
 }

@@ -1,4 +1,4 @@
-import type { SourceProbe } from '@wharf/core';
+import type { CandidateProbe, SourceProbe } from '@wharf/core';
 import type { GuardedFetch } from '../net/guarded-fetch.js';
 import type { SourceService } from './source-service.js';
 
@@ -54,6 +54,12 @@ export class SourceProber {
     }
     await this.opts.sources.repo.keepProbes(entries.map(([source]) => source));
     return probes;
+  }
+
+  /** "Test this URL": probes a source nobody uses yet, through the same guarded fetch, and stores nothing. */
+  async probeCandidate(url: string): Promise<CandidateProbe> {
+    const { ok, status, latencyMs, error } = await this.probe('candidate', url, 0);
+    return { url, ok, status, latencyMs, error };
   }
 
   private async probe(source: string, url: string, failuresBefore: number): Promise<SourceProbe> {
