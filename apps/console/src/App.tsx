@@ -6,11 +6,13 @@ import { Setup } from './Setup.js';
 import { Flags } from './Flags.js';
 import { Audit } from './Audit.js';
 import { Sources } from './Sources.js';
+import { Moderation } from './Moderation.js';
 
 /** The screens, each shown to whoever holds its read permission. */
 const SCREENS = [
   { id: 'flags', title: 'Flags', permission: 'flags.read' },
   { id: 'sources', title: 'Source', permission: 'sources.read' },
+  { id: 'moderation', title: 'Moderation', permission: 'moderation.read' },
   { id: 'audit', title: 'Audit log', permission: 'audit.read' },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]['id'];
@@ -72,6 +74,7 @@ export function App() {
           <>
             {screen === 'flags' && <Flags me={me} />}
             {screen === 'sources' && <Sources me={me} />}
+            {screen === 'moderation' && <Moderation me={me} />}
             {screen === 'audit' && <Audit />}
           </>
         ) : (

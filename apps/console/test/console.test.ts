@@ -122,6 +122,30 @@ describe('the console at /cp in headless Chromium', () => {
     await shot('source');
   });
 
+  it('moderation: approves a pending listing, which search then finds; dismisses a report', async () => {
+    const author = await addUser(w, 'author', PASSWORD);
+    const listing = { id: 'com.acme.mood', name: 'Mood Tracker', description: 'Tracks how notes feel.', category: 'productivity' };
+    expect((await fetch(`${base}/api/v1/plugins`, { method: 'POST', headers: { ...bearer(author), 'content-type': 'application/json' }, body: JSON.stringify(listing) })).status).toBe(201);
+    await page.getByRole('button', { name: 'Moderation', exact: true }).click();
+    const row = page.locator('[data-testid=listing-row][data-plugin="com.acme.mood"]');
+    await expect.poll(() => row.innerText()).toContain('Mood Tracker');
+    await shot('moderation');
+    await row.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => page.getByRole('status').textContent()).toBe('com.acme.mood is published.');
+    await expect.poll(() => row.count()).toBe(0);
+    const found = (await (await fetch(`${base}/api/v1/search?q=mood`)).json()) as { hits: { id: string }[] };
+    expect(found.hits.map((h) => h.id)).toContain('com.acme.mood');
+
+    const reporter = await addUser(w, 'reporter', PASSWORD);
+    const report = await fetch(`${base}/api/v1/plugins/com.acme.mood/reports`, { method: 'POST', headers: { ...bearer(reporter), 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'spam', details: 'Posts ads in notes.' }) });
+    expect(report.status, await report.clone().text()).toBe(201);
+    await page.getByRole('button', { name: 'published', exact: true }).click();
+    await page.getByRole('button', { name: 'pending', exact: true }).click();
+    await expect.poll(() => page.getByTestId('report-row').innerText()).toContain('Posts ads in notes.');
+    await page.getByTestId('report-row').getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => page.getByText('No open reports.').count()).toBe(1);
+  });
+
   it('signs out (the session token is revoked) and back in with the password; a wrong one is said so', async () => {
     const token = await page.evaluate(() => sessionStorage.getItem('wharf-console-token'));
     await page.getByRole('button', { name: 'Sign out' }).click();
