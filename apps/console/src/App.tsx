@@ -6,11 +6,13 @@ import { Setup } from './Setup.js';
 import { Flags } from './Flags.js';
 import { Audit } from './Audit.js';
 import { Sources } from './Sources.js';
+import { Rollouts } from './Rollouts.js';
 import { Moderation } from './Moderation.js';
 
 /** The screens, each shown to whoever holds its read permission. */
 const SCREENS = [
   { id: 'flags', title: 'Flags', permission: 'flags.read' },
+  { id: 'rollouts', title: 'Rollouts', permission: 'rollouts.read' },
   { id: 'sources', title: 'Source', permission: 'sources.read' },
   { id: 'moderation', title: 'Moderation', permission: 'moderation.read' },
   { id: 'audit', title: 'Audit log', permission: 'audit.read' },
@@ -73,6 +75,7 @@ export function App() {
         {visible.some((s) => s.id === screen) ? (
           <>
             {screen === 'flags' && <Flags me={me} />}
+            {screen === 'rollouts' && <Rollouts me={me} />}
             {screen === 'sources' && <Sources me={me} />}
             {screen === 'moderation' && <Moderation me={me} />}
             {screen === 'audit' && <Audit />}

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { addUser, bearer, createTestWharf, type TestWharf } from '../../../packages/server/test/helpers.js';
+import { publishBody } from '../../../packages/server/test/support/packages.js';
 
 const CHROMIUM = process.env.WHARF_TEST_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots of every screen, to look at as a user would (not compared by the test). */
@@ -144,6 +145,37 @@ describe('the console at /cp in headless Chromium', () => {
     await expect.poll(() => page.getByTestId('report-row').innerText()).toContain('Posts ads in notes.');
     await page.getByTestId('report-row').getByRole('button', { name: 'Dismiss' }).click();
     await expect.poll(() => page.getByText('No open reports.').count()).toBe(1);
+  });
+
+  it('rollouts: starts one at 10 %, shows each version\'s error rate against the limit, rolls it back', async () => {
+    const author = await addUser(w, 'roller', PASSWORD);
+    for (const [version, tag] of [['1.0.0', 'stable'], ['1.1.0', 'latest']] as const) {
+      const res = await w.app.inject({ method: 'PUT', url: '/@acme%2froll', headers: bearer(author), payload: publishBody('@acme/roll', version, { tag }).body });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    await page.getByRole('button', { name: 'Rollouts', exact: true }).click();
+    await page.getByLabel('Plugin', { exact: true }).fill('@acme/roll');
+    await page.getByLabel('Version', { exact: true }).fill('1.1.0');
+    await page.getByRole('button', { name: 'Start', exact: true }).click();
+    const row = page.getByTestId('rollout-row').first();
+    await expect.poll(() => row.innerText()).toMatch(/@acme\/roll@stable\s+1\.0\.0 → 1\.1\.0\s+10%\s+active/);
+    // Clients report (opt-in counts); below the minimum sample nothing is decided yet.
+    const report = await fetch(`${base}/api/v1/rollouts/reports`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reports: [{ plugin: '@acme/roll', version: '1.0.0', activations: 60, errors: 1 }, { plugin: '@acme/roll', version: '1.1.0', activations: 18, errors: 2 }] }),
+    });
+    expect(report.status).toBe(202);
+    await page.getByRole('button', { name: 'Rollouts', exact: true }).click();
+    await page.getByLabel('New share of @acme/roll@stable').fill('25');
+    await page.getByRole('button', { name: 'Raise' }).click();
+    await expect.poll(() => row.innerText()).toMatch(/25%\s+active/);
+    await expect.poll(() => page.locator('figcaption').textContent()).toBe('Health of @acme/roll: 1.0.0: 1.64% errors in 61 reports; 1.1.0: 10% errors in 20 reports. Rolled back above 6.64%.');
+    await shot('rollouts');
+    await row.getByRole('button', { name: 'Roll back' }).click();
+    await expect.poll(() => row.getByTestId('rollout-state').textContent()).toBe('rolled back (by root from the console)');
+    const resolved = (await (await fetch(`${base}/api/v1/rollouts/resolve?plugin=${encodeURIComponent('@acme/roll')}&channel=stable&installId=any`)).json()) as { version: string };
+    expect(resolved.version).toBe('1.0.0');
   });
 
   it('signs out (the session token is revoked) and back in with the password; a wrong one is said so', async () => {
