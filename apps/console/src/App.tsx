@@ -7,12 +7,14 @@ import { Flags } from './Flags.js';
 import { Audit } from './Audit.js';
 import { Sources } from './Sources.js';
 import { Rollouts } from './Rollouts.js';
+import { Snapshots } from './Snapshots.js';
 import { Moderation } from './Moderation.js';
 
 /** The screens, each shown to whoever holds its read permission. */
 const SCREENS = [
   { id: 'flags', title: 'Flags', permission: 'flags.read' },
   { id: 'rollouts', title: 'Rollouts', permission: 'rollouts.read' },
+  { id: 'snapshots', title: 'Snapshots', permission: 'snapshots.history' },
   { id: 'sources', title: 'Source', permission: 'sources.read' },
   { id: 'moderation', title: 'Moderation', permission: 'moderation.read' },
   { id: 'audit', title: 'Audit log', permission: 'audit.read' },
@@ -76,6 +78,7 @@ export function App() {
           <>
             {screen === 'flags' && <Flags me={me} />}
             {screen === 'rollouts' && <Rollouts me={me} />}
+            {screen === 'snapshots' && <Snapshots me={me} />}
             {screen === 'sources' && <Sources me={me} />}
             {screen === 'moderation' && <Moderation me={me} />}
             {screen === 'audit' && <Audit />}

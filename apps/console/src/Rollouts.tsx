@@ -128,7 +128,8 @@ export function Rollouts({ me }: { me: Me }) {
                   {r.reason ? ` (${r.reason})` : ''}
                 </td>
                 {canWrite && (
-                  <td className="inline">
+                  <td>
+<div className="inline">
                     {r.state === 'active' && <Raise rollout={r} onRaise={(p) => act(() => api(RolloutSchema, 'POST', `/api/v1/rollouts/${r.id}/raise`, { percentage: p }))} />}
                     {r.state === 'active' && (
                       <button type="button" onClick={() => act(() => api(RolloutSchema, 'POST', `/api/v1/rollouts/${r.id}/halt`))}>
@@ -145,7 +146,8 @@ export function Rollouts({ me }: { me: Me }) {
                         Roll back
                       </button>
                     )}
-                  </td>
+                  </div>
+</td>
                 )}
               </tr>
             ))}

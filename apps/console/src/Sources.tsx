@@ -12,16 +12,10 @@ import {
   type SourceHealth,
 } from '@wharf/core';
 import { api, ApiError, describeError } from './api.js';
+import { DiffTable } from './diff.js';
 
 const PATH = '/api/v1/config/marketplace_source';
 type Draft = Record<string, unknown>;
-
-/** Field by field, what a change would do: the confirmation shows this before anything is stored. */
-function diff(before: Draft, after: Draft): { field: string; from: string; to: string }[] {
-  const fields = [...new Set([...Object.keys(before), ...Object.keys(after)])];
-  const show = (v: unknown) => (v === undefined ? '(none)' : JSON.stringify(v));
-  return fields.filter((f) => show(before[f]) !== show(after[f])).map((f) => ({ field: f, from: show(before[f]), to: show(after[f]) }));
-}
 
 /** `name=url` lines. */
 const parseSources = (text: string): Record<string, string> =>
@@ -154,24 +148,7 @@ export function Sources({ me }: { me: Me }) {
       {pending && (
         <div role="dialog" aria-labelledby="confirm-title" className="confirm">
           <h2 id="confirm-title">{pending.why}</h2>
-          <table data-testid="diff">
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">Now</th>
-                <th scope="col">After</th>
-              </tr>
-            </thead>
-            <tbody>
-              {diff((c as Draft | undefined) ?? {}, pending.next).map((d) => (
-                <tr key={d.field}>
-                  <td>{d.field}</td>
-                  <td>{d.from}</td>
-                  <td>{d.to}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DiffTable before={(c as Draft | undefined) ?? {}} after={pending.next} />
           <div className="inline">
             <button type="button" onClick={confirm}>
               Confirm switch

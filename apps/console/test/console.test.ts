@@ -178,6 +178,34 @@ describe('the console at /cp in headless Chromium', () => {
     expect(resolved.version).toBe('1.0.0');
   });
 
+  it('snapshots: a draft edited, previewed as a diff and published twice, then rolled back to v1', async () => {
+    await page.getByRole('button', { name: 'Snapshots', exact: true }).click();
+    await expect.poll(() => page.getByTestId('snapshot-current').textContent()).toBe('Nothing published yet.');
+    const editor = page.getByLabel('Draft document (JSON)');
+    await editor.fill('{ "theme": "dark", ');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^The draft is not JSON/);
+    const publishDoc = async (doc: Record<string, unknown>, version: number) => {
+      await editor.fill(JSON.stringify(doc, null, 2));
+      await page.getByRole('button', { name: 'Save draft' }).click();
+      await expect.poll(() => page.getByRole('status').textContent()).toBe('Draft saved.');
+      await page.getByRole('button', { name: 'Promote to preview' }).click();
+      await expect.poll(() => page.getByTestId('diff').innerText()).toContain('theme');
+      if (version === 2) await shot('snapshots-preview');
+      await page.getByRole('button', { name: 'Publish', exact: true }).click();
+      await expect.poll(() => page.getByTestId('snapshot-current').textContent()).toBe(`Published: version ${version}, by root`);
+    };
+    await publishDoc({ theme: 'dark', maxPlugins: 5 }, 1);
+    await publishDoc({ theme: 'light', maxPlugins: 5 }, 2);
+    await page.locator('[data-testid=snapshot-row][data-version="1"]').getByRole('button', { name: 'Diff with current' }).click();
+    await expect.poll(() => page.getByTestId('diff').last().innerText()).toContain('theme\t"dark"\t"light"');
+    await page.getByRole('button', { name: 'Roll back to v1' }).click();
+    await expect.poll(() => page.getByTestId('snapshot-current').textContent()).toBe('Published: version 3 (rollback of 1), by root');
+    await shot('snapshots');
+    const served = (await (await fetch(`${base}/api/v1/snapshots/published`)).json()) as { version: number; document: Record<string, unknown> };
+    expect(served).toMatchObject({ version: 3, document: { theme: 'dark', maxPlugins: 5 } });
+  });
+
   it('signs out (the session token is revoked) and back in with the password; a wrong one is said so', async () => {
     const token = await page.evaluate(() => sessionStorage.getItem('wharf-console-token'));
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -1,0 +1,160 @@
+import { useCallback, useEffect, useState } from 'react';
+import { PublishedSnapshotSchema, SnapshotHistorySchema, SnapshotStageSchema, type Me, type PublishedSnapshot, type SnapshotHistory, type SnapshotStage } from '@wharf/core';
+import { api, ApiError, describeError } from './api.js';
+import { DiffTable } from './diff.js';
+
+type Doc = Record<string, unknown>;
+const notFoundAsNull = (err: unknown) => {
+  if (err instanceof ApiError && err.status === 404) return null;
+  throw err;
+};
+
+/** Config snapshots: edit the draft, promote it to preview, publish it, roll back, compare versions. */
+export function Snapshots({ me }: { me: Me }) {
+  const canDraft = me.permissions.includes('snapshots.draft');
+  const canPublish = me.permissions.includes('snapshots.publish');
+  const [published, setPublished] = useState<PublishedSnapshot | null>(null);
+  const [draft, setDraft] = useState<SnapshotStage | null>(null);
+  const [preview, setPreview] = useState<SnapshotStage | null>(null);
+  const [history, setHistory] = useState<SnapshotHistory | null>(null);
+  const [text, setText] = useState('{}');
+  const [compare, setCompare] = useState<PublishedSnapshot | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      const current = await api(PublishedSnapshotSchema, 'GET', '/api/v1/snapshots/published').catch(notFoundAsNull);
+      setPublished(current);
+      setHistory(await api(SnapshotHistorySchema, 'GET', '/api/v1/snapshots/history'));
+      if (me.permissions.includes('snapshots.read-draft')) {
+        const d = await api(SnapshotStageSchema, 'GET', '/api/v1/snapshots/draft').catch(notFoundAsNull);
+        setDraft(d);
+        setPreview(await api(SnapshotStageSchema, 'GET', '/api/v1/snapshots/preview').catch(notFoundAsNull));
+        setText(JSON.stringify(d?.document ?? current?.document ?? {}, null, 2));
+      }
+    } catch (err) {
+      setError(describeError(err));
+    }
+  }, [me.permissions]);
+  useEffect(() => void load(), [load]);
+
+  const act = async (what: () => Promise<unknown>, done: string) => {
+    setError(null);
+    try {
+      await what();
+      setNotice(done);
+      await load();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+
+  const saveDraft = () => {
+    let document: unknown;
+    try {
+      document = JSON.parse(text);
+    } catch (err) {
+      return setError(`The draft is not JSON: ${(err as Error).message}`);
+    }
+    if (!document || typeof document !== 'object' || Array.isArray(document)) return setError('The draft must be a JSON object.');
+    return act(() => api(SnapshotStageSchema, 'POST', '/api/v1/snapshots/draft', { document }), 'Draft saved.');
+  };
+
+  return (
+    <section aria-labelledby="snapshots-title">
+      <h1 id="snapshots-title">Config snapshots</h1>
+      <p className="muted" data-testid="snapshot-current">
+        {published ? `Published: version ${published.version}${published.rollbackOf ? ` (rollback of ${published.rollbackOf})` : ''}, by ${published.publishedBy}` : 'Nothing published yet.'}
+      </p>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {notice && (
+        <p role="status" className="notice">
+          {notice}
+        </p>
+      )}
+      {canDraft && (
+        <fieldset>
+          <legend>Draft</legend>
+          <label>
+            Draft document (JSON)
+            <textarea aria-label="Draft document (JSON)" rows={8} value={text} onChange={(e) => setText(e.target.value)} spellCheck={false} className="code" />
+          </label>
+          <div className="inline">
+            <button type="button" onClick={saveDraft}>
+              Save draft
+            </button>
+            <button type="button" disabled={!draft} onClick={() => act(() => api(SnapshotStageSchema, 'POST', '/api/v1/snapshots/preview'), 'The draft is the preview now: publish it to make it public.')}>
+              Promote to preview
+            </button>
+          </div>
+        </fieldset>
+      )}
+      {preview && (
+        <fieldset>
+          <legend>Preview: what publishing changes</legend>
+          <DiffTable before={(published?.document ?? {}) as Doc} after={preview.document as Doc} labels={['Published', 'Preview']} />
+          {canPublish && (
+            <button type="button" onClick={() => act(() => api(PublishedSnapshotSchema, 'POST', '/api/v1/snapshots/publish'), 'Published.')}>
+              Publish
+            </button>
+          )}
+        </fieldset>
+      )}
+      {history && history.versions.length > 0 && (
+        <>
+          <h2>History</h2>
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Version</th>
+                <th scope="col">When</th>
+                <th scope="col">By</th>
+                <th scope="col" />
+              </tr>
+            </thead>
+            <tbody>
+              {history.versions.map((v) => (
+                <tr key={v.version} data-testid="snapshot-row" data-version={v.version}>
+                  <td>
+                    v{v.version}
+                    {v.rollbackOf ? ` (rollback of v${v.rollbackOf})` : ''}
+                    {v.version === history.current ? ' · current' : ''}
+                  </td>
+                  <td>{v.publishedAt.replace('T', ' ').slice(0, 19)}</td>
+                  <td>{v.publishedBy}</td>
+                  <td>
+<div className="inline">
+                    {v.version !== history.current && (
+                      <button type="button" onClick={() => api(PublishedSnapshotSchema, 'GET', `/api/v1/snapshots/versions/${v.version}`).then(setCompare, (err) => setError(describeError(err)))}>
+                        Diff with current
+                      </button>
+                    )}
+                    {canPublish && v.version !== history.current && (
+                      <button type="button" onClick={() => act(() => api(PublishedSnapshotSchema, 'POST', '/api/v1/snapshots/rollback', { version: v.version }), `Rolled back to version ${v.version}.`)}>
+                        Roll back to v{v.version}
+                      </button>
+                    )}
+                  </div>
+</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      {compare && (
+        <fieldset>
+          <legend>
+            Version {compare.version} against the current one
+          </legend>
+          <DiffTable before={compare.document as Doc} after={(published?.document ?? {}) as Doc} labels={[`v${compare.version}`, 'Current']} />
+        </fieldset>
+      )}
+    </section>
+  );
+}
