@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { FLAG_STATES, FlagAdminViewSchema, FlagPatchResultSchema, OfrepSuccessSchema, type FlagAdminView, type FlagStatus, type Me, type OfrepSuccess } from '@wharf/core';
+import { useServerEvents } from './live.js';
 import { api, describeError } from './api.js';
 
 const describe = (s: FlagStatus | undefined) => (s === undefined ? '?' : s.state === 'ROLLOUT' ? `ROLLOUT ${s.percentage}%` : s.state);
@@ -13,6 +14,7 @@ export function Flags({ me }: { me: Me }) {
 
   const load = useCallback(() => api(FlagAdminViewSchema, 'GET', '/api/v1/flags').then(setView, (err) => setError(describeError(err))), []);
   useEffect(() => void load(), [load]);
+  useServerEvents('flags.changed', () => void load());
 
   const patch = async (key: string, state: string, percentage: string) => {
     setError(null);

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Bar } from 'react-chartjs-2';
 import { BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
 import { CHANNELS, PluginHealthSchema, RolloutListSchema, RolloutSchema, type Me, type PluginHealth, type Rollout } from '@wharf/core';
+import { useServerEvents } from './live.js';
 import { api, describeError } from './api.js';
 
 // Only the pieces this chart uses: Chart.js tree-shakes the rest out of the bundle.
@@ -27,6 +28,7 @@ export function Rollouts({ me }: { me: Me }) {
     }
   }, []);
   useEffect(() => void load(), [load]);
+  useServerEvents('rollout.changed', () => void load());
 
   const act = async (what: () => Promise<Rollout>) => {
     setError(null);

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { PublishedSnapshotSchema, SnapshotHistorySchema, SnapshotStageSchema, type Me, type PublishedSnapshot, type SnapshotHistory, type SnapshotStage } from '@wharf/core';
+import { useServerEvents } from './live.js';
 import { api, ApiError, describeError } from './api.js';
 import { DiffTable } from './diff.js';
 
@@ -22,7 +23,8 @@ export function Snapshots({ me }: { me: Me }) {
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
+  // An announcement from elsewhere refreshes the screen but leaves the editor's unsaved text alone.
+  const load = useCallback(async (resetEditor = true) => {
     try {
       const current = await api(PublishedSnapshotSchema, 'GET', '/api/v1/snapshots/published').catch(notFoundAsNull);
       setPublished(current);
@@ -31,13 +33,14 @@ export function Snapshots({ me }: { me: Me }) {
         const d = await api(SnapshotStageSchema, 'GET', '/api/v1/snapshots/draft').catch(notFoundAsNull);
         setDraft(d);
         setPreview(await api(SnapshotStageSchema, 'GET', '/api/v1/snapshots/preview').catch(notFoundAsNull));
-        setText(JSON.stringify(d?.document ?? current?.document ?? {}, null, 2));
+        if (resetEditor) setText(JSON.stringify(d?.document ?? current?.document ?? {}, null, 2));
       }
     } catch (err) {
       setError(describeError(err));
     }
   }, [me.permissions]);
   useEffect(() => void load(), [load]);
+  useServerEvents('snapshot.published', () => void load(false));
 
   const act = async (what: () => Promise<unknown>, done: string) => {
     setError(null);

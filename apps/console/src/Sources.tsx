@@ -11,6 +11,7 @@ import {
   type Me,
   type SourceHealth,
 } from '@wharf/core';
+import { useServerEvents } from './live.js';
 import { api, ApiError, describeError } from './api.js';
 import { DiffTable } from './diff.js';
 
@@ -51,6 +52,7 @@ export function Sources({ me }: { me: Me }) {
     }
   }, []);
   useEffect(() => void load(), [load]);
+  useServerEvents('config.changed', () => void load());
 
   const review = (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();

@@ -76,6 +76,12 @@ describe('the console at /cp in headless Chromium', () => {
     const served = (await (await fetch(`${base}/api/client/features`)).json()) as { features: { name: string; strategies: { parameters?: { rollout?: string } }[] }[] };
     expect(served.features.find((f) => f.name === 'new-editor')!.strategies[0]!.parameters!.rollout).toBe('30');
 
+    // Live: a change made elsewhere (the CLI, another operator) shows without a reload.
+    const token = await page.evaluate(() => sessionStorage.getItem('wharf-console-token'));
+    const elsewhere = await fetch(`${base}/api/v1/flags/new-editor`, { method: 'PATCH', headers: { ...bearer(token!), 'content-type': 'application/json' }, body: JSON.stringify({ percentage: 55 }) });
+    expect(elsewhere.status).toBe(200);
+    await expect.poll(() => row.getByTestId('flag-state').textContent()).toBe('ROLLOUT 55%');
+
     await row.getByLabel('State of new-editor').selectOption('FORCE_OFF');
     await row.getByRole('button', { name: 'Apply' }).click();
     await expect.poll(() => row.getByTestId('flag-state').textContent()).toBe('FORCE_OFF');
@@ -227,7 +233,7 @@ describe('the console at /cp in headless Chromium', () => {
     await expect.poll(text).toContain('flags.update');
     await page.getByLabel('Target').fill('flag:new-editor');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await expect.poll(() => page.getByTestId('audit-row').count()).toBe(2);
+    await expect.poll(() => page.getByTestId('audit-row').count()).toBe(3);
     await page.getByRole('button', { name: 'Verify chain' }).click();
     await expect.poll(() => page.getByTestId('verification').textContent()).toMatch(/^Chain intact: \d+ entries, head [0-9a-f]{16}… \(checked in this browser\)$/);
     await shot('audit');
