@@ -21,6 +21,8 @@ export function Snapshots({ me }: { me: Me }) {
   const [text, setText] = useState('{}');
   const [compare, setCompare] = useState<PublishedSnapshot | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Nothing is shown (nor typed into) until the first answers are in.
+  const [loaded, setLoaded] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
   // An announcement from elsewhere refreshes the screen but leaves the editor's unsaved text alone.
@@ -35,6 +37,7 @@ export function Snapshots({ me }: { me: Me }) {
         setPreview(await api(SnapshotStageSchema, 'GET', '/api/v1/snapshots/preview').catch(notFoundAsNull));
         if (resetEditor) setText(JSON.stringify(d?.document ?? current?.document ?? {}, null, 2));
       }
+      setLoaded(true);
     } catch (err) {
       setError(describeError(err));
     }
@@ -64,6 +67,7 @@ export function Snapshots({ me }: { me: Me }) {
     return act(() => api(SnapshotStageSchema, 'POST', '/api/v1/snapshots/draft', { document }), 'Draft saved.');
   };
 
+  if (!loaded) return error ? <p role="alert" className="error">{error}</p> : <p className="loading">Loading snapshots…</p>;
   return (
     <section aria-labelledby="snapshots-title">
       <h1 id="snapshots-title">Config snapshots</h1>

@@ -36,6 +36,8 @@ export function Sources({ me }: { me: Me }) {
   const [health, setHealth] = useState<SourceHealth | null>(null);
   const [pending, setPending] = useState<{ next: Draft; why: string } | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // Nothing is shown (nor typed into) until the first answers are in.
+  const [loaded, setLoaded] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
   const load = useCallback(async () => {
@@ -47,6 +49,7 @@ export function Sources({ me }: { me: Me }) {
       setCurrent(version && { version: version.version, config: version.config });
       setHistory(await api(MarketplaceSourceHistorySchema, 'GET', `${PATH}/history`));
       setHealth(await api(SourceHealthSchema, 'GET', '/api/v1/sources/health'));
+      setLoaded(true);
     } catch (err) {
       setError(describeError(err));
     }
@@ -85,6 +88,7 @@ export function Sources({ me }: { me: Me }) {
   };
 
   const c = current?.config;
+  if (!loaded) return error ? <p role="alert" className="error">{error}</p> : <p className="loading">Loading the source…</p>;
   return (
     <section aria-labelledby="sources-title">
       <h1 id="sources-title">Marketplace source</h1>
