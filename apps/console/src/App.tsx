@@ -8,6 +8,7 @@ import { Audit } from './Audit.js';
 import { Sources } from './Sources.js';
 import { Rollouts } from './Rollouts.js';
 import { Snapshots } from './Snapshots.js';
+import { Gate } from './Gate.js';
 import { Moderation } from './Moderation.js';
 
 /** The screens, each shown to whoever holds its read permission. */
@@ -16,6 +17,7 @@ const SCREENS = [
   { id: 'rollouts', title: 'Rollouts', permission: 'rollouts.read' },
   { id: 'snapshots', title: 'Snapshots', permission: 'snapshots.history' },
   { id: 'sources', title: 'Source', permission: 'sources.read' },
+  { id: 'gate', title: 'Version gate', permission: 'release.read' },
   { id: 'moderation', title: 'Moderation', permission: 'moderation.read' },
   { id: 'audit', title: 'Audit log', permission: 'audit.read' },
 ] as const;
@@ -80,6 +82,7 @@ export function App() {
             {screen === 'rollouts' && <Rollouts me={me} />}
             {screen === 'snapshots' && <Snapshots me={me} />}
             {screen === 'sources' && <Sources me={me} />}
+            {screen === 'gate' && <Gate me={me} />}
             {screen === 'moderation' && <Moderation me={me} />}
             {screen === 'audit' && <Audit />}
           </>

@@ -212,6 +212,22 @@ describe('the console at /cp in headless Chromium', () => {
     expect(served).toMatchObject({ version: 3, document: { theme: 'dark', maxPlugins: 5 } });
   });
 
+  it('version gate: a hard block below 2.0.0, and what a host of 1.9.0 and of 2.1.0 is told', async () => {
+    await page.getByRole('button', { name: 'Version gate', exact: true }).click();
+    await page.getByLabel('Latest version').fill('2.4.0');
+    await page.getByLabel('Minimum supported').fill('2.0.0');
+    await page.getByLabel('Mode', { exact: true }).selectOption('HARD_BLOCK');
+    await page.getByLabel('Message to users').fill('Please update Cartae.');
+    await page.getByRole('button', { name: 'Save policy' }).click();
+    await expect.poll(() => page.getByRole('status').first().textContent()).toBe('Saved: clients see it at their next check.');
+    for (const [version, told] of [['1.9.0', '1.9.0: HTTP 426, update required (HARD_BLOCK)'], ['2.1.0', '2.1.0: HTTP 200, update available (HARD_BLOCK)']]) {
+      await page.getByLabel('Client version').fill(version!);
+      await page.getByRole('button', { name: 'Check' }).click();
+      await expect.poll(() => page.getByTestId('gate-check').textContent()).toBe(told);
+    }
+    await shot('gate');
+  });
+
   it('signs out (the session token is revoked) and back in with the password; a wrong one is said so', async () => {
     const token = await page.evaluate(() => sessionStorage.getItem('wharf-console-token'));
     await page.getByRole('button', { name: 'Sign out' }).click();
