@@ -9,6 +9,7 @@ import { Sources } from './Sources.js';
 import { Rollouts } from './Rollouts.js';
 import { Snapshots } from './Snapshots.js';
 import { Gate } from './Gate.js';
+import { Tokens, Users } from './Users.js';
 import { Moderation } from './Moderation.js';
 
 /** The screens, each shown to whoever holds its read permission. */
@@ -19,14 +20,16 @@ const SCREENS = [
   { id: 'sources', title: 'Source', permission: 'sources.read' },
   { id: 'gate', title: 'Version gate', permission: 'release.read' },
   { id: 'moderation', title: 'Moderation', permission: 'moderation.read' },
+  { id: 'users', title: 'Users', permission: 'users.read' },
   { id: 'audit', title: 'Audit log', permission: 'audit.read' },
+  { id: 'tokens', title: 'Your tokens', permission: null },
 ] as const;
 type ScreenId = (typeof SCREENS)[number]['id'];
 
 export function App() {
   const [me, setMe] = useState<Me | null>(null);
   const [checking, setChecking] = useState(true);
-  const [screen, setScreen] = useState<ScreenId>('flags');
+  const [chosen, setScreen] = useState<ScreenId | null>(null);
   const onSetup = location.pathname.replace(/\/+$/, '') === '/cp/setup';
 
   const signedIn = useCallback(async (token: string) => {
@@ -55,13 +58,15 @@ export function App() {
   if (onSetup && !me) return <Setup onDone={signedIn} />;
   if (!me) return <SignIn onDone={signedIn} />;
 
-  const visible = SCREENS.filter((s) => me.permissions.includes(s.permission));
+  // Only the screens the caller's permissions allow are offered; the first is shown until another is chosen.
+  const visible = SCREENS.filter((s) => s.permission === null || me.permissions.includes(s.permission));
+  const screen = chosen ?? visible[0]!.id;
   return (
     <div className="shell">
       <header>
         <strong className="brand">Wharf</strong>
         <nav aria-label="Screens">
-          {SCREENS.map((s) => (
+          {visible.map((s) => (
             <button key={s.id} type="button" aria-current={screen === s.id ? 'page' : undefined} onClick={() => setScreen(s.id)}>
               {s.title}
             </button>
@@ -84,7 +89,9 @@ export function App() {
             {screen === 'sources' && <Sources me={me} />}
             {screen === 'gate' && <Gate me={me} />}
             {screen === 'moderation' && <Moderation me={me} />}
+            {screen === 'users' && <Users />}
             {screen === 'audit' && <Audit />}
+            {screen === 'tokens' && <Tokens me={me} />}
           </>
         ) : (
           <p role="alert" className="error">

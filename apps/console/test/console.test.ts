@@ -9,6 +9,8 @@ const CHROMIUM = process.env.WHARF_TEST_CHROMIUM ?? '/usr/bin/chromium';
 /** Screenshots of every screen, to look at as a user would (not compared by the test). */
 const SHOTS = fileURLToPath(new URL('../test-output/', import.meta.url));
 const PASSWORD = 'a-long-password-123';
+/** Waits for what the page shows: it follows server answers and events on a shared, busy machine. */
+const poll = <T>(read: () => Promise<T> | T) => expect.poll(read, { timeout: 10_000, interval: 50 });
 
 // The console as `npm run build` makes it (npm test builds first), served by a real server, in Chromium.
 describe('the console at /cp in headless Chromium', () => {
@@ -51,7 +53,7 @@ describe('the console at /cp in headless Chromium', () => {
     await page.getByLabel('Password (at least 8 characters)').fill(PASSWORD);
     await shot('setup');
     await page.getByRole('button', { name: 'Create admin' }).click();
-    await expect.poll(() => page.getByTestId('who').textContent()).toBe('root · admin');
+    await poll(() => page.getByTestId('who').textContent()).toBe('root · admin');
     expect(new URL(page.url()).pathname).toBe('/cp/');
     // The link is spent.
     expect((await fetch(`${base}/api/v1/setup`)).status).toBe(200);
@@ -65,12 +67,12 @@ describe('the console at /cp in headless Chromium', () => {
     await page.getByLabel('Rollout percentage of the new flag').fill('30');
     await page.getByRole('group', { name: 'New flag' }).getByRole('button', { name: 'Apply' }).click();
     const row = page.locator('[data-testid=flag-row][data-flag="new-editor"]');
-    await expect.poll(() => row.getByTestId('flag-state').textContent()).toBe('ROLLOUT 30%');
+    await poll(() => row.getByTestId('flag-state').textContent()).toBe('ROLLOUT 30%');
     expect(await page.getByRole('status').first().textContent()).toMatch(/new-editor: ROLLOUT 30% \(version \d+\)/);
 
     await page.getByLabel('Targeting key').fill('user-42');
     await page.getByRole('button', { name: 'Evaluate' }).click();
-    await expect.poll(() => page.getByTestId('evaluation').textContent()).toMatch(/^new-editor → (true|false) \((TARGETING_MATCH|DEFAULT|DISABLED)/);
+    await poll(() => page.getByTestId('evaluation').textContent()).toMatch(/^new-editor → (true|false) \((TARGETING_MATCH|DEFAULT|DISABLED)/);
     await shot('flags');
     // The server agrees: the console changed the served set.
     const served = (await (await fetch(`${base}/api/client/features`)).json()) as { features: { name: string; strategies: { parameters?: { rollout?: string } }[] }[] };
@@ -80,11 +82,11 @@ describe('the console at /cp in headless Chromium', () => {
     const token = await page.evaluate(() => sessionStorage.getItem('wharf-console-token'));
     const elsewhere = await fetch(`${base}/api/v1/flags/new-editor`, { method: 'PATCH', headers: { ...bearer(token!), 'content-type': 'application/json' }, body: JSON.stringify({ percentage: 55 }) });
     expect(elsewhere.status).toBe(200);
-    await expect.poll(() => row.getByTestId('flag-state').textContent()).toBe('ROLLOUT 55%');
+    await poll(() => row.getByTestId('flag-state').textContent()).toBe('ROLLOUT 55%');
 
     await row.getByLabel('State of new-editor').selectOption('FORCE_OFF');
     await row.getByRole('button', { name: 'Apply' }).click();
-    await expect.poll(() => row.getByTestId('flag-state').textContent()).toBe('FORCE_OFF');
+    await poll(() => row.getByTestId('flag-state').textContent()).toBe('FORCE_OFF');
 
     await page.setViewportSize({ width: 390, height: 844 });
     await shot('flags-390');
@@ -93,7 +95,7 @@ describe('the console at /cp in headless Chromium', () => {
 
   it('source: switches to hybrid with a 10 % canary after a diff, sees it in history, reverts; tests a URL first', async () => {
     await page.getByRole('button', { name: 'Source', exact: true }).click();
-    await expect.poll(() => page.getByTestId('source-current').textContent()).toBe('No source configured yet: clients use the registry itself.');
+    await poll(() => page.getByTestId('source-current').textContent()).toBe('No source configured yet: clients use the registry itself.');
     const change = async (fields: Record<string, string>) => {
       for (const [label, value] of Object.entries(fields)) {
         const field = page.getByLabel(label, { exact: true });
@@ -104,7 +106,7 @@ describe('the console at /cp in headless Chromium', () => {
     };
     await change({ Type: 'cdn', Priority: 'cdn', 'Sources (one name=url per line)': 'cdn=https://cdn.example.com/plugins/' });
     await page.getByRole('button', { name: 'Confirm switch' }).click();
-    await expect.poll(() => page.getByTestId('source-current').textContent()).toBe('Version 1: cdn, cdn, TTL 300 s');
+    await poll(() => page.getByTestId('source-current').textContent()).toBe('Version 1: cdn, cdn, TTL 300 s');
 
     await change({ Type: 'hybrid', Priority: 'cdn, edge', 'Sources (one name=url per line)': 'cdn=https://cdn.example.com/plugins/\nedge=https://edge.example.com/', 'Canary %': '10', 'Canary source': 'edge' });
     // The confirmation shows what changes, field by field, before anything is stored.
@@ -113,19 +115,19 @@ describe('the console at /cp in headless Chromium', () => {
     expect(diff).toContain('type\t"cdn"\t"hybrid"');
     await shot('source-confirm');
     await page.getByRole('button', { name: 'Confirm switch' }).click();
-    await expect.poll(() => page.getByTestId('source-current').textContent()).toBe('Version 2: hybrid, cdn → edge, canary 10% → edge, TTL 300 s');
+    await poll(() => page.getByTestId('source-current').textContent()).toBe('Version 2: hybrid, cdn → edge, canary 10% → edge, TTL 300 s');
     expect(await page.locator('[data-testid=history-row][data-version="2"]').innerText()).toContain('hybrid, cdn → edge, canary 10% → edge');
     const served = (await (await fetch(`${base}/api/v1/client-config`)).json()) as { version: number; marketplaceSource: { canaryPercent: number } };
     expect(served).toMatchObject({ version: 2, marketplaceSource: { canaryPercent: 10 } });
 
     await page.getByRole('button', { name: 'Revert to v1' }).click();
     await page.getByRole('button', { name: 'Confirm switch' }).click();
-    await expect.poll(() => page.getByTestId('source-current').textContent()).toBe('Version 3: cdn, cdn, TTL 300 s');
+    await poll(() => page.getByTestId('source-current').textContent()).toBe('Version 3: cdn, cdn, TTL 300 s');
 
     // The server tests a candidate through its guarded fetch: its own host is never fetched.
     await page.getByLabel('Candidate URL').fill(`${base}/`);
     await page.getByRole('button', { name: 'Test this URL' }).click();
-    await expect.poll(() => page.getByTestId('probe').textContent()).toMatch(/^Not usable: 127\.0\.0\.1 is a loopback, private or link-local address: not fetched$/);
+    await poll(() => page.getByTestId('probe').textContent()).toMatch(/^Not usable: 127\.0\.0\.1 is a loopback, private or link-local address: not fetched$/);
     await shot('source');
   });
 
@@ -135,11 +137,11 @@ describe('the console at /cp in headless Chromium', () => {
     expect((await fetch(`${base}/api/v1/plugins`, { method: 'POST', headers: { ...bearer(author), 'content-type': 'application/json' }, body: JSON.stringify(listing) })).status).toBe(201);
     await page.getByRole('button', { name: 'Moderation', exact: true }).click();
     const row = page.locator('[data-testid=listing-row][data-plugin="com.acme.mood"]');
-    await expect.poll(() => row.innerText()).toContain('Mood Tracker');
+    await poll(() => row.innerText()).toContain('Mood Tracker');
     await shot('moderation');
     await row.getByRole('button', { name: 'Approve' }).click();
-    await expect.poll(() => page.getByRole('status').textContent()).toBe('com.acme.mood is published.');
-    await expect.poll(() => row.count()).toBe(0);
+    await poll(() => page.getByRole('status').textContent()).toBe('com.acme.mood is published.');
+    await poll(() => row.count()).toBe(0);
     const found = (await (await fetch(`${base}/api/v1/search?q=mood`)).json()) as { hits: { id: string }[] };
     expect(found.hits.map((h) => h.id)).toContain('com.acme.mood');
 
@@ -148,9 +150,9 @@ describe('the console at /cp in headless Chromium', () => {
     expect(report.status, await report.clone().text()).toBe(201);
     await page.getByRole('button', { name: 'published', exact: true }).click();
     await page.getByRole('button', { name: 'pending', exact: true }).click();
-    await expect.poll(() => page.getByTestId('report-row').innerText()).toContain('Posts ads in notes.');
+    await poll(() => page.getByTestId('report-row').innerText()).toContain('Posts ads in notes.');
     await page.getByTestId('report-row').getByRole('button', { name: 'Dismiss' }).click();
-    await expect.poll(() => page.getByText('No open reports.').count()).toBe(1);
+    await poll(() => page.getByText('No open reports.').count()).toBe(1);
   });
 
   it('rollouts: starts one at 10 %, shows each version\'s error rate against the limit, rolls it back', async () => {
@@ -164,7 +166,7 @@ describe('the console at /cp in headless Chromium', () => {
     await page.getByLabel('Version', { exact: true }).fill('1.1.0');
     await page.getByRole('button', { name: 'Start', exact: true }).click();
     const row = page.getByTestId('rollout-row').first();
-    await expect.poll(() => row.innerText()).toMatch(/@acme\/roll@stable\s+1\.0\.0 → 1\.1\.0\s+10%\s+active/);
+    await poll(() => row.innerText()).toMatch(/@acme\/roll@stable\s+1\.0\.0 → 1\.1\.0\s+10%\s+active/);
     // Clients report (opt-in counts); below the minimum sample nothing is decided yet.
     const report = await fetch(`${base}/api/v1/rollouts/reports`, {
       method: 'POST',
@@ -175,38 +177,38 @@ describe('the console at /cp in headless Chromium', () => {
     await page.getByRole('button', { name: 'Rollouts', exact: true }).click();
     await page.getByLabel('New share of @acme/roll@stable').fill('25');
     await page.getByRole('button', { name: 'Raise' }).click();
-    await expect.poll(() => row.innerText()).toMatch(/25%\s+active/);
-    await expect.poll(() => page.locator('figcaption').textContent()).toBe('Health of @acme/roll: 1.0.0: 1.64% errors in 61 reports; 1.1.0: 10% errors in 20 reports. Rolled back above 6.64%.');
+    await poll(() => row.innerText()).toMatch(/25%\s+active/);
+    await poll(() => page.locator('figcaption').textContent()).toBe('Health of @acme/roll: 1.0.0: 1.64% errors in 61 reports; 1.1.0: 10% errors in 20 reports. Rolled back above 6.64%.');
     await shot('rollouts');
     await row.getByRole('button', { name: 'Roll back' }).click();
-    await expect.poll(() => row.getByTestId('rollout-state').textContent()).toBe('rolled back (by root from the console)');
+    await poll(() => row.getByTestId('rollout-state').textContent()).toBe('rolled back (by root from the console)');
     const resolved = (await (await fetch(`${base}/api/v1/rollouts/resolve?plugin=${encodeURIComponent('@acme/roll')}&channel=stable&installId=any`)).json()) as { version: string };
     expect(resolved.version).toBe('1.0.0');
   });
 
   it('snapshots: a draft edited, previewed as a diff and published twice, then rolled back to v1', async () => {
     await page.getByRole('button', { name: 'Snapshots', exact: true }).click();
-    await expect.poll(() => page.getByTestId('snapshot-current').textContent()).toBe('Nothing published yet.');
+    await poll(() => page.getByTestId('snapshot-current').textContent()).toBe('Nothing published yet.');
     const editor = page.getByLabel('Draft document (JSON)');
     await editor.fill('{ "theme": "dark", ');
     await page.getByRole('button', { name: 'Save draft' }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^The draft is not JSON/);
+    await poll(() => page.getByRole('alert').textContent()).toMatch(/^The draft is not JSON/);
     const publishDoc = async (doc: Record<string, unknown>, version: number) => {
       await editor.fill(JSON.stringify(doc, null, 2));
       await page.getByRole('button', { name: 'Save draft' }).click();
-      await expect.poll(() => page.getByRole('status').textContent()).toBe('Draft saved.');
+      await poll(() => page.getByRole('status').textContent()).toBe('Draft saved.');
       await page.getByRole('button', { name: 'Promote to preview' }).click();
-      await expect.poll(() => page.getByTestId('diff').innerText()).toContain('theme');
+      await poll(() => page.getByTestId('diff').innerText()).toContain('theme');
       if (version === 2) await shot('snapshots-preview');
       await page.getByRole('button', { name: 'Publish', exact: true }).click();
-      await expect.poll(() => page.getByTestId('snapshot-current').textContent()).toBe(`Published: version ${version}, by root`);
+      await poll(() => page.getByTestId('snapshot-current').textContent()).toBe(`Published: version ${version}, by root`);
     };
     await publishDoc({ theme: 'dark', maxPlugins: 5 }, 1);
     await publishDoc({ theme: 'light', maxPlugins: 5 }, 2);
     await page.locator('[data-testid=snapshot-row][data-version="1"]').getByRole('button', { name: 'Diff with current' }).click();
-    await expect.poll(() => page.getByTestId('diff').last().innerText()).toContain('theme\t"dark"\t"light"');
+    await poll(() => page.getByTestId('diff').last().innerText()).toContain('theme\t"dark"\t"light"');
     await page.getByRole('button', { name: 'Roll back to v1' }).click();
-    await expect.poll(() => page.getByTestId('snapshot-current').textContent()).toBe('Published: version 3 (rollback of 1), by root');
+    await poll(() => page.getByTestId('snapshot-current').textContent()).toBe('Published: version 3 (rollback of 1), by root');
     await shot('snapshots');
     const served = (await (await fetch(`${base}/api/v1/snapshots/published`)).json()) as { version: number; document: Record<string, unknown> };
     expect(served).toMatchObject({ version: 3, document: { theme: 'dark', maxPlugins: 5 } });
@@ -219,11 +221,11 @@ describe('the console at /cp in headless Chromium', () => {
     await page.getByLabel('Mode', { exact: true }).selectOption('HARD_BLOCK');
     await page.getByLabel('Message to users').fill('Please update Cartae.');
     await page.getByRole('button', { name: 'Save policy' }).click();
-    await expect.poll(() => page.getByRole('status').first().textContent()).toBe('Saved: clients see it at their next check.');
+    await poll(() => page.getByRole('status').first().textContent()).toBe('Saved: clients see it at their next check.');
     for (const [version, told] of [['1.9.0', '1.9.0: HTTP 426, update required (HARD_BLOCK)'], ['2.1.0', '2.1.0: HTTP 200, update available (HARD_BLOCK)']]) {
       await page.getByLabel('Client version').fill(version!);
       await page.getByRole('button', { name: 'Check' }).click();
-      await expect.poll(() => page.getByTestId('gate-check').textContent()).toBe(told);
+      await poll(() => page.getByTestId('gate-check').textContent()).toBe(told);
     }
     await shot('gate');
   });
@@ -237,26 +239,53 @@ describe('the console at /cp in headless Chromium', () => {
     await page.getByLabel('Name', { exact: true }).fill('root');
     await page.getByLabel('Password', { exact: true }).fill('not-the-password');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expect.poll(() => page.getByRole('alert').textContent()).toBe('401: wrong user name or password');
+    await poll(() => page.getByRole('alert').textContent()).toBe('401: wrong user name or password');
     await shot('sign-in-refused');
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expect.poll(() => page.getByTestId('who').textContent()).toBe('root · admin');
+    await poll(() => page.getByTestId('who').textContent()).toBe('root · admin');
   });
 
   it('audit log: the flag changes are there, filtered by target; the chain verifies in the browser, and a tampered row is caught', async () => {
     await page.getByRole('button', { name: 'Audit log', exact: true }).click();
-    await expect.poll(text).toContain('flags.update');
+    await poll(text).toContain('flags.update');
     await page.getByLabel('Target').fill('flag:new-editor');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await expect.poll(() => page.getByTestId('audit-row').count()).toBe(3);
+    await poll(() => page.getByTestId('audit-row').count()).toBe(3);
     await page.getByRole('button', { name: 'Verify chain' }).click();
-    await expect.poll(() => page.getByTestId('verification').textContent()).toMatch(/^Chain intact: \d+ entries, head [0-9a-f]{16}… \(checked in this browser\)$/);
+    await poll(() => page.getByTestId('verification').textContent()).toMatch(/^Chain intact: \d+ entries, head [0-9a-f]{16}… \(checked in this browser\)$/);
     await shot('audit');
     // Someone with database access rewrites history: the browser's own check names the row.
     await w.store.db.updateTable('audit_log').set({ actor: 'nobody' }).where('action', '=', 'flags.update').execute();
     await page.getByRole('button', { name: 'Verify chain' }).click();
-    await expect.poll(() => page.getByTestId('verification').textContent()).toMatch(/^Chain broken at entry \d+: edited/);
+    await poll(() => page.getByTestId('verification').textContent()).toMatch(/^Chain broken at entry \d+: edited/);
+  });
+
+  it('users: an admin makes a publisher a release manager; anyone creates and revokes their own token', async () => {
+    await addUser(w, 'rel', PASSWORD);
+    await page.getByRole('button', { name: 'Users', exact: true }).click();
+    const row = page.locator('[data-testid=user-row][data-user="rel"]');
+    await row.getByLabel('Role of rel').selectOption('release-manager');
+    await row.getByRole('button', { name: 'Set' }).click();
+    await poll(() => page.getByRole('status').textContent()).toBe('rel is now release-manager.');
+    await shot('users');
+    const relSession = (await (await fetch(`${base}/api/v1/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'rel', password: PASSWORD }) })).json()) as { token: string };
+    expect(((await (await fetch(`${base}/api/v1/me`, { headers: bearer(relSession.token) })).json()) as { role: string }).role).toBe('release-manager');
+
+    await page.getByRole('button', { name: 'Your tokens', exact: true }).click();
+    await page.getByLabel('Name', { exact: true }).fill('ci');
+    await page.getByLabel('Acts as').selectOption('publisher');
+    await page.getByLabel('Your password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const secret = (await page.getByTestId('new-token').locator('code').textContent())!;
+    expect(await page.getByLabel('Your password').inputValue()).toBe('');
+    expect(((await (await fetch(`${base}/api/v1/me`, { headers: bearer(secret) })).json()) as { role: string }).role).toBe('publisher');
+    const ciRow = page.getByTestId('token-row').filter({ has: page.getByRole('cell', { name: 'ci', exact: true }) });
+    await poll(() => ciRow.innerText()).toContain('publisher');
+    await shot('tokens');
+    await ciRow.getByRole('button', { name: 'Revoke' }).click();
+    await poll(() => ciRow.count()).toBe(0);
+    expect((await fetch(`${base}/api/v1/me`, { headers: bearer(secret) })).status).toBe(401);
   });
 
   it('a reader sees no flags and no write control, and the API refuses its writes', async () => {
@@ -266,8 +295,10 @@ describe('the console at /cp in headless Chromium', () => {
     await page.getByRole('button', { name: 'Sign in with a token instead' }).click();
     await page.getByLabel('Token').fill(readerToken);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expect.poll(() => page.getByTestId('who').textContent()).toBe('rita · reader');
-    await expect.poll(text).toContain('Your role (reader) may not see this screen.');
+    await poll(() => page.getByTestId('who').textContent()).toBe('rita · reader');
+    // Only what a reader may see is offered: their own tokens.
+    expect(await page.getByRole('navigation').getByRole('button').allTextContents()).toEqual(['Your tokens']);
+    await poll(text).toContain('Your tokens');
     expect(await page.getByRole('button', { name: 'Apply' }).count()).toBe(0);
     await shot('reader');
     const write = await fetch(`${base}/api/v1/flags/new-editor`, { method: 'PATCH', headers: { ...bearer(readerToken), 'content-type': 'application/json' }, body: JSON.stringify({ state: 'ON' }) });

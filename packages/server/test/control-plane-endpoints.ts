@@ -11,6 +11,7 @@ export const ENDPOINTS: { method: Method; url: string; permission: Permission; b
   { method: 'GET', url: '/api/v1/audit', permission: 'audit.read' },
   { method: 'PUT', url: '/trust/root', permission: 'trust.root', body: { signed: {}, signatures: [] } },
   { method: 'GET', url: '/api/v1/audit/verify', permission: 'audit.read' },
+  { method: 'GET', url: '/api/v1/users', permission: 'users.read' },
   { method: 'PUT', url: '/api/v1/users/nobody/role', route: '/api/v1/users/:name/role', permission: 'users.set-role', body: { role: 'reader' } },
   { method: 'GET', url: '/api/v1/snapshots/schema', permission: 'snapshots.read-draft' },
   { method: 'PUT', url: '/api/v1/snapshots/schema', permission: 'snapshots.schema', body: { schema: { type: 'object' } } },

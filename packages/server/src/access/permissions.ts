@@ -11,6 +11,7 @@ import { forbidden, unauthorized } from '../errors.js';
  */
 export const PERMISSIONS = {
   'audit.read': { roles: ['admin'], write: false },
+  'users.read': { roles: ['admin'], write: false },
   'users.set-role': { roles: ['admin'], write: true },
   'snapshots.schema': { roles: ['admin'], write: true },
   'snapshots.draft': { roles: ['admin'], write: true },

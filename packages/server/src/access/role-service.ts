@@ -11,6 +11,12 @@ export class RoleService {
     private readonly audit: AuditLog,
   ) {}
 
+  /** Every account, oldest first; erased accounts (anonymised, kept for what they published) included. */
+  async users(): Promise<{ name: string; role: Role; createdAt: string }[]> {
+    const rows = await this.db.selectFrom('users').select(['name', 'role', 'created_at']).orderBy('created_at').orderBy('name').execute();
+    return rows.map((r) => ({ name: r.name, role: r.role as Role, createdAt: r.created_at }));
+  }
+
   async setRole(actor: string, name: string, role: Role): Promise<{ name: string; role: Role }> {
     await this.db.transaction().execute(async (trx) => {
       const user = await trx.selectFrom('users').select(['id', 'role']).where('name', '=', name).executeTakeFirst();

@@ -1,12 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { MeSchema, RoleUpdateSchema, UserRoleSchema } from '@wharf/core';
+import { MeSchema, RoleUpdateSchema, UserListSchema, UserRoleSchema } from '@wharf/core';
 import { requireUser } from '../auth/principal.js';
 import { permissionsOf } from './permissions.js';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import type { RoleService } from './role-service.js';
 
 export async function accessRoutes(app: FastifyInstance, { roles, catalog }: { roles: RoleService; catalog: ApiCatalog }): Promise<void> {
+  catalog.route(
+    app,
+    { method: 'GET', url: '/api/v1/users', tag: 'users', access: 'users.read', summary: 'Every account and its role', responses: { 200: { description: 'The accounts, oldest first', schema: UserListSchema } } },
+    async () => ({ users: await roles.users() }),
+  );
   catalog.route(
     app,
     {
