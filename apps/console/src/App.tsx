@@ -4,6 +4,7 @@ import { api, session } from './api.js';
 import { SignIn } from './SignIn.js';
 import { Setup } from './Setup.js';
 import { Flags } from './Flags.js';
+import { Plugins } from './Plugins.js';
 import { Audit } from './Audit.js';
 import { Sources } from './Sources.js';
 import { Rollouts } from './Rollouts.js';
@@ -14,6 +15,7 @@ import { Moderation } from './Moderation.js';
 
 /** The screens, each shown to whoever holds its read permission. */
 const SCREENS = [
+  { id: 'plugins', title: 'Plugins', permission: null },
   { id: 'flags', title: 'Flags', permission: 'flags.read' },
   { id: 'rollouts', title: 'Rollouts', permission: 'rollouts.read' },
   { id: 'snapshots', title: 'Snapshots', permission: 'snapshots.history' },
@@ -83,6 +85,7 @@ export function App() {
       <main>
         {visible.some((s) => s.id === screen) ? (
           <>
+            {screen === 'plugins' && <Plugins me={me} />}
             {screen === 'flags' && <Flags me={me} />}
             {screen === 'rollouts' && <Rollouts me={me} />}
             {screen === 'snapshots' && <Snapshots me={me} />}

@@ -230,6 +230,32 @@ describe('the console at /cp in headless Chromium', () => {
     await shot('gate');
   });
 
+  it('plugins: search narrowed by a facet, a plugin\'s versions, and a version revoked for every verifying client', async () => {
+    const author = await addUser(w, 'pluginist', PASSWORD);
+    for (const version of ['1.0.0', '1.1.0']) {
+      const res = await w.app.inject({ method: 'PUT', url: '/@pdfco%2fexport-pdf', headers: bearer(author), payload: publishBody('@pdfco/export-pdf', version).body });
+      expect(res.statusCode, res.body).toBe(201);
+    }
+    const listing = { id: 'com.acme.export-pdf', name: 'Export PDF', description: 'Notes to PDF.', category: 'export', package: '@pdfco/export-pdf', tags: ['pdf'] };
+    await fetch(`${base}/api/v1/plugins`, { method: 'POST', headers: { ...bearer(author), 'content-type': 'application/json' }, body: JSON.stringify(listing) });
+    const admin = await page.evaluate(() => sessionStorage.getItem('wharf-console-token'));
+    const approved = await fetch(`${base}/api/v1/moderation/plugins/com.acme.export-pdf/state`, { method: 'PUT', headers: { ...bearer(admin!), 'content-type': 'application/json' }, body: JSON.stringify({ state: 'published' }) });
+    expect(approved.status).toBe(200);
+
+    await page.getByRole('button', { name: 'Plugins', exact: true }).click();
+    await poll(() => page.getByTestId('plugin-row').count()).toBeGreaterThanOrEqual(2);
+    await page.getByRole('group', { name: 'Category' }).getByRole('button', { name: /^export \(\d+\)$/ }).click();
+    await poll(() => page.getByTestId('search-total').textContent()).toBe('1 plugin');
+    await page.getByRole('button', { name: 'Export PDF' }).click();
+    await poll(() => page.getByTestId('version-row').count()).toBe(2);
+    await shot('plugins');
+    page.once('dialog', (d) => void d.accept('leaks notes to a third party'));
+    await page.locator('[data-testid=version-row][data-version="1.0.0"]').getByRole('button', { name: 'Revoke' }).click();
+    await poll(() => page.getByRole('status').textContent()).toBe('@pdfco/export-pdf@1.0.0 is revoked.');
+    const catalog = (await (await fetch(`${base}/catalog.json`)).text());
+    expect(catalog).toContain('leaks notes to a third party');
+  });
+
   it('signs out (the session token is revoked) and back in with the password; a wrong one is said so', async () => {
     const token = await page.evaluate(() => sessionStorage.getItem('wharf-console-token'));
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -296,9 +322,9 @@ describe('the console at /cp in headless Chromium', () => {
     await page.getByLabel('Token').fill(readerToken);
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await poll(() => page.getByTestId('who').textContent()).toBe('rita · reader');
-    // Only what a reader may see is offered: their own tokens.
-    expect(await page.getByRole('navigation').getByRole('button').allTextContents()).toEqual(['Your tokens']);
-    await poll(text).toContain('Your tokens');
+    // Only what a reader may see is offered: the plugins and their own tokens.
+    expect(await page.getByRole('navigation').getByRole('button').allTextContents()).toEqual(['Plugins', 'Your tokens']);
+    await poll(text).toContain('Plugins');
     expect(await page.getByRole('button', { name: 'Apply' }).count()).toBe(0);
     await shot('reader');
     const write = await fetch(`${base}/api/v1/flags/new-editor`, { method: 'PATCH', headers: { ...bearer(readerToken), 'content-type': 'application/json' }, body: JSON.stringify({ state: 'ON' }) });

@@ -1,0 +1,178 @@
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
+import { PluginVersionsSchema, SearchResultSchema, type Me, type SearchHit, type SearchResult } from '@wharf/core';
+import { api, describeError } from './api.js';
+
+type Versions = ReturnType<typeof PluginVersionsSchema.parse>;
+
+/** The marketplace as users see it: search with facets, each plugin's versions, and revocation for owners and admins. */
+export function Plugins({ me }: { me: Me }) {
+  const [query, setQuery] = useState<Record<string, string>>({ q: '' });
+  const [result, setResult] = useState<SearchResult | null>(null);
+  const [open, setOpen] = useState<SearchHit | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const search = useCallback(async () => {
+    try {
+      const params = new URLSearchParams(Object.entries({ ...query, size: '50' }).filter(([, v]) => v !== ''));
+      setResult(await api(SearchResultSchema, 'GET', `/api/v1/search?${params}`));
+    } catch (err) {
+      setError(describeError(err));
+    }
+  }, [query]);
+  useEffect(() => void search(), [search]);
+
+  const submit = (e: FormEvent<HTMLFormElement>) => {
+    e.preventDefault();
+    setQuery({ ...query, q: String(new FormData(e.currentTarget).get('q')) });
+  };
+  const facet = (key: string, value: string) => setQuery((q) => ({ ...q, [key]: q[key] === value ? '' : value }));
+
+  return (
+    <section aria-labelledby="plugins-title">
+      <h1 id="plugins-title">Plugins</h1>
+      <form className="inline" onSubmit={submit} role="search">
+        <label>
+          Search
+          <input name="q" defaultValue={query.q} placeholder="pdf, export…" />
+        </label>
+        <button type="submit">Search</button>
+      </form>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {result && (
+        <div className="facets">
+          <FacetGroup title="Category" counts={result.facets.categories} selected={query.category} onPick={(v) => facet('category', v)} />
+          <FacetGroup title="Tag" counts={result.facets.tags} selected={query.tag} onPick={(v) => facet('tag', v)} />
+        </div>
+      )}
+      {result && (
+        <p className="muted" data-testid="search-total">
+          {result.total} {result.total === 1 ? 'plugin' : 'plugins'}
+        </p>
+      )}
+      {result && result.hits.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Plugin</th>
+              <th scope="col">Package</th>
+              <th scope="col">Installs</th>
+              <th scope="col">Rating</th>
+            </tr>
+          </thead>
+          <tbody>
+            {result.hits.map((h) => (
+              <tr key={h.id} data-testid="plugin-row" data-plugin={h.id}>
+                <td>
+                  <button type="button" className="link" onClick={() => setOpen(open?.id === h.id ? null : h)} aria-expanded={open?.id === h.id}>
+                    {h.name}
+                  </button>{' '}
+                  <span className="muted">{h.id}</span>
+                  <br />
+                  {h.description}
+                </td>
+                <td>{h.package ?? '—'}</td>
+                <td>{h.installs}</td>
+                <td>{h.rating.average === null ? '—' : `${h.rating.average.toFixed(1)} (${h.rating.count})`}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {open && <VersionList key={open.id} hit={open} me={me} />}
+    </section>
+  );
+}
+
+function FacetGroup({ title, counts, selected, onPick }: { title: string; counts: Record<string, number>; selected: string | undefined; onPick: (value: string) => void }) {
+  const entries = Object.entries(counts).filter(([, n]) => n > 0);
+  if (entries.length === 0) return null;
+  return (
+    <div role="group" aria-label={title} className="inline">
+      <strong>{title}:</strong>
+      {entries.map(([value, n]) => (
+        <button key={value} type="button" className="link" aria-pressed={selected === value} onClick={() => onPick(value)}>
+          {value} ({n})
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function VersionList({ hit, me }: { hit: SearchHit; me: Me }) {
+  const [versions, setVersions] = useState<Versions | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const load = useCallback(() => api(PluginVersionsSchema, 'GET', `/api/v1/plugins/${encodeURIComponent(hit.id)}/versions`).then(setVersions, (err) => setError(describeError(err))), [hit.id]);
+  useEffect(() => void load(), [load]);
+
+  const revoke = async (version: string) => {
+    const reason = window.prompt(`Why revoke ${hit.package}@${version}? Clients are told, and refuse to install it.`);
+    if (!reason) return;
+    setError(null);
+    try {
+      await api(null, 'POST', '/trust/revocations', { name: hit.package, version, reason });
+      setNotice(`${hit.package}@${version} is revoked.`);
+      await load();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+
+  return (
+    <fieldset>
+      <legend>
+        {hit.name}: versions of {hit.package ?? '(no package)'}
+      </legend>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      {notice && (
+        <p role="status" className="notice">
+          {notice}
+        </p>
+      )}
+      {versions && versions.versions.length === 0 && <p>No versions published.</p>}
+      {versions && versions.versions.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Version</th>
+              <th scope="col">Published</th>
+              <th scope="col">Needs host</th>
+              <th scope="col">Signature</th>
+              <th scope="col" />
+            </tr>
+          </thead>
+          <tbody>
+            {versions.versions.map((v) => (
+              <tr key={v.version} data-testid="version-row" data-version={v.version}>
+                <td>
+                  {v.version}
+                  {v.tags.length > 0 ? ` (${v.tags.join(', ')})` : ''}
+                  {v.deprecated ? ` · deprecated: ${v.deprecated}` : ''}
+                </td>
+                <td>{v.publishedAt.slice(0, 10)}</td>
+                <td>{v.compatibility.minHostVersion ? `>= ${v.compatibility.minHostVersion}` : 'any'}</td>
+                <td data-testid="signature">{v.signature.status}</td>
+                <td>
+                  {!me.readonly && (
+                    <button type="button" onClick={() => revoke(v.version)}>
+                      Revoke
+                    </button>
+                  )}{' '}
+                  <a href={v.sbom.url}>SBOM</a>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </fieldset>
+  );
+}
