@@ -1,12 +1,9 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Bar } from 'react-chartjs-2';
-import { BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
+import './charts.js';
 import { CHANNELS, PluginHealthSchema, RolloutListSchema, RolloutSchema, type Me, type PluginHealth, type Rollout } from '@wharf/core';
 import { useServerEvents } from './live.js';
 import { api, describeError } from './api.js';
-
-// Only the pieces this chart uses: Chart.js tree-shakes the rest out of the bundle.
-Chart.register(BarElement, CategoryScale, LinearScale, Tooltip, Legend);
 
 const pct = (n: number) => `${Math.round(n * 10000) / 100}%`;
 

@@ -14,8 +14,12 @@ import {
 import { useServerEvents } from './live.js';
 import { api, ApiError, describeError } from './api.js';
 import { DiffTable } from './diff.js';
+import { Bar } from 'react-chartjs-2';
+import { SERIES_COLOURS } from './charts.js';
 
 const PATH = '/api/v1/config/marketplace_source';
+/** Days of fleet counts charted. */
+const DAYS = 14;
 type Draft = Record<string, unknown>;
 
 /** `name=url` lines. */
@@ -48,7 +52,7 @@ export function Sources({ me }: { me: Me }) {
       });
       setCurrent(version && { version: version.version, config: version.config });
       setHistory(await api(MarketplaceSourceHistorySchema, 'GET', `${PATH}/history`));
-      setHealth(await api(SourceHealthSchema, 'GET', '/api/v1/sources/health'));
+      setHealth(await api(SourceHealthSchema, 'GET', `/api/v1/sources/health?days=${DAYS}`));
       setLoaded(true);
     } catch (err) {
       setError(describeError(err));
@@ -248,9 +252,51 @@ function TestUrl() {
 
 function Health({ health }: { health: SourceHealth | null }) {
   if (!health || (health.probes.length === 0 && health.stats.length === 0)) return null;
+  const today = new Date().toISOString().slice(0, 10);
+  const todays = { ...health, stats: health.stats.filter((s) => s.day === today) };
   return (
     <>
       <h2>Health</h2>
+      <FleetChart health={health} />
+      <HealthTable health={todays} />
+    </>
+  );
+}
+
+/** Requests per day and source as clients reported them (opt-in counts), with the errors. */
+function FleetChart({ health }: { health: SourceHealth }) {
+  if (health.stats.length === 0) return null;
+  const days = Array.from({ length: DAYS }, (_, i) => new Date(Date.now() - (DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
+  const sources = [...new Set(health.stats.map((s) => s.source))];
+  const count = (day: string, source: string | null, field: 'requests' | 'errors') =>
+    health.stats.filter((s) => s.day === day && (source === null || s.source === source)).reduce((n, s) => n + s[field], 0);
+  const total = health.stats.reduce((n, s) => n + s.requests, 0);
+  const errors = health.stats.reduce((n, s) => n + s.errors, 0);
+  const summary = `${total} requests and ${errors} errors reported over ${DAYS} days, from ${sources.join(', ')}`;
+  return (
+    <figure className="chart">
+      <figcaption data-testid="fleet-summary">Fleet: {summary}.</figcaption>
+      <div style={{ height: 220 }}>
+        <Bar
+          role="img"
+          aria-label={summary}
+          options={{ maintainAspectRatio: false, animation: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } }}
+          data={{
+            labels: days.map((d) => d.slice(5)),
+            datasets: [
+              ...sources.map((source, i) => ({ label: `${source} requests`, data: days.map((d) => count(d, source, 'requests')), backgroundColor: SERIES_COLOURS[i % SERIES_COLOURS.length], stack: 'requests' })),
+              { label: 'errors', data: days.map((d) => count(d, null, 'errors')), backgroundColor: '#b42318', stack: 'errors' },
+            ],
+          }}
+        />
+      </div>
+    </figure>
+  );
+}
+
+function HealthTable({ health }: { health: SourceHealth }) {
+  return (
+    <>
       <table>
         <thead>
           <tr>

@@ -135,6 +135,18 @@ describeEachBackend('marketplace sources API', (backend) => {
       { source: 'git', requests: 4, errors: 3, rateLimited: 3, fallbacks: 2 },
     ]);
 
+    // Earlier days are kept: ?days=N gives the last N, oldest first (the console charts them).
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    await w.sources.repo.addStats(yesterday, [{ source: 'cdn', requests: 7, errors: 2, rateLimited: 0, fallbacks: 0 }]);
+    const week = SourceHealthSchema.parse((await w.app.inject({ url: '/api/v1/sources/health?days=7', headers: rm })).json());
+    expect(week.stats.map((s) => [s.day, s.source, s.requests])).toEqual([
+      [yesterday, 'cdn', 7],
+      [new Date().toISOString().slice(0, 10), 'cdn', 15],
+      [new Date().toISOString().slice(0, 10), 'git', 4],
+    ]);
+    expect(SourceHealthSchema.parse((await w.app.inject({ url: '/api/v1/sources/health', headers: rm })).json()).stats).toHaveLength(2);
+    expect((await w.app.inject({ url: '/api/v1/sources/health?days=91', headers: rm })).statusCode).toBe(400);
+
     let limited = null;
     for (let i = 0; i < 40 && !limited; i++) {
       const res = await post([{ source: 'cdn', requests: 1, errors: 0, rateLimited: 0, fallbacks: 0 }]);

@@ -133,7 +133,10 @@ export const SourceProbeRequestSchema = z.object({ url: SourceUrlSchema });
 export const CandidateProbeSchema = z.object({ url: z.string(), ok: z.boolean(), status: z.nullable(z.int()), latencyMs: z.nullable(z.int()), error: z.nullable(z.string()) });
 export type CandidateProbe = z.infer<typeof CandidateProbeSchema>;
 
-/** `GET /api/v1/sources/health`: the server's probes and the fleet's reported counts (today, UTC). */
+/** Query of `GET /api/v1/sources/health`: how many days of fleet counts, today (UTC) included. */
+export const SourceHealthQuerySchema = z.object({ days: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(90)), 1) });
+
+/** `GET /api/v1/sources/health`: the server's probes and the fleet's reported counts per source and day (UTC), oldest day first. */
 export const SourceHealthSchema = z.object({
   configVersion: z.nullable(z.int().check(z.positive())),
   probes: z.array(SourceProbeSchema),

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { CandidateProbeSchema, ClientConfigSchema, SourceProbeRequestSchema, MarketplaceSourceHistorySchema, MarketplaceSourceSchema, MarketplaceSourceVersionSchema, SourceHealthSchema, SourceStatsReportSchema, SourceStatsResultSchema, type SourceStatsResult } from '@wharf/core';
+import { CandidateProbeSchema, ClientConfigSchema, SourceHealthQuerySchema, SourceProbeRequestSchema, MarketplaceSourceHistorySchema, MarketplaceSourceSchema, MarketplaceSourceVersionSchema, SourceHealthSchema, SourceStatsReportSchema, SourceStatsResultSchema, type SourceStatsResult } from '@wharf/core';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import { installRateLimit, perMinute, sentNotModified } from '../http.js';
 import { notFound } from '../errors.js';
@@ -117,9 +117,11 @@ export async function sourceRoutes(app: FastifyInstance, { sources, prober, cata
       tag,
       access: 'sources.read',
       summary: "The server's probes and the fleet's counts of each source",
-      responses: { 200: { description: 'Probes and today\'s counts (UTC)', schema: SourceHealthSchema } },
+      description: '`days` (1 to 90, default 1: today) days of counts, per source and UTC day.',
+      query: SourceHealthQuerySchema,
+      responses: { 200: { description: 'Probes and the counts per day', schema: SourceHealthSchema } },
     },
-    () => sources.health(),
+    ({ query }) => sources.health(query.days),
   );
 
   catalog.route(

@@ -41,8 +41,9 @@ export class SourceRepository {
     });
   }
 
-  async stats(day: string): Promise<StatsRow[]> {
-    return this.db.selectFrom('source_stats').selectAll().where('day', '=', day).orderBy('source').execute();
+  /** Counts of `since` (YYYY-MM-DD) and the days after it, oldest day first. */
+  async stats(since: string): Promise<StatsRow[]> {
+    return this.db.selectFrom('source_stats').selectAll().where('day', '>=', since).orderBy('day').orderBy('source').execute();
   }
 
   async probes(): Promise<ProbeRow[]> {

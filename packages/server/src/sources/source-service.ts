@@ -108,8 +108,10 @@ export class SourceService {
     return rows.length;
   }
 
-  async health(): Promise<SourceHealth> {
-    const [current, probes, stats] = await Promise.all([this.current(), this.repo.probes(), this.repo.stats(this.now().toISOString().slice(0, 10))]);
+  /** Probes, and the fleet's counts of the last `days` days (1: today, UTC). */
+  async health(days = 1): Promise<SourceHealth> {
+    const since = new Date(this.now().getTime() - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+    const [current, probes, stats] = await Promise.all([this.current(), this.repo.probes(), this.repo.stats(since)]);
     return {
       configVersion: current?.version ?? null,
       probes: probes.map((p) => ({ source: p.source, url: p.url, ok: p.ok === 1, status: p.status, latencyMs: p.latency_ms, error: p.error, checkedAt: p.checked_at, consecutiveFailures: p.consecutive_failures })),
