@@ -4,7 +4,7 @@ import { api, describeError } from './api.js';
 
 type Versions = ReturnType<typeof PluginVersionsSchema.parse>;
 
-/** The marketplace as users see it: search with facets, each plugin's versions, and revocation for owners and admins. */
+/** The marketplace as users see it: search with facets, each plugin's versions, and deprecation and revocation for owners and admins. */
 export function Plugins({ me }: { me: Me }) {
   const [query, setQuery] = useState<Record<string, string>>({ q: '' });
   const [result, setResult] = useState<SearchResult | null>(null);
@@ -109,6 +109,20 @@ function VersionList({ hit, me }: { hit: SearchHit; me: Me }) {
   const load = useCallback(() => api(PluginVersionsSchema, 'GET', `/api/v1/plugins/${encodeURIComponent(hit.id)}/versions`).then(setVersions, (err) => setError(describeError(err))), [hit.id]);
   useEffect(() => void load(), [load]);
 
+  /** npm's own way (what `npm deprecate` sends): the package document with that version's message; an empty one lifts it. */
+  const deprecate = async (version: string, current: string | null) => {
+    const message = window.prompt(`Deprecation message for ${hit.package}@${version} (installers show it; empty lifts it)`, current ?? '');
+    if (message === null) return;
+    setError(null);
+    try {
+      await api(null, 'PUT', `/${hit.package!.replace('/', '%2f')}`, { name: hit.package, versions: { [version]: { name: hit.package, version, deprecated: message } } });
+      setNotice(message ? `${hit.package}@${version} is deprecated.` : `${hit.package}@${version} is no longer deprecated.`);
+      await load();
+    } catch (err) {
+      setError(describeError(err));
+    }
+  };
+
   const revoke = async (version: string) => {
     const reason = window.prompt(`Why revoke ${hit.package}@${version}? Clients are told, and refuse to install it.`);
     if (!reason) return;
@@ -162,9 +176,14 @@ function VersionList({ hit, me }: { hit: SearchHit; me: Me }) {
                 <td data-testid="signature">{v.signature.status}</td>
                 <td>
                   {!me.readonly && (
-                    <button type="button" onClick={() => revoke(v.version)}>
-                      Revoke
-                    </button>
+                    <>
+                      <button type="button" onClick={() => deprecate(v.version, v.deprecated)}>
+                        {v.deprecated ? 'Edit deprecation' : 'Deprecate'}
+                      </button>{' '}
+                      <button type="button" onClick={() => revoke(v.version)}>
+                        Revoke
+                      </button>
+                    </>
                   )}{' '}
                   <a href={v.sbom.url}>SBOM</a>
                 </td>

@@ -25,7 +25,7 @@ export function Snapshots({ me }: { me: Me }) {
   const [loaded, setLoaded] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
-  // An announcement from elsewhere refreshes the screen but leaves the editor's unsaved text alone.
+  // Later loads (after an action, or an announcement from elsewhere) leave the editor's text alone.
   const load = useCallback(async (resetEditor = true) => {
     try {
       const current = await api(PublishedSnapshotSchema, 'GET', '/api/v1/snapshots/published').catch(notFoundAsNull);
@@ -50,7 +50,8 @@ export function Snapshots({ me }: { me: Me }) {
     try {
       await what();
       setNotice(done);
-      await load();
+      // The editor keeps what was typed: only the first load fills it.
+      await load(false);
     } catch (err) {
       setError(describeError(err));
     }

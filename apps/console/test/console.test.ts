@@ -262,6 +262,13 @@ describe('the console at /cp in headless Chromium', () => {
     await poll(() => page.getByRole('status').textContent()).toBe('@pdfco/export-pdf@1.0.0 is revoked.');
     const catalog = (await (await fetch(`${base}/catalog.json`)).text());
     expect(catalog).toContain('leaks notes to a third party');
+
+    page.once('dialog', (d) => void d.accept('use 2.0'));
+    const latest = page.locator('[data-testid=version-row][data-version="1.1.0"]');
+    await latest.getByRole('button', { name: 'Deprecate' }).click();
+    await poll(() => latest.innerText()).toContain('deprecated: use 2.0');
+    const packument = (await (await fetch(`${base}/@pdfco%2fexport-pdf`)).json()) as { versions: Record<string, { deprecated?: string }> };
+    expect(packument.versions['1.1.0']!.deprecated).toBe('use 2.0');
   });
 
   it('signs out (the session token is revoked) and back in with the password; a wrong one is said so', async () => {
