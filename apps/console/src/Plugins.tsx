@@ -1,8 +1,12 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { PluginVersionsSchema, SearchResultSchema, type Me, type SearchHit, type SearchResult } from '@wharf/core';
+import { Bar } from 'react-chartjs-2';
+import { PluginStatsSchema, PluginVersionsSchema, SearchResultSchema, type Me, type SearchHit, type SearchResult } from '@wharf/core';
+import { SERIES_COLOURS } from './charts.js';
 import { api, describeError } from './api.js';
 
 type Versions = ReturnType<typeof PluginVersionsSchema.parse>;
+type Stats = ReturnType<typeof PluginStatsSchema.parse>;
+const DAYS = 30;
 
 /** The marketplace as users see it: search with facets, each plugin's versions, and deprecation and revocation for owners and admins. */
 export function Plugins({ me }: { me: Me }) {
@@ -151,6 +155,7 @@ function VersionList({ hit, me }: { hit: SearchHit; me: Me }) {
           {notice}
         </p>
       )}
+      <UsageChart id={hit.id} />
       {versions && versions.versions.length === 0 && <p>No versions published.</p>}
       {versions && versions.versions.length > 0 && (
         <table>
@@ -193,5 +198,35 @@ function VersionList({ hit, me }: { hit: SearchHit; me: Me }) {
         </table>
       )}
     </fieldset>
+  );
+}
+
+/** Installs, activations and errors per day, from the opt-in counters host apps send. */
+function UsageChart({ id }: { id: string }) {
+  const [stats, setStats] = useState<Stats | null>(null);
+  useEffect(() => {
+    api(PluginStatsSchema, 'GET', `/api/v1/plugins/${encodeURIComponent(id)}/stats?days=${DAYS}`).then(setStats, () => setStats(null));
+  }, [id]);
+  if (!stats) return null;
+  const sum = (f: 'installs' | 'activations' | 'errors') => stats.days.reduce((n, d) => n + d[f], 0);
+  const summary = `${sum('installs')} installs, ${sum('activations')} activations and ${sum('errors')} errors reported over ${DAYS} days`;
+  if (stats.days.length === 0) return <p className="muted">No usage reported over {DAYS} days (host apps send counters only when their users opt in).</p>;
+  const days = Array.from({ length: DAYS }, (_, i) => new Date(Date.now() - (DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
+  const on = (day: string, f: 'installs' | 'activations' | 'errors') => stats.days.find((d) => d.day === day)?.[f] ?? 0;
+  return (
+    <figure className="chart">
+      <figcaption data-testid="usage-summary">Usage: {summary}.</figcaption>
+      <div style={{ height: 200 }}>
+        <Bar
+          role="img"
+          aria-label={summary}
+          options={{ maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true } } }}
+          data={{
+            labels: days.map((d) => d.slice(5)),
+            datasets: (['installs', 'activations', 'errors'] as const).map((f, i) => ({ label: f, data: days.map((d) => on(d, f)), backgroundColor: f === 'errors' ? '#b42318' : SERIES_COLOURS[i] })),
+          }}
+        />
+      </div>
+    </figure>
   );
 }

@@ -250,12 +250,16 @@ describe('the console at /cp in headless Chromium', () => {
     const approved = await fetch(`${base}/api/v1/moderation/plugins/com.acme.export-pdf/state`, { method: 'PUT', headers: { ...bearer(admin!), 'content-type': 'application/json' }, body: JSON.stringify({ state: 'published' }) });
     expect(approved.status).toBe(200);
 
+    // Host apps whose users opted in report counters; the plugin's panel charts them.
+    const counters = await fetch(`${base}/api/v1/analytics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ optIn: true, counters: [{ plugin: 'com.acme.export-pdf', installs: 7, activations: 30, errors: 2 }] }) });
+    expect(counters.status).toBe(202);
     await page.getByRole('button', { name: 'Plugins', exact: true }).click();
     await poll(() => page.getByTestId('plugin-row').count()).toBeGreaterThanOrEqual(2);
     await page.getByRole('group', { name: 'Category' }).getByRole('button', { name: /^export \(\d+\)$/ }).click();
     await poll(() => page.getByTestId('search-total').textContent()).toBe('1 plugin');
     await page.getByRole('button', { name: 'Export PDF' }).click();
     await poll(() => page.getByTestId('version-row').count()).toBe(2);
+    await poll(() => page.getByTestId('usage-summary').textContent()).toBe('Usage: 7 installs, 30 activations and 2 errors reported over 30 days.');
     await shot('plugins');
     page.once('dialog', (d) => void d.accept('leaks notes to a third party'));
     await page.locator('[data-testid=version-row][data-version="1.0.0"]').getByRole('button', { name: 'Revoke' }).click();
