@@ -59,7 +59,14 @@ export function Flags({ me }: { me: Me }) {
           <tbody>
             {view.features.map((f) => (
               <tr key={f.name} data-testid="flag-row" data-flag={f.name}>
-                <td>{f.name}</td>
+                <td>
+                  {f.name}
+                  <details>
+                    <summary>Definition</summary>
+                    {/* Strategies, constraints, segments and variants as Unleash clients receive them. */}
+                    <pre data-testid="flag-definition">{JSON.stringify({ enabled: f.enabled, strategies: f.strategies ?? [], variants: f.variants ?? [] }, null, 2)}</pre>
+                  </details>
+                </td>
                 <td data-testid="flag-state">{describe(view.states[f.name])}</td>
                 {canWrite && (
                   <td>

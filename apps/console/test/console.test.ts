@@ -68,6 +68,8 @@ describe('the console at /cp in headless Chromium', () => {
     await page.getByRole('group', { name: 'New flag' }).getByRole('button', { name: 'Apply' }).click();
     const row = page.locator('[data-testid=flag-row][data-flag="new-editor"]');
     await poll(() => row.getByTestId('flag-state').textContent()).toBe('ROLLOUT 30%');
+    await row.getByText('Definition').click();
+    expect(JSON.parse((await row.getByTestId('flag-definition').textContent())!)).toMatchObject({ enabled: true, strategies: [{ name: 'flexibleRollout', parameters: { rollout: '30' } }] });
     expect(await page.getByRole('status').first().textContent()).toMatch(/new-editor: ROLLOUT 30% \(version \d+\)/);
 
     await page.getByLabel('Targeting key').fill('user-42');
@@ -89,6 +91,8 @@ describe('the console at /cp in headless Chromium', () => {
     await poll(() => row.getByTestId('flag-state').textContent()).toBe('FORCE_OFF');
 
     await page.setViewportSize({ width: 390, height: 844 });
+    // A phone's width: wide tables scroll inside the page, the page itself never sideways.
+    await poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
     await shot('flags-390');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
