@@ -1,5 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { AuditPageSchema, verifyAuditChain, type AuditEntry, type AuditVerification } from '@wharf/core';
+import { TableHead } from './table.js';
+import { Feedback } from './feedback.js';
 import { api, describeError } from './api.js';
 
 const PAGE = 1000;
@@ -88,23 +90,11 @@ export function Audit() {
             : `Chain broken at entry ${verification.seq}: ${verification.problem} — ${verification.message}`}
         </p>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Feedback error={error} />
       {entries && entries.length === 0 && <p>No entries match.</p>}
       {entries && entries.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">#</th>
-              <th scope="col">When</th>
-              <th scope="col">Actor</th>
-              <th scope="col">Action</th>
-              <th scope="col">Target</th>
-            </tr>
-          </thead>
+          <TableHead columns={['#', 'When', 'Actor', 'Action', 'Target']} />
           <tbody>
             {entries.map((e) => (
               <tr key={e.seq} data-testid="audit-row">

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { FLAG_STATES, FlagAdminViewSchema, FlagPatchResultSchema, OfrepSuccessSchema, type FlagAdminView, type FlagStatus, type Me, type OfrepSuccess } from '@wharf/core';
 import { useServerEvents } from './live.js';
+import { TableHead } from './table.js';
+import { Feedback, useFeedback } from './feedback.js';
 import { api, describeError } from './api.js';
 
 const describe = (s: FlagStatus | undefined) => (s === undefined ? '?' : s.state === 'ROLLOUT' ? `ROLLOUT ${s.percentage}%` : s.state);
@@ -9,23 +11,15 @@ const describe = (s: FlagStatus | undefined) => (s === undefined ? '?' : s.state
 export function Flags({ me }: { me: Me }) {
   const canWrite = me.permissions.includes('flags.write');
   const [view, setView] = useState<FlagAdminView | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const { error, notice, fail, run } = useFeedback();
 
-  const load = useCallback(() => api(FlagAdminViewSchema, 'GET', '/api/v1/flags').then(setView, (err) => setError(describeError(err))), []);
+  const load = useCallback(() => api(FlagAdminViewSchema, 'GET', '/api/v1/flags').then(setView, fail), [fail]);
   useEffect(() => void load(), [load]);
   useServerEvents('flags.changed', () => void load());
 
   const patch = async (key: string, state: string, percentage: string) => {
-    setError(null);
-    try {
-      const body = state === 'ROLLOUT' ? { state, percentage: Number(percentage) } : { state };
-      const result = await api(FlagPatchResultSchema, 'PATCH', `/api/v1/flags/${encodeURIComponent(key)}`, body);
-      setNotice(`${key}: ${describe(result)} (version ${result.version})`);
-      await load();
-    } catch (err) {
-      setError(describeError(err));
-    }
+    const body = state === 'ROLLOUT' ? { state, percentage: Number(percentage) } : { state };
+    await run(() => api(FlagPatchResultSchema, 'PATCH', `/api/v1/flags/${encodeURIComponent(key)}`, body), (r) => `${key}: ${describe(r)} (version ${r.version})`, load);
   };
 
   if (!view) return error ? <p role="alert" className="error">{error}</p> : <p className="loading">Loading flags…</p>;
@@ -35,27 +29,12 @@ export function Flags({ me }: { me: Me }) {
       <p className="muted">
         Version {view.version}. Clients read them at <code>/api/client/features</code> (Unleash format) and through OFREP.
       </p>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      )}
+      <Feedback error={error} notice={notice} />
       {view.features.length === 0 ? (
         <p>No flags yet.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Flag</th>
-              <th scope="col">State</th>
-              {canWrite && <th scope="col">Change</th>}
-            </tr>
-          </thead>
+          <TableHead columns={['Flag', 'State', canWrite ? 'Change' : null]} />
           <tbody>
             {view.features.map((f) => (
               <tr key={f.name} data-testid="flag-row" data-flag={f.name}>
@@ -165,11 +144,7 @@ function Playground({ keys }: { keys: string[] }) {
           Evaluate
         </button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Feedback error={error} />
       {result && (
         <p data-testid="evaluation" role="status">
           {result.key} → <strong>{String(result.value)}</strong> ({result.reason}

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { RELEASE_MODES, ReleaseGateSchema, ReleasePolicySchema, type Me, type ReleaseGate, type ReleasePolicy } from '@wharf/core';
 import { useServerEvents } from './live.js';
-import { api, describeError } from './api.js';
+import { Feedback, useFeedback } from './feedback.js';
+import { api } from './api.js';
 
 const orNull = (v: FormDataEntryValue | null) => (v === null || String(v).trim() === '' ? null : String(v).trim());
 
@@ -10,32 +11,26 @@ export function Gate({ me }: { me: Me }) {
   const canWrite = me.permissions.includes('release.set');
   const [policy, setPolicy] = useState<ReleasePolicy | null>(null);
   const [check, setCheck] = useState<{ version: string; status: number; gate: ReleaseGate } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const { error, notice, fail, run } = useFeedback();
 
-  const load = useCallback(() => api(ReleasePolicySchema, 'GET', '/api/v1/release').then(setPolicy, (err) => setError(describeError(err))), []);
+  const load = useCallback(() => api(ReleasePolicySchema, 'GET', '/api/v1/release').then(setPolicy, fail), [fail]);
   useEffect(() => void load(), [load]);
   useServerEvents('release.changed', () => void load());
 
   const save = async (e: FormEvent<HTMLFormElement>) => {
     e.preventDefault();
     const f = new FormData(e.currentTarget);
-    setError(null);
-    try {
-      const retry = orNull(f.get('retryAfterSeconds'));
-      const stored = await api(ReleasePolicySchema, 'PUT', '/api/v1/release', {
-        latest: orNull(f.get('latest')),
-        minSupported: orNull(f.get('minSupported')),
-        mode: f.get('mode'),
-        message: orNull(f.get('message')),
-        url: orNull(f.get('url')),
-        retryAfterSeconds: retry === null ? null : Number(retry),
-      });
-      setPolicy(stored);
-      setNotice('Saved: clients see it at their next check.');
-    } catch (err) {
-      setError(describeError(err));
-    }
+    const retry = orNull(f.get('retryAfterSeconds'));
+    const body = {
+      latest: orNull(f.get('latest')),
+      minSupported: orNull(f.get('minSupported')),
+      mode: f.get('mode'),
+      message: orNull(f.get('message')),
+      url: orNull(f.get('url')),
+      retryAfterSeconds: retry === null ? null : Number(retry),
+    };
+    const stored = await run(() => api(ReleasePolicySchema, 'PUT', '/api/v1/release', body), 'Saved: clients see it at their next check.');
+    if (stored) setPolicy(stored);
   };
 
   const probe = async (e: FormEvent<HTMLFormElement>) => {
@@ -50,16 +45,7 @@ export function Gate({ me }: { me: Me }) {
   return (
     <section aria-labelledby="gate-title">
       <h1 id="gate-title">Version gate</h1>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      )}
+      <Feedback error={error} notice={notice} />
       <form onSubmit={save} aria-label="Release policy" key={JSON.stringify(policy)}>
         <fieldset disabled={!canWrite}>
           <legend>Policy</legend>

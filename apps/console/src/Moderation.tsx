@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 import { ListingListSchema, PluginListingSchema, ReportListSchema, ReportSchema, type Me, type PluginListing, type Report } from '@wharf/core';
-import { api, describeError } from './api.js';
+import { TableHead } from './table.js';
+import { Feedback, useFeedback } from './feedback.js';
+import { api } from './api.js';
 
 const STATES = ['pending', 'published', 'suspended'] as const;
 
@@ -10,29 +12,19 @@ export function Moderation({ me }: { me: Me }) {
   const [state, setState] = useState<(typeof STATES)[number]>('pending');
   const [listings, setListings] = useState<PluginListing[] | null>(null);
   const [reports, setReports] = useState<Report[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const { error, notice, fail, run } = useFeedback();
 
   const load = useCallback(async () => {
     try {
       setListings((await api(ListingListSchema, 'GET', `/api/v1/moderation/plugins?state=${state}&size=100`)).plugins);
       setReports((await api(ReportListSchema, 'GET', '/api/v1/moderation/reports?state=open&size=100')).reports);
     } catch (err) {
-      setError(describeError(err));
+      fail(err);
     }
-  }, [state]);
+  }, [state, fail]);
   useEffect(() => void load(), [load]);
 
-  const act = async (what: () => Promise<unknown>, done: string) => {
-    setError(null);
-    try {
-      await what();
-      setNotice(done);
-      await load();
-    } catch (err) {
-      setError(describeError(err));
-    }
-  };
+  const act = (what: () => Promise<unknown>, done: string) => run(what, done, load);
   const setListing = (id: string, next: 'published' | 'suspended') =>
     act(() => api(PluginListingSchema, 'PUT', `/api/v1/moderation/plugins/${encodeURIComponent(id)}/state`, { state: next }), `${id} is ${next}.`);
   const resolve = (r: Report, action: 'dismiss' | 'hide-review' | 'suspend-plugin') =>
@@ -41,16 +33,7 @@ export function Moderation({ me }: { me: Me }) {
   return (
     <section aria-labelledby="moderation-title">
       <h1 id="moderation-title">Moderation</h1>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      )}
+      <Feedback error={error} notice={notice} />
       <div className="inline" role="group" aria-label="Listings by state">
         {STATES.map((s) => (
           <button key={s} type="button" className="link" aria-pressed={state === s} onClick={() => setState(s)}>
@@ -61,15 +44,7 @@ export function Moderation({ me }: { me: Me }) {
       {listings && listings.length === 0 && <p>No {state} listings.</p>}
       {listings && listings.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Plugin</th>
-              <th scope="col">Package</th>
-              <th scope="col">Publisher</th>
-              <th scope="col">Category</th>
-              {canAct && <th scope="col" />}
-            </tr>
-          </thead>
+          <TableHead columns={['Plugin', 'Package', 'Publisher', 'Category', canAct ? '' : null]} />
           <tbody>
             {listings.map((l) => (
               <tr key={l.id} data-testid="listing-row" data-plugin={l.id}>
@@ -105,14 +80,7 @@ export function Moderation({ me }: { me: Me }) {
         <p>No open reports.</p>
       ) : (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Plugin</th>
-              <th scope="col">Reason</th>
-              <th scope="col">Details</th>
-              {canAct && <th scope="col" />}
-            </tr>
-          </thead>
+          <TableHead columns={['Plugin', 'Reason', 'Details', canAct ? '' : null]} />
           <tbody>
             {reports.map((r) => (
               <tr key={r.id} data-testid="report-row">

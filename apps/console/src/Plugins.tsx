@@ -2,6 +2,8 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Bar } from 'react-chartjs-2';
 import { PluginStatsSchema, PluginVersionsSchema, SearchResultSchema, type Me, type SearchHit, type SearchResult } from '@wharf/core';
 import { SERIES_COLOURS } from './charts.js';
+import { TableHead } from './table.js';
+import { Feedback, useFeedback } from './feedback.js';
 import { api, describeError } from './api.js';
 
 type Versions = ReturnType<typeof PluginVersionsSchema.parse>;
@@ -41,11 +43,7 @@ export function Plugins({ me }: { me: Me }) {
         </label>
         <button type="submit">Search</button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Feedback error={error} />
       {result && (
         <div className="facets">
           <FacetGroup title="Category" counts={result.facets.categories} selected={query.category} onPick={(v) => facet('category', v)} />
@@ -59,14 +57,7 @@ export function Plugins({ me }: { me: Me }) {
       )}
       {result && result.hits.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Plugin</th>
-              <th scope="col">Package</th>
-              <th scope="col">Installs</th>
-              <th scope="col">Rating</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Plugin', 'Package', 'Installs', 'Rating']} />
           <tbody>
             {result.hits.map((h) => (
               <tr key={h.id} data-testid="plugin-row" data-plugin={h.id}>
@@ -108,36 +99,22 @@ function FacetGroup({ title, counts, selected, onPick }: { title: string; counts
 
 function VersionList({ hit, me }: { hit: SearchHit; me: Me }) {
   const [versions, setVersions] = useState<Versions | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const load = useCallback(() => api(PluginVersionsSchema, 'GET', `/api/v1/plugins/${encodeURIComponent(hit.id)}/versions`).then(setVersions, (err) => setError(describeError(err))), [hit.id]);
+  const { error, notice, fail, run } = useFeedback();
+  const load = useCallback(() => api(PluginVersionsSchema, 'GET', `/api/v1/plugins/${encodeURIComponent(hit.id)}/versions`).then(setVersions, fail), [hit.id, fail]);
   useEffect(() => void load(), [load]);
 
   /** npm's own way (what `npm deprecate` sends): the package document with that version's message; an empty one lifts it. */
   const deprecate = async (version: string, current: string | null) => {
     const message = window.prompt(`Deprecation message for ${hit.package}@${version} (installers show it; empty lifts it)`, current ?? '');
     if (message === null) return;
-    setError(null);
-    try {
-      await api(null, 'PUT', `/${hit.package!.replace('/', '%2f')}`, { name: hit.package, versions: { [version]: { name: hit.package, version, deprecated: message } } });
-      setNotice(message ? `${hit.package}@${version} is deprecated.` : `${hit.package}@${version} is no longer deprecated.`);
-      await load();
-    } catch (err) {
-      setError(describeError(err));
-    }
+    const body = { name: hit.package, versions: { [version]: { name: hit.package, version, deprecated: message } } };
+    await run(() => api(null, 'PUT', `/${hit.package!.replace('/', '%2f')}`, body), message ? `${hit.package}@${version} is deprecated.` : `${hit.package}@${version} is no longer deprecated.`, load);
   };
 
   const revoke = async (version: string) => {
     const reason = window.prompt(`Why revoke ${hit.package}@${version}? Clients are told, and refuse to install it.`);
     if (!reason) return;
-    setError(null);
-    try {
-      await api(null, 'POST', '/trust/revocations', { name: hit.package, version, reason });
-      setNotice(`${hit.package}@${version} is revoked.`);
-      await load();
-    } catch (err) {
-      setError(describeError(err));
-    }
+    await run(() => api(null, 'POST', '/trust/revocations', { name: hit.package, version, reason }), `${hit.package}@${version} is revoked.`, load);
   };
 
   return (
@@ -145,29 +122,12 @@ function VersionList({ hit, me }: { hit: SearchHit; me: Me }) {
       <legend>
         {hit.name}: versions of {hit.package ?? '(no package)'}
       </legend>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      )}
+      <Feedback error={error} notice={notice} />
       <UsageChart id={hit.id} />
       {versions && versions.versions.length === 0 && <p>No versions published.</p>}
       {versions && versions.versions.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Version</th>
-              <th scope="col">Published</th>
-              <th scope="col">Needs host</th>
-              <th scope="col">Signature</th>
-              <th scope="col" />
-            </tr>
-          </thead>
+          <TableHead columns={['Version', 'Published', 'Needs host', 'Signature', '']} />
           <tbody>
             {versions.versions.map((v) => (
               <tr key={v.version} data-testid="version-row" data-version={v.version}>

@@ -3,7 +3,9 @@ import { Bar } from 'react-chartjs-2';
 import './charts.js';
 import { CHANNELS, PluginHealthSchema, RolloutListSchema, RolloutSchema, type Me, type PluginHealth, type Rollout } from '@wharf/core';
 import { useServerEvents } from './live.js';
-import { api, describeError } from './api.js';
+import { TableHead } from './table.js';
+import { Feedback, useFeedback } from './feedback.js';
+import { api } from './api.js';
 
 const pct = (n: number) => `${Math.round(n * 10000) / 100}%`;
 
@@ -12,8 +14,7 @@ export function Rollouts({ me }: { me: Me }) {
   const canWrite = me.permissions.includes('rollouts.write');
   const [rollouts, setRollouts] = useState<Rollout[] | null>(null);
   const [selected, setSelected] = useState<Rollout | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const { error, notice, fail, run } = useFeedback();
 
   const load = useCallback(async () => {
     try {
@@ -21,22 +22,15 @@ export function Rollouts({ me }: { me: Me }) {
       setRollouts(list);
       setSelected((s) => (s ? (list.find((r) => r.id === s.id) ?? null) : (list[0] ?? null)));
     } catch (err) {
-      setError(describeError(err));
+      fail(err);
     }
-  }, []);
+  }, [fail]);
   useEffect(() => void load(), [load]);
   useServerEvents('rollout.changed', () => void load());
 
   const act = async (what: () => Promise<Rollout>) => {
-    setError(null);
-    try {
-      const r = await what();
-      setNotice(`${r.plugin}@${r.channel}: ${r.version} at ${r.percentage}%, ${r.state.replace('_', ' ')}`);
-      setSelected(r);
-      await load();
-    } catch (err) {
-      setError(describeError(err));
-    }
+    const r = await run(what, (x) => `${x.plugin}@${x.channel}: ${x.version} at ${x.percentage}%, ${x.state.replace('_', ' ')}`, load);
+    if (r) setSelected(r);
   };
 
   const start = (e: FormEvent<HTMLFormElement>) => {
@@ -56,16 +50,7 @@ export function Rollouts({ me }: { me: Me }) {
   return (
     <section aria-labelledby="rollouts-title">
       <h1 id="rollouts-title">Rollouts</h1>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      )}
+      <Feedback error={error} notice={notice} />
       {canWrite && (
         <form onSubmit={start} aria-label="Start a rollout">
           <fieldset>
@@ -103,15 +88,7 @@ export function Rollouts({ me }: { me: Me }) {
       {rollouts && rollouts.length === 0 && <p>No rollouts yet.</p>}
       {rollouts && rollouts.length > 0 && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Plugin</th>
-              <th scope="col">Versions</th>
-              <th scope="col">Share</th>
-              <th scope="col">State</th>
-              {canWrite && <th scope="col" />}
-            </tr>
-          </thead>
+          <TableHead columns={['Plugin', 'Versions', 'Share', 'State', canWrite ? '' : null]} />
           <tbody>
             {rollouts.map((r) => (
               <tr key={r.id} data-testid="rollout-row" data-rollout={r.id} aria-selected={selected?.id === r.id} onClick={() => setSelected(r)}>

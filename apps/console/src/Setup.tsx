@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { SetupResultSchema } from '@wharf/core';
+import { Feedback } from './feedback.js';
 import { api, describeError } from './api.js';
 
 /** First run: the link `wharf serve` prints carries a one-time token; the first admin account is made here. */
@@ -32,11 +33,7 @@ export function Setup({ onDone }: { onDone: (token: string) => Promise<void> }) 
           Password (at least 8 characters)
           <input name="password" type="password" autoComplete="new-password" minLength={8} required />
         </label>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <Feedback error={error} />
         <button type="submit" disabled={!token}>
           Create admin
         </button>

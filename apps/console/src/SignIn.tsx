@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { SessionSchema } from '@wharf/core';
+import { Feedback } from './feedback.js';
 import { api, describeError } from './api.js';
 
 /** Sign in with a password (a 12-hour session token) or with a token made elsewhere (npm login, wharf token create). */
@@ -47,11 +48,7 @@ export function SignIn({ onDone }: { onDone: (token: string) => Promise<void> })
             </label>
           </>
         )}
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <Feedback error={error} />
         <button type="submit" disabled={busy}>
           Sign in
         </button>

@@ -1,7 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import { PublishedSnapshotSchema, SnapshotHistorySchema, SnapshotStageSchema, type Me, type PublishedSnapshot, type SnapshotHistory, type SnapshotStage } from '@wharf/core';
 import { useServerEvents } from './live.js';
-import { api, ApiError, describeError } from './api.js';
+import { TableHead } from './table.js';
+import { Feedback, useFeedback } from './feedback.js';
+import { api, ApiError } from './api.js';
 import { DiffTable } from './diff.js';
 
 type Doc = Record<string, unknown>;
@@ -20,10 +22,9 @@ export function Snapshots({ me }: { me: Me }) {
   const [history, setHistory] = useState<SnapshotHistory | null>(null);
   const [text, setText] = useState('{}');
   const [compare, setCompare] = useState<PublishedSnapshot | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, notice, setError, fail, run } = useFeedback();
   // Nothing is shown (nor typed into) until the first answers are in.
   const [loaded, setLoaded] = useState(false);
-  const [notice, setNotice] = useState<string | null>(null);
 
   // Later loads (after an action, or an announcement from elsewhere) leave the editor's text alone.
   const load = useCallback(async (resetEditor = true) => {
@@ -39,23 +40,14 @@ export function Snapshots({ me }: { me: Me }) {
       }
       setLoaded(true);
     } catch (err) {
-      setError(describeError(err));
+      fail(err);
     }
-  }, [me.permissions]);
+  }, [me.permissions, fail]);
   useEffect(() => void load(), [load]);
   useServerEvents('snapshot.published', () => void load(false));
 
-  const act = async (what: () => Promise<unknown>, done: string) => {
-    setError(null);
-    try {
-      await what();
-      setNotice(done);
-      // The editor keeps what was typed: only the first load fills it.
-      await load(false);
-    } catch (err) {
-      setError(describeError(err));
-    }
-  };
+  // The editor keeps what was typed: only the first load fills it.
+  const act = (what: () => Promise<unknown>, done: string) => run(what, done, () => load(false));
 
   const saveDraft = () => {
     let document: unknown;
@@ -75,16 +67,7 @@ export function Snapshots({ me }: { me: Me }) {
       <p className="muted" data-testid="snapshot-current">
         {published ? `Published: version ${published.version}${published.rollbackOf ? ` (rollback of ${published.rollbackOf})` : ''}, by ${published.publishedBy}` : 'Nothing published yet.'}
       </p>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      )}
+      <Feedback error={error} notice={notice} />
       {canDraft && (
         <fieldset>
           <legend>Draft</legend>
@@ -117,14 +100,7 @@ export function Snapshots({ me }: { me: Me }) {
         <>
           <h2>History</h2>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">When</th>
-                <th scope="col">By</th>
-                <th scope="col" />
-              </tr>
-            </thead>
+            <TableHead columns={['Version', 'When', 'By', '']} />
             <tbody>
               {history.versions.map((v) => (
                 <tr key={v.version} data-testid="snapshot-row" data-version={v.version}>
@@ -138,7 +114,7 @@ export function Snapshots({ me }: { me: Me }) {
                   <td>
 <div className="inline">
                     {v.version !== history.current && (
-                      <button type="button" onClick={() => api(PublishedSnapshotSchema, 'GET', `/api/v1/snapshots/versions/${v.version}`).then(setCompare, (err) => setError(describeError(err)))}>
+                      <button type="button" onClick={() => api(PublishedSnapshotSchema, 'GET', `/api/v1/snapshots/versions/${v.version}`).then(setCompare, fail)}>
                         Diff with current
                       </button>
                     )}

@@ -12,6 +12,8 @@ import {
   type SourceHealth,
 } from '@wharf/core';
 import { useServerEvents } from './live.js';
+import { TableHead } from './table.js';
+import { Feedback, useFeedback } from './feedback.js';
 import { api, ApiError, describeError } from './api.js';
 import { DiffTable } from './diff.js';
 import { Bar } from 'react-chartjs-2';
@@ -39,10 +41,9 @@ export function Sources({ me }: { me: Me }) {
   const [history, setHistory] = useState<MarketplaceSourceHistory | null>(null);
   const [health, setHealth] = useState<SourceHealth | null>(null);
   const [pending, setPending] = useState<{ next: Draft; why: string } | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { error, notice, fail, run } = useFeedback();
   // Nothing is shown (nor typed into) until the first answers are in.
   const [loaded, setLoaded] = useState(false);
-  const [notice, setNotice] = useState<string | null>(null);
 
   const load = useCallback(async () => {
     try {
@@ -55,9 +56,9 @@ export function Sources({ me }: { me: Me }) {
       setHealth(await api(SourceHealthSchema, 'GET', `/api/v1/sources/health?days=${DAYS}`));
       setLoaded(true);
     } catch (err) {
-      setError(describeError(err));
+      fail(err);
     }
-  }, []);
+  }, [fail]);
   useEffect(() => void load(), [load]);
   useServerEvents('config.changed', () => void load());
 
@@ -80,15 +81,8 @@ export function Sources({ me }: { me: Me }) {
 
   const confirm = async () => {
     if (!pending) return;
-    setError(null);
-    try {
-      const stored = await api(MarketplaceSourceVersionSchema, 'PUT', PATH, pending.next);
-      setNotice(`Version ${stored.version} is in force: clients take it at their next refresh (within ${stored.config.ttlSeconds} s).`);
-      setPending(null);
-      await load();
-    } catch (err) {
-      setError(describeError(err));
-    }
+    const stored = await run(() => api(MarketplaceSourceVersionSchema, 'PUT', PATH, pending.next), (s) => `Version ${s.version} is in force: clients take it at their next refresh (within ${s.config.ttlSeconds} s).`, load);
+    if (stored) setPending(null);
   };
 
   const c = current?.config;
@@ -99,16 +93,7 @@ export function Sources({ me }: { me: Me }) {
       <p className="muted" data-testid="source-current">
         {current ? `Version ${current.version}: ${c!.type}, ${c!.priority.join(' → ')}${c!.canaryPercent > 0 ? `, canary ${c!.canaryPercent}% → ${c!.canarySource}` : ''}, TTL ${c!.ttlSeconds} s` : 'No source configured yet: clients use the registry itself.'}
       </p>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      )}
+      <Feedback error={error} notice={notice} />
       {canWrite && (
         <form onSubmit={review} aria-label="Change the source" key={current?.version ?? 0}>
           <fieldset>
@@ -175,15 +160,7 @@ export function Sources({ me }: { me: Me }) {
         <>
           <h2>History</h2>
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Version</th>
-                <th scope="col">When</th>
-                <th scope="col">By</th>
-                <th scope="col">Configuration</th>
-                {canWrite && <th scope="col" />}
-              </tr>
-            </thead>
+            <TableHead columns={['Version', 'When', 'By', 'Configuration', canWrite ? '' : null]} />
             <tbody>
               {history.versions.map((v) => (
                 <tr key={v.version} data-testid="history-row" data-version={v.version}>
@@ -236,11 +213,7 @@ function TestUrl() {
         </label>
         <button type="submit">Test this URL</button>
       </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Feedback error={error} />
       {result && (
         <p role="status" data-testid="probe" className={result.ok ? 'notice' : 'error'}>
           {result.ok ? `catalog.json answered ${result.status} in ${result.latencyMs} ms` : `Not usable: ${result.error}`}
@@ -298,15 +271,7 @@ function HealthTable({ health }: { health: SourceHealth }) {
   return (
     <>
       <table>
-        <thead>
-          <tr>
-            <th scope="col">Source</th>
-            <th scope="col">Server probe</th>
-            <th scope="col">Fleet today: requests</th>
-            <th scope="col">errors</th>
-            <th scope="col">fallbacks</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Source', 'Server probe', 'Fleet today: requests', 'errors', 'fallbacks']} />
         <tbody>
           {[...new Set([...health.probes.map((p) => p.source), ...health.stats.map((s) => s.source)])].map((source) => {
             const p = health.probes.find((x) => x.source === source);

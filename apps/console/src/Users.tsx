@@ -1,48 +1,25 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { ROLE_NAMES, TokenInfoSchema, TokenListSchema, UserListSchema, UserRoleSchema, type Me, type TokenInfo, type UserList } from '@wharf/core';
+import { TableHead } from './table.js';
+import { Feedback, useFeedback } from './feedback.js';
 import { api, describeError } from './api.js';
 
 /** Accounts and their roles (admins): who may do what is docs/roles.md's table. */
 export function Users() {
   const [list, setList] = useState<UserList | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [notice, setNotice] = useState<string | null>(null);
-  const load = useCallback(() => api(UserListSchema, 'GET', '/api/v1/users').then(setList, (err) => setError(describeError(err))), []);
+  const { error, notice, fail, run } = useFeedback();
+  const load = useCallback(() => api(UserListSchema, 'GET', '/api/v1/users').then(setList, fail), [fail]);
   useEffect(() => void load(), [load]);
 
-  const setRole = async (name: string, role: string) => {
-    setError(null);
-    try {
-      const r = await api(UserRoleSchema, 'PUT', `/api/v1/users/${encodeURIComponent(name)}/role`, { role });
-      setNotice(`${r.name} is now ${r.role}.`);
-      await load();
-    } catch (err) {
-      setError(describeError(err));
-    }
-  };
+  const setRole = (name: string, role: string) => run(() => api(UserRoleSchema, 'PUT', `/api/v1/users/${encodeURIComponent(name)}/role`, { role }), (r) => `${r.name} is now ${r.role}.`, load);
 
   if (!list) return error ? <p role="alert" className="error">{error}</p> : <p className="loading">Loading users…</p>;
   return (
     <section aria-labelledby="users-title">
       <h1 id="users-title">Users and roles</h1>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p role="status" className="notice">
-          {notice}
-        </p>
-      )}
+      <Feedback error={error} notice={notice} />
       <table>
-        <thead>
-          <tr>
-            <th scope="col">User</th>
-            <th scope="col">Since</th>
-            <th scope="col">Role</th>
-          </tr>
-        </thead>
+        <TableHead columns={['User', 'Since', 'Role']} />
         <tbody>
           {list.users.map((u) => (
             <tr key={u.name} data-testid="user-row" data-user={u.name}>
@@ -118,11 +95,7 @@ export function Tokens({ me }: { me: Me }) {
   return (
     <section aria-labelledby="tokens-title">
       <h1 id="tokens-title">Your tokens</h1>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Feedback error={error} />
       {created && (
         <p role="status" className="notice" data-testid="new-token">
           New token (shown once, store it now): <code>{created.token}</code>
@@ -164,15 +137,7 @@ export function Tokens({ me }: { me: Me }) {
       )}
       {tokens && (
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Token</th>
-              <th scope="col">Created</th>
-              <th scope="col">Scope</th>
-              <th scope="col" />
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Token', 'Created', 'Scope', '']} />
           <tbody>
             {tokens.map((t) => (
               <tr key={t.key} data-testid="token-row">
