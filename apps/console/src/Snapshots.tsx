@@ -89,6 +89,11 @@ export function Snapshots({ me }: { me: Me }) {
         <fieldset>
           <legend>Preview: what publishing changes</legend>
           <DiffTable before={(published?.document ?? {}) as Doc} after={preview.document as Doc} labels={['Published', 'Preview']} />
+          {preview.previewKey && (
+            <p>
+              Preview link for testers (no token needed; the next promotion replaces it): <code data-testid="preview-link">{`${location.origin}/api/v1/snapshots/preview/${preview.previewKey}`}</code>
+            </p>
+          )}
           {canPublish && (
             <button type="button" onClick={() => act(() => api(PublishedSnapshotSchema, 'POST', '/api/v1/snapshots/publish'), 'Published.')}>
               Publish

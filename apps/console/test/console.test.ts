@@ -211,7 +211,11 @@ describe('the console at /cp in headless Chromium', () => {
       await poll(() => page.getByRole('status').textContent()).toBe('Draft saved.');
       await page.getByRole('button', { name: 'Promote to preview' }).click();
       await poll(() => page.getByTestId('diff').innerText()).toContain('theme');
-      if (version === 2) await shot('snapshots-preview');
+      if (version === 2) {
+        const link = (await page.getByTestId('preview-link').textContent())!;
+        expect(((await (await fetch(link)).json()) as { document: unknown }).document).toEqual(doc);
+        await shot('snapshots-preview');
+      }
       await page.getByRole('button', { name: 'Publish', exact: true }).click();
       await poll(() => page.getByTestId('snapshot-current').textContent()).toBe(`Published: version ${version}, by root`);
     };

@@ -68,6 +68,24 @@ describeEachBackend('config snapshots', (backend) => {
     await expect.poll(() => events.filter((e) => e.type === 'snapshot.published').map((e) => (e.data as { version: number }).version)).toEqual([1, 2]);
   });
 
+  it('gives the preview a link testers can use without a token, which dies with the next promotion', async () => {
+    await w.app.inject({ method: 'POST', url: '/api/v1/snapshots/draft', headers: admin, payload: { document: { pages: [], theme: 'preview-1' } } });
+    const first = (await w.app.inject({ method: 'POST', url: '/api/v1/snapshots/preview', headers: admin })).json() as { previewKey: string };
+    expect(first.previewKey).toMatch(/^[\w-]{32}$/);
+    const link = await w.app.inject({ url: `/api/v1/snapshots/preview/${first.previewKey}` });
+    expect(link.statusCode).toBe(200);
+    expect(link.json()).toMatchObject({ document: { theme: 'preview-1' } });
+    expect(link.headers['cache-control']).toBe('private, no-store');
+    // Nothing else is readable without a token, and a guess is a 404.
+    expect((await w.app.inject({ url: '/api/v1/snapshots/preview' })).statusCode).toBe(401);
+    expect((await w.app.inject({ url: `/api/v1/snapshots/preview/${'x'.repeat(32)}` })).statusCode).toBe(404);
+    await w.app.inject({ method: 'POST', url: '/api/v1/snapshots/draft', headers: admin, payload: { document: { pages: [], theme: 'preview-2' } } });
+    const second = (await w.app.inject({ method: 'POST', url: '/api/v1/snapshots/preview', headers: admin })).json() as { previewKey: string };
+    expect(second.previewKey).not.toBe(first.previewKey);
+    expect((await w.app.inject({ url: `/api/v1/snapshots/preview/${first.previewKey}` })).statusCode).toBe(404);
+    expect((await w.app.inject({ url: `/api/v1/snapshots/preview/${second.previewKey}` })).json()).toMatchObject({ document: { theme: 'preview-2' } });
+  });
+
   it('rolls back by republishing an earlier version as a new one, and lists the history', async () => {
     const back = await post('/api/v1/snapshots/rollback', bearer(rm), { version: 1 });
     expect(back.statusCode, back.body).toBe(201);

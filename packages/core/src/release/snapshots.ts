@@ -28,8 +28,14 @@ export const SnapshotStageSchema = z.object({
   contentHash: z.string(),
   updatedAt: z.string(),
   updatedBy: z.string(),
+  /** The preview's link key (`/api/v1/snapshots/preview/<key>`), new at each promotion; null for the draft. */
+  previewKey: z.nullable(z.string()).optional(),
 });
 export type SnapshotStage = z.infer<typeof SnapshotStageSchema>;
+
+/** `GET /api/v1/snapshots/preview/<key>`: the preview, for whoever holds its link. */
+export const SnapshotPreviewSchema = z.object({ contentHash: z.string(), updatedAt: z.string(), document: z.record(z.string(), z.unknown()) });
+export type SnapshotPreview = z.infer<typeof SnapshotPreviewSchema>;
 
 /** One published version: immutable once written. `rollbackOf` names the version it republished. */
 export const PublishedSnapshotSchema = z.object({

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { PublishedSnapshotSchema, SnapshotDraftSchema, SnapshotHistorySchema, SnapshotRollbackSchema, SnapshotSchemaBodySchema, SnapshotStageSchema } from '@wharf/core';
+import { PublishedSnapshotSchema, SnapshotDraftSchema, SnapshotHistorySchema, SnapshotPreviewSchema, SnapshotRollbackSchema, SnapshotSchemaBodySchema, SnapshotStageSchema } from '@wharf/core';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import { sentNotModified } from '../http.js';
 import { notFound } from '../errors.js';
@@ -104,6 +104,27 @@ export async function snapshotRoutes(app: FastifyInstance, { snapshots, catalog 
       const version = Number(params.version);
       if (!Number.isInteger(version) || version < 1) throw notFound(`published version ${params.version} does not exist`);
       return snapshots.version(version);
+    },
+  );
+
+  // The preview link: QA points a test host app's config URL at it; it dies with the next promotion.
+  catalog.route(
+    app,
+    {
+      method: 'GET',
+      url: '/api/v1/snapshots/preview/:key',
+      tag,
+      access: 'public',
+      summary: 'The preview, for whoever holds its link',
+      description: 'The key is made anew at each promotion of the draft; an old or wrong key answers 404.',
+      params: z.object({ key: z.string().min(20).max(100) }),
+      responses: { 200: { description: 'The preview', schema: SnapshotPreviewSchema }, 404: { description: 'No preview has this link (any more)' } },
+    },
+    async ({ params }, _request, reply) => {
+      const preview = await snapshots.previewByKey(params.key);
+      if (!preview) throw notFound('no preview has this link (any more): ask for the current one');
+      reply.header('cache-control', 'private, no-store');
+      return preview;
     },
   );
 

@@ -17,8 +17,12 @@ export class SnapshotRepository {
     await db
       .insertInto('config_stages')
       .values(row)
-      .onConflict((oc) => oc.column('stage').doUpdateSet({ document: row.document, updated_at: row.updated_at, updated_by: row.updated_by }))
+      .onConflict((oc) => oc.column('stage').doUpdateSet({ document: row.document, updated_at: row.updated_at, updated_by: row.updated_by, preview_key: row.preview_key }))
       .execute();
+  }
+
+  async previewByKey(key: string): Promise<StageRow | null> {
+    return (await this.db.selectFrom('config_stages').selectAll().where('stage', '=', 'preview').where('preview_key', '=', key).executeTakeFirst()) ?? null;
   }
 
   async current(db: Kysely<Database>): Promise<VersionRow | null> {

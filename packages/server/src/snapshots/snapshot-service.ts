@@ -1,5 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { snapshotContentHash, type PublishedSnapshot, type SnapshotHistory, type SnapshotStage } from '@wharf/core';
+import { snapshotContentHash, type PublishedSnapshot, type SnapshotHistory, type SnapshotPreview, type SnapshotStage } from '@wharf/core';
 import type { Database } from '../storage/schema.js';
 import { isUniqueViolation } from '../storage/database.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -65,12 +66,20 @@ export class SnapshotService {
       const draft = await this.repo.stage(trx, 'draft');
       if (!draft) throw notFound('there is no draft to preview');
       const before = await this.repo.stage(trx, 'preview');
-      const row = { ...draft, stage: 'preview', updated_at: this.now().toISOString(), updated_by: actor };
+      const row = { ...draft, stage: 'preview', updated_at: this.now().toISOString(), updated_by: actor, preview_key: randomBytes(24).toString('base64url') };
       await this.repo.putStage(trx, row);
       const hash = snapshotContentHash(JSON.parse(draft.document));
       await this.audit.record({ actor, action: 'snapshots.preview', target: 'config:preview', before: before ? snapshotContentHash(JSON.parse(before.document)) : null, after: hash }, trx);
       return toStage(row);
     });
+  }
+
+  /** What the preview link shows: the preview, to whoever holds the link (a tester's host app); null for a stale or wrong key. */
+  async previewByKey(key: string): Promise<SnapshotPreview | null> {
+    const row = await this.repo.previewByKey(key);
+    if (!row) return null;
+    const document = JSON.parse(row.document) as Doc;
+    return { contentHash: snapshotContentHash(document), updatedAt: row.updated_at, document };
   }
 
   async stage(stage: 'draft' | 'preview'): Promise<SnapshotStage> {
@@ -157,13 +166,13 @@ export class SnapshotService {
   }
 
   private stageRow(stage: StageName, document: Doc, actor: string): StageRow {
-    return { stage, document: JSON.stringify(document), updated_at: this.now().toISOString(), updated_by: actor };
+    return { stage, document: JSON.stringify(document), updated_at: this.now().toISOString(), updated_by: actor, preview_key: null };
   }
 }
 
 function toStage(row: StageRow): SnapshotStage {
   const document = JSON.parse(row.document) as Doc;
-  return { stage: row.stage as 'draft' | 'preview', document, contentHash: snapshotContentHash(document), updatedAt: row.updated_at, updatedBy: row.updated_by };
+  return { stage: row.stage as 'draft' | 'preview', document, contentHash: snapshotContentHash(document), updatedAt: row.updated_at, updatedBy: row.updated_by, previewKey: row.preview_key };
 }
 
 function toPublished(row: VersionRow): PublishedSnapshot {

@@ -307,6 +307,8 @@ export interface ConfigStagesTable {
   document: string;
   updated_at: string;
   updated_by: string;
+  /** The preview's link key (0017); null for the draft and the schema. */
+  preview_key: string | null;
 }
 
 /** Published config versions, never updated. */

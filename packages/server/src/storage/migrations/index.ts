@@ -12,6 +12,7 @@ import { searchMatch } from './0010-search-match.js';
 import { tokenScopes } from './0011-token-scopes.js';
 import { setupTokens } from './0015-setup.js';
 import { npmSignatures } from './0016-npm-signatures.js';
+import { previewKeys } from './0017-preview-keys.js';
 
 /**
  * Every schema migration, by name; names sort in the order they run. A capability that needs
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0011-token-scopes': tokenScopes,
   '0015-setup': setupTokens,
   '0016-npm-signatures': npmSignatures,
+  '0017-preview-keys': previewKeys,
 };
