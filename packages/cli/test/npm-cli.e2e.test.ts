@@ -212,6 +212,24 @@ describe('the npm CLI and pnpm against wharf serve', () => {
     expect(whoami.status).toBe(401);
   });
 
+  it('npm logout revokes the token it held, and only that one', async () => {
+    const rc = join(work, 'logout.npmrc');
+    const host = server.url.replace(/^http:/, '');
+    const token = await createUser(server.url, 'leaver');
+    const other = await createUser(server.url, 'leaver');
+    await writeFile(rc, `${host}/:_authToken=${token}\n`);
+    const out = await npm(['logout'], work, { rc });
+    expect(out.code, out.stderr).toBe(0);
+    // npm drops the line (and the file, left empty).
+    expect(await readFile(rc, 'utf8').catch(() => '')).not.toContain(token);
+    expect((await fetch(`${server.url}/-/whoami`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    expect((await fetch(`${server.url}/-/whoami`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(200);
+    // Another user's token cannot be revoked by its value.
+    const stranger = await fetch(`${server.url}/-/user/token/${encodeURIComponent(other)}`, { method: 'DELETE', headers: { authorization: `Bearer ${await createUser(server.url, 'someone-else')}` } });
+    expect(stranger.status).toBe(404);
+    expect((await fetch(`${server.url}/-/whoami`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(200);
+  });
+
   it('pnpm installs from the same registry', async () => {
     const app = await appDir('app-pnpm');
     await writeFile(join(app, '.npmrc'), `registry=${server.url}/\n`);

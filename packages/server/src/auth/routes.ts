@@ -86,6 +86,16 @@ export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }:
     };
   });
 
+  // npm logout (and yarn 1 after a password publish) revoke the token they hold, by its value. A
+  // read-only token may revoke itself, nothing else.
+  app.delete<{ Params: { token: string } }>('/-/user/token/:token', async (request) => {
+    const caller = requireUser(request.principal);
+    const itself = request.headers.authorization === `Bearer ${request.params.token}`;
+    if (caller.readonly && !itself) throw forbidden('this token is read-only: it may revoke itself only');
+    if (!(await auth.revokeToken(caller, request.params.token))) throw notFound('no such token of yours');
+    return { ok: true };
+  });
+
   app.delete<{ Params: { key: string } }>('/-/npm/v1/tokens/token/:key', async (request, reply) => {
     const caller = requireActor(request.principal);
     if (!(await auth.revokeToken(caller, request.params.key))) throw notFound('no such token');
