@@ -3,11 +3,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
 import { osvAdvisory, publish } from './supply-chain-support.js';
 
 const run = promisify(execFile);
+const PNPM = fileURLToPath(new URL('../../../node_modules/.bin/pnpm', import.meta.url));
 
 interface NpmAuditReport {
   vulnerabilities: Record<string, { severity: string; isDirect: boolean; range: string; via: ({ source: string; title: string; url: string; range: string; severity: string } | string)[] }>;
@@ -117,5 +119,30 @@ describeEachBackend('supply chain: npm audit with the real npm CLI', (backend) =
     const clean = await npm('audit', '--json');
     expect(clean.code, clean.stdout).toBe(0);
     expect((JSON.parse(clean.stdout) as NpmAuditReport).vulnerabilities).toEqual({});
+  }, 240_000);
+
+  it('pnpm audit reads the same advisories from the full audit endpoints', async () => {
+    const dir = join(work, 'pnpm-project');
+    await run('mkdir', ['-p', dir]);
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'pnpm-subject', version: '1.0.0', private: true }));
+    await writeFile(join(dir, '.npmrc'), `registry=${registry}\n`);
+    const pnpmEnv = { ...env, npm_config_userconfig: join(work, 'globalrc') };
+    const pnpm = async (...args: string[]) => {
+      try {
+        const { stdout } = await run(PNPM, args, { cwd: dir, env: pnpmEnv, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 });
+        return { code: 0, stdout };
+      } catch (err) {
+        const e = err as { code?: number; stdout?: string; stderr?: string };
+        if (typeof e.code !== 'number') throw err;
+        return { code: e.code, stdout: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+      }
+    };
+    const add = await pnpm('add', 'leaky-parser@1.0.0', '--store-dir', join(work, 'pnpm-store'), '--config.confirmModulesPurge=false');
+    expect(add.code, add.stdout).toBe(0);
+    const audit = await pnpm('audit', '--json');
+    expect(audit.code, audit.stdout).toBe(1);
+    const report = JSON.parse(audit.stdout) as { advisories: Record<string, { module_name: string; severity: string; patched_versions: string; findings: { version: string; paths: string[] }[] }>; metadata: { vulnerabilities: Record<string, number> } };
+    expect(report.advisories['GHSA-leak-y0u0-0001']).toMatchObject({ module_name: 'leaky-parser', severity: 'high', patched_versions: '>=1.1.0', findings: [{ version: '1.0.0', paths: [expect.stringContaining('leaky-parser')] }] });
+    expect(report.metadata.vulnerabilities.high).toBe(1);
   }, 240_000);
 });

@@ -5,7 +5,7 @@ import {
   AdvisoryImportReportSchema,
   AdvisoryImportSchema,
   AdvisoryListSchema,
-  AuditBulkRequestSchema,
+  AuditBulkRequestSchema, AuditTreeRequestSchema,
   EffectivePolicySchema,
   OsvAdvisorySchema,
   ScopePolicySchema,
@@ -172,6 +172,15 @@ export async function supplyChainRoutes(app: FastifyInstance, opts: SupplyChainR
     },
     ({ params, principal }, request): Promise<EffectivePolicy> => supplyChain.setScopePolicy(principal.name, params.scope, request.body),
   );
+
+  // pnpm audit asks /quick first, then the full endpoint; both answer the same report.
+  for (const url of ['/-/npm/v1/security/audits/quick', '/-/npm/v1/security/audits']) {
+    app.post(url, { bodyLimit: AUDIT_BODY_LIMIT, preParsing: gunzipBody, config: { anonymous: true } }, async (request) => {
+      const body = parseBody(AuditTreeRequestSchema, request.body ?? {}, 'audit request');
+      const base = baseUrl(request, opts.publicUrl);
+      return supplyChain.auditTree(body, (id) => `${base}/api/v1/advisories/${encodeURIComponent(id)}`);
+    });
+  }
 
   app.post('/-/npm/v1/security/advisories/bulk', { bodyLimit: AUDIT_BODY_LIMIT, preParsing: gunzipBody, config: { anonymous: true } }, async (request) => {
     const body = parseBody(AuditBulkRequestSchema, request.body ?? {}, 'audit request');

@@ -20,6 +20,9 @@ import {
   type VulnerabilityFinding,
   type VulnerabilityPolicies,
   type VulnerablePolicy,
+  type AuditReport,
+  type AuditTreeNode,
+  type AuditTreeRequest,
 } from '@wharf/core';
 import type { Readable } from 'node:stream';
 import { badRequest, notFound, unprocessable } from '../errors.js';
@@ -237,9 +240,62 @@ export class SupplyChainService {
     return response;
   }
 
+  /**
+   * `pnpm audit` (POST /-/npm/v1/security/audits[/quick]): npm's full audit report for a dependency
+   * tree, from the same advisories as the bulk endpoint, with each affected version's paths in the tree.
+   */
+  async auditTree(request: AuditTreeRequest, advisoryUrl: (id: string) => string): Promise<AuditReport> {
+    const found = new Map<string, Map<string, string[]>>();
+    let dependencies = 0;
+    let devDependencies = 0;
+    const walk = (nodes: Record<string, AuditTreeNode>, parent: string | null) => {
+      for (const [name, node] of Object.entries(nodes)) {
+        const path = parent === null ? name : `${parent}>${name}`;
+        if (node.version !== undefined) {
+          const versions = found.get(name) ?? new Map<string, string[]>();
+          versions.set(node.version, [...(versions.get(node.version) ?? []), path]);
+          found.set(name, versions);
+          if (node.dev) devDependencies++;
+          else dependencies++;
+        }
+        if (node.dependencies) walk(node.dependencies, path);
+      }
+    };
+    walk(request.dependencies, null);
+    const bulk = await this.auditBulk(Object.fromEntries([...found].map(([name, versions]) => [name, [...versions.keys()]])), advisoryUrl);
+    const report: AuditReport = {
+      actions: [],
+      advisories: {},
+      muted: [],
+      metadata: { vulnerabilities: { info: 0, low: 0, moderate: 0, high: 0, critical: 0 }, dependencies, devDependencies, optionalDependencies: 0, totalDependencies: dependencies + devDependencies },
+    };
+    for (const [name, advisories] of Object.entries(bulk)) {
+      for (const a of advisories) {
+        const findings = [...found.get(name)!].filter(([version]) => versionIsAffected(version, a.vulnerable_versions)).map(([version, paths]) => ({ version, paths }));
+        report.advisories[a.id] = {
+          ...a,
+          github_advisory_id: a.id,
+          module_name: name,
+          patched_versions: patchedVersions(a.vulnerable_versions),
+          cves: [],
+          findings,
+          recommendation: `Upgrade ${name} to a version outside ${a.vulnerable_versions}`,
+        };
+        report.metadata.vulnerabilities[a.severity] += findings.reduce((n, f) => n + f.paths.length, 0);
+      }
+    }
+    return report;
+  }
+
   private scopeKey(input: string): string {
     const key = policyScopeKey(input);
     if (key === null) throw badRequest(`"${input}" is not a scope: use @name, name, or * for the registry default`);
     return key;
   }
+}
+
+/** What npm's report calls patched: from one `>=a <b` interval, `>=b`; otherwise the complement in words. */
+function patchedVersions(vulnerable: string): string {
+  const single = /^>=\S+ <(\S+)$/.exec(vulnerable);
+  return single ? `>=${single[1]}` : `not ${vulnerable}`;
 }
