@@ -6,11 +6,14 @@ import { api, describeError } from './api.js';
 
 const PAGE = 1000;
 
-/** The whole chain, oldest first, page by page (as `wharf audit verify` reads it). */
-async function wholeChain(): Promise<AuditEntry[]> {
+/** Every entry matching `filters` (none: the whole chain, as `wharf audit verify` reads it), oldest first, page by page. */
+async function entriesMatching(filters: Record<string, string> = {}): Promise<AuditEntry[]> {
   const rows: AuditEntry[] = [];
+  const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== ''));
+  query.set('limit', String(PAGE));
   for (let after = 0; ; ) {
-    const page = await api(AuditPageSchema, 'GET', `/api/v1/audit?after=${after}&limit=${PAGE}`);
+    query.set('after', String(after));
+    const page = await api(AuditPageSchema, 'GET', `/api/v1/audit?${query}`);
     rows.push(...page.entries);
     if (page.next === null) return rows;
     after = page.next;
@@ -28,17 +31,7 @@ export function Audit() {
     setError(null);
     try {
       // Pages come oldest first; the screen shows the newest first.
-      const rows: AuditEntry[] = [];
-      const query = new URLSearchParams(Object.entries(filters).filter(([, v]) => v !== ''));
-      for (let after = 0; ; ) {
-        query.set('after', String(after));
-        query.set('limit', String(PAGE));
-        const page = await api(AuditPageSchema, 'GET', `/api/v1/audit?${query}`);
-        rows.push(...page.entries);
-        if (page.next === null) break;
-        after = page.next;
-      }
-      setEntries(rows.reverse());
+      setEntries((await entriesMatching(filters)).reverse());
     } catch (err) {
       setError(describeError(err));
     }
@@ -56,7 +49,7 @@ export function Audit() {
     setError(null);
     try {
       // Checked here with the same function the server uses: a server that lied about its own check is still caught.
-      setVerification(verifyAuditChain(await wholeChain()));
+      setVerification(verifyAuditChain(await entriesMatching()));
     } catch (err) {
       setError(describeError(err));
     }

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { Bar } from 'react-chartjs-2';
 import { PluginStatsSchema, PluginVersionsSchema, SearchResultSchema, type Me, type SearchHit, type SearchResult } from '@wharf/core';
-import { SERIES_COLOURS } from './charts.js';
+import { lastDays, SERIES_COLOURS } from './charts.js';
 import { TableHead } from './table.js';
 import { Feedback, useFeedback } from './feedback.js';
 import { api, describeError } from './api.js';
@@ -171,7 +171,7 @@ function UsageChart({ id }: { id: string }) {
   const sum = (f: 'installs' | 'activations' | 'errors') => stats.days.reduce((n, d) => n + d[f], 0);
   const summary = `${sum('installs')} installs, ${sum('activations')} activations and ${sum('errors')} errors reported over ${DAYS} days`;
   if (stats.days.length === 0) return <p className="muted">No usage reported over {DAYS} days (host apps send counters only when their users opt in).</p>;
-  const days = Array.from({ length: DAYS }, (_, i) => new Date(Date.now() - (DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
+  const days = lastDays(DAYS);
   const on = (day: string, f: 'installs' | 'activations' | 'errors') => stats.days.find((d) => d.day === day)?.[f] ?? 0;
   return (
     <figure className="chart">

@@ -17,7 +17,7 @@ import { Feedback, useFeedback } from './feedback.js';
 import { api, ApiError, describeError } from './api.js';
 import { DiffTable } from './diff.js';
 import { Bar } from 'react-chartjs-2';
-import { SERIES_COLOURS } from './charts.js';
+import { lastDays, SERIES_COLOURS } from './charts.js';
 
 const PATH = '/api/v1/config/marketplace_source';
 /** Days of fleet counts charted. */
@@ -239,7 +239,7 @@ function Health({ health }: { health: SourceHealth | null }) {
 /** Requests per day and source as clients reported them (opt-in counts), with the errors. */
 function FleetChart({ health }: { health: SourceHealth }) {
   if (health.stats.length === 0) return null;
-  const days = Array.from({ length: DAYS }, (_, i) => new Date(Date.now() - (DAYS - 1 - i) * 86_400_000).toISOString().slice(0, 10));
+  const days = lastDays(DAYS);
   const sources = [...new Set(health.stats.map((s) => s.source))];
   const count = (day: string, source: string | null, field: 'requests' | 'errors') =>
     health.stats.filter((s) => s.day === day && (source === null || s.source === source)).reduce((n, s) => n + s[field], 0);
