@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { Bar } from 'react-chartjs-2';
 import { PluginStatsSchema, PluginVersionsSchema, SearchResultSchema, type Me, type SearchHit, type SearchResult } from '@wharf/core';
-import { lastDays, SERIES_COLOURS } from './charts.js';
+import { BarFigure, lastDays, SERIES_COLOURS } from './charts.js';
 import { TableHead } from './table.js';
 import { Feedback, useFeedback } from './feedback.js';
 import { api, describeError } from './api.js';
@@ -174,19 +173,16 @@ function UsageChart({ id }: { id: string }) {
   const days = lastDays(DAYS);
   const on = (day: string, f: 'installs' | 'activations' | 'errors') => stats.days.find((d) => d.day === day)?.[f] ?? 0;
   return (
-    <figure className="chart">
-      <figcaption data-testid="usage-summary">Usage: {summary}.</figcaption>
-      <div style={{ height: 200 }}>
-        <Bar
-          role="img"
-          aria-label={summary}
-          options={{ maintainAspectRatio: false, animation: false, scales: { y: { beginAtZero: true } } }}
-          data={{
-            labels: days.map((d) => d.slice(5)),
-            datasets: (['installs', 'activations', 'errors'] as const).map((f, i) => ({ label: f, data: days.map((d) => on(d, f)), backgroundColor: f === 'errors' ? '#b42318' : SERIES_COLOURS[i] })),
-          }}
-        />
-      </div>
-    </figure>
+    <BarFigure
+      caption={`Usage: ${summary}.`}
+      label={summary}
+      testId="usage-summary"
+      height={200}
+      scales={{ y: { beginAtZero: true } }}
+      data={{
+        labels: days.map((d) => d.slice(5)),
+        datasets: (['installs', 'activations', 'errors'] as const).map((f, i) => ({ label: f, data: days.map((d) => on(d, f)), backgroundColor: f === 'errors' ? '#b42318' : SERIES_COLOURS[i] })),
+      }}
+    />
   );
 }

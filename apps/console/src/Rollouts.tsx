@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useState, type FormEvent } from 'react';
-import { Bar } from 'react-chartjs-2';
-import './charts.js';
+import { BarFigure } from './charts.js';
 import { CHANNELS, PluginHealthSchema, RolloutListSchema, RolloutSchema, type Me, type PluginHealth, type Rollout } from '@wharf/core';
 import { useServerEvents } from './live.js';
 import { TableHead } from './table.js';
@@ -159,24 +158,17 @@ function HealthChart({ rollout }: { rollout: Rollout }) {
   const limit = previous ? previous.errorRate + rollout.errorThreshold : rollout.errorThreshold;
   const summary = shown.map((v) => `${v.version}: ${pct(v.errorRate)} errors in ${v.activations + v.errors} reports`).join('; ') || 'no reports yet';
   return (
-    <figure className="chart">
-      <figcaption>
-        Health of {rollout.plugin}: {summary}. Rolled back above {pct(limit)}.
-      </figcaption>
-      <div style={{ height: 220 }}>
-        <Bar
-          role="img"
-          aria-label={`Error rate per version: ${summary}; limit ${pct(limit)}`}
-          options={{ maintainAspectRatio: false, animation: false, scales: { y: { min: 0, suggestedMax: Math.min(1, limit * 1.5 || 0.1), ticks: { callback: (v) => pct(Number(v)) } } } }}
-          data={{
-            labels: shown.map((v) => v.version),
-            datasets: [
-              { label: 'error rate', data: shown.map((v) => v.errorRate), backgroundColor: shown.map((v) => (v.version === rollout.version && v.errorRate > limit ? '#b42318' : '#2f6fde')) },
-              { label: 'limit', data: shown.map(() => limit), backgroundColor: '#f0a50066' },
-            ],
-          }}
-        />
-      </div>
-    </figure>
+    <BarFigure
+      caption={<>Health of {rollout.plugin}: {summary}. Rolled back above {pct(limit)}.</>}
+      label={`Error rate per version: ${summary}; limit ${pct(limit)}`}
+      scales={{ y: { min: 0, suggestedMax: Math.min(1, limit * 1.5 || 0.1), ticks: { callback: (v) => pct(Number(v)) } } }}
+      data={{
+        labels: shown.map((v) => v.version),
+        datasets: [
+          { label: 'error rate', data: shown.map((v) => v.errorRate), backgroundColor: shown.map((v) => (v.version === rollout.version && v.errorRate > limit ? '#b42318' : '#2f6fde')) },
+          { label: 'limit', data: shown.map(() => limit), backgroundColor: '#f0a50066' },
+        ],
+      }}
+    />
   );
 }

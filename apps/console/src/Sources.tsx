@@ -16,8 +16,7 @@ import { TableHead } from './table.js';
 import { Feedback, useFeedback } from './feedback.js';
 import { api, ApiError, describeError } from './api.js';
 import { DiffTable } from './diff.js';
-import { Bar } from 'react-chartjs-2';
-import { lastDays, SERIES_COLOURS } from './charts.js';
+import { BarFigure, lastDays, SERIES_COLOURS } from './charts.js';
 
 const PATH = '/api/v1/config/marketplace_source';
 /** Days of fleet counts charted. */
@@ -247,23 +246,19 @@ function FleetChart({ health }: { health: SourceHealth }) {
   const errors = health.stats.reduce((n, s) => n + s.errors, 0);
   const summary = `${total} requests and ${errors} errors reported over ${DAYS} days, from ${sources.join(', ')}`;
   return (
-    <figure className="chart">
-      <figcaption data-testid="fleet-summary">Fleet: {summary}.</figcaption>
-      <div style={{ height: 220 }}>
-        <Bar
-          role="img"
-          aria-label={summary}
-          options={{ maintainAspectRatio: false, animation: false, scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } }}
-          data={{
-            labels: days.map((d) => d.slice(5)),
-            datasets: [
-              ...sources.map((source, i) => ({ label: `${source} requests`, data: days.map((d) => count(d, source, 'requests')), backgroundColor: SERIES_COLOURS[i % SERIES_COLOURS.length], stack: 'requests' })),
-              { label: 'errors', data: days.map((d) => count(d, null, 'errors')), backgroundColor: '#b42318', stack: 'errors' },
-            ],
-          }}
-        />
-      </div>
-    </figure>
+    <BarFigure
+      caption={`Fleet: ${summary}.`}
+      label={summary}
+      testId="fleet-summary"
+      scales={{ x: { stacked: true }, y: { stacked: true, beginAtZero: true } }}
+      data={{
+        labels: days.map((d) => d.slice(5)),
+        datasets: [
+          ...sources.map((source, i) => ({ label: `${source} requests`, data: days.map((d) => count(d, source, 'requests')), backgroundColor: SERIES_COLOURS[i % SERIES_COLOURS.length], stack: 'requests' })),
+          { label: 'errors', data: days.map((d) => count(d, null, 'errors')), backgroundColor: '#b42318', stack: 'errors' },
+        ],
+      }}
+    />
   );
 }
 
