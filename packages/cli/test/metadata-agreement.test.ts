@@ -107,7 +107,7 @@ describeEachBackend('packuments, signed catalog, TUF targets and mirror agree af
     const root = parseEnvelope('root', (await w.app.inject({ url: '/trust/root.json' })).body).signed;
     const catalog: Catalog = await verifyCatalog(new Uint8Array((await w.app.inject({ url: '/catalog.json' })).rawPayload), { root, now: new Date() });
     const targets = parseEnvelope('targets', (await w.app.inject({ url: '/trust/targets.json' })).body).signed;
-    const listed = Object.values(targets.targets).map((t) => (t.custom as { wharf: { name: string; version: string } }).wharf);
+    const listed = Object.values(targets.targets).map((t) => (t as { custom: { wharf: { name: string; version: string } } }).custom.wharf);
     for (const name of names) {
       const doc = await packument(name);
       const inPackument = Object.keys(doc?.versions ?? {}).sort();

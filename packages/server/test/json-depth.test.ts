@@ -22,7 +22,7 @@ const NPM_WRITES = [
 // A body nested 100,000 deep used to overflow the stack later (JSON.stringify, a schema) as a 500.
 describe('deeply nested JSON', () => {
   let w: TestWharf;
-  let writes: [string, string][];
+  let writes: (readonly [string, string])[];
   beforeAll(async () => {
     w = await createTestWharf('sqlite');
     const doc = (await w.app.inject({ url: '/docs/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
