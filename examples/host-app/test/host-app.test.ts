@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page, type Route } from 'playwright-core';
 import { packDirectory, publishDocument } from '@wharf/server';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, type TestWharf } from '../../../packages/server/test/helpers.js';
 import { listen } from '../../../packages/server/test/trust-helpers.js';
@@ -74,6 +76,18 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
     expect(res.statusCode, res.body).toBe(201);
   }
 
+  /** A file of the built app by its URL path under /app/, or null. */
+  async function appFile(url: string): Promise<{ contentType: string; body: Buffer } | null> {
+    const file = resolve(outDir, new URL(url).pathname.slice('/app/'.length) || 'index.html');
+    const body = file.startsWith(outDir + sep) ? await readFile(file).catch(() => null) : null;
+    return body && { contentType: TYPES[extname(file)] ?? 'application/octet-stream', body };
+  }
+
+  async function serveApp(route: Route): Promise<void> {
+    const file = await appFile(route.request().url());
+    await route.fulfill(file ? { status: 200, ...file } : { status: 404 }).catch(ignoreDropped);
+  }
+
   const row = () => page.locator(`[data-testid=catalog-row][data-plugin="${PLUGIN}"]`);
   const output = () => page.locator(`[data-testid=plugin][data-plugin="${PLUGIN}"] [data-testid=plugin-output]`);
 
@@ -90,12 +104,7 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
     context.setDefaultTimeout(15_000);
     // The app ships as static files (here from the build dir) on the registry's origin, so it still
     // loads when the registry is down, and reaches the registry same-origin, as a same-site deployment would.
-    await context.route(`${base}/app/**`, async (route) => {
-      const path = new URL(route.request().url()).pathname.slice('/app/'.length) || 'index.html';
-      const file = resolve(outDir, path);
-      const body = file.startsWith(outDir + sep) ? await readFile(file).catch(() => null) : null;
-      await route.fulfill(body ? { status: 200, contentType: TYPES[extname(file)] ?? 'application/octet-stream', body } : { status: 404 }).catch(ignoreDropped);
-    });
+    await context.route(`${base}/app/**`, serveApp);
     // In a real deployment root.json ships inside the app; here it is the test server's fresh one.
     await context.addInitScript((pinned) => {
       (window as { WHARF_HOST_CONFIG?: unknown }).WHARF_HOST_CONFIG = { root: pinned };
@@ -186,13 +195,42 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
     await page.unrouteAll({ behavior: 'wait' });
   });
 
-  it('runs the samples `npm start` publishes, through the slice of Cartae\'s API the host offers', async () => {
-    for (const sample of ['plugin-hello', 'plugin-word-count']) {
-      const dir = fileURLToPath(new URL(`../../../packages/server/samples/${sample}/`, import.meta.url));
-      const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name: string; version: string };
-      const res = await w.app.inject({ method: 'PUT', url: `/${manifest.name.replace('/', '%2f')}`, headers: bearer(token), payload: publishDocument(manifest, await packDirectory(dir)) });
-      expect(res.statusCode, res.body).toBe(201);
+  it('follows the event stream from another origin than the registry\'s: the samples, once published, show without a reload', async () => {
+    // As under `npm run dev -w examples/host-app`: the app served by a server of its own, on another port.
+    const appServer = createServer((req, res) => {
+      void appFile(`http://app${req.url ?? '/'}`).then((file) => {
+        res.writeHead(file ? 200 : 404, file ? { 'content-type': file.contentType } : {}).end(file?.body);
+      });
+    });
+    await new Promise<void>((done) => appServer.listen(0, '127.0.0.1', done));
+    const appOrigin = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}`;
+    const other = await browser.newContext();
+    other.setDefaultTimeout(15_000);
+    await other.addInitScript(([pinned, registry]) => {
+      (window as { WHARF_HOST_CONFIG?: unknown }).WHARF_HOST_CONFIG = { root: pinned, registry };
+    }, [root, `${base}/`] as const);
+    try {
+      const remote = await other.newPage();
+      const stream = remote.waitForResponse((r) => new URL(r.url()).pathname === '/events');
+      await remote.goto(`${appOrigin}/app/`);
+      await poll(() => remote.getByTestId('catalog-status').textContent()).toBe('ready');
+      expect(['*', appOrigin]).toContain((await stream).headers()['access-control-allow-origin']);
+
+      for (const sample of ['plugin-hello', 'plugin-word-count']) {
+        const dir = fileURLToPath(new URL(`../../../packages/server/samples/${sample}/`, import.meta.url));
+        const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { name: string; version: string };
+        const res = await w.app.inject({ method: 'PUT', url: `/${manifest.name.replace('/', '%2f')}`, headers: bearer(token), payload: publishDocument(manifest, await packDirectory(dir)) });
+        expect(res.statusCode, res.body).toBe(201);
+      }
+      // Delivered by catalog.changed over /events: the app's own update check runs once a minute, far beyond this wait.
+      await poll(() => remote.locator('[data-testid=catalog-row][data-plugin="@cartae/plugin-word-count"]').count()).toBe(1);
+    } finally {
+      await other.close();
+      await new Promise((done) => appServer.close(done));
     }
+  });
+
+  it('runs the samples `npm start` publishes, through the slice of Cartae\'s API the host offers', async () => {
     await page.reload();
     await poll(() => page.getByTestId('catalog-status').textContent()).toBe('ready');
     const sample = (name: string) => ({

@@ -39,6 +39,12 @@ describeEachBackend('events over SSE', (backend) => {
     expect(c.events('flags.changed')[0]).toEqual({ id: published.id, event: 'flags.changed', data: '{"version":7}' });
   });
 
+  it('answers a host app on another origin with the CORS headers every other route sends', async () => {
+    const c = await open('/events', { origin: 'http://host-app.localhost:5173' });
+    expect(c.headers['access-control-allow-origin']).toBe('*');
+    expect(c.headers['access-control-expose-headers']).toContain('etag');
+  });
+
   it('filters by type, with a trailing .* for a family', async () => {
     const c = await open('/events?types=rollout.*,snapshot.published');
     await w.events.publish('flags.changed', { version: 8 });

@@ -37,6 +37,8 @@ export async function eventsRoutes(app: FastifyInstance, opts: EventsRoutesOptio
 
     reply.hijack();
     const res = reply.raw;
+    // A hijacked reply sends only what is written to it: the headers hooks set on the reply (CORS) are passed on.
+    for (const [name, value] of Object.entries(reply.getHeaders())) if (value !== undefined) res.setHeader(name, value);
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
