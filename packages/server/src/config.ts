@@ -46,6 +46,11 @@ export const ConfigSchema = z.object({
   /** Time a client has to send the request line and headers (slow-header attacks). */
   headersTimeoutMs: z.number().int().positive().default(20_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * The level of the one log line per request (method, URL, route, status, duration, user, bytes; never a
+   * credential): "debug" keeps it out of an info log, "off" drops it. WHARF_REQUEST_LOG.
+   */
+  requestLog: z.enum(['info', 'debug', 'off']).default('info'),
   /** Honour X-Forwarded-* from a proxy in front (nginx, a CDN). */
   trustProxy: z.boolean().default(false),
   /**
@@ -81,6 +86,7 @@ const ENV: Record<string, keyof ConfigInput> = {
   WHARF_PUBLIC_URL: 'publicUrl',
   WHARF_ADMIN_TOKEN: 'adminToken',
   WHARF_LOG_LEVEL: 'logLevel',
+  WHARF_REQUEST_LOG: 'requestLog',
 };
 
 /**

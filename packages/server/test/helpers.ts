@@ -42,11 +42,11 @@ export interface TestWharf extends Wharf {
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 /** A server on a temporary data dir and a throwaway database of the given backend (not listening). */
-export async function createTestWharf(backend: Backend, overrides: ConfigInput = {}): Promise<TestWharf> {
+export async function createTestWharf(backend: Backend, overrides: ConfigInput = {}, options: Parameters<typeof createWharf>[1] = {}): Promise<TestWharf> {
   const dataDir = await mkdtemp(join(tmpdir(), 'wharf-test-'));
   const pgdb = backend === 'postgres' ? await throwawayPostgres() : null;
   const config = loadConfig({ dataDir, databaseUrl: pgdb?.url, logLevel: 'warn', adminToken: ADMIN_TOKEN, loginRateLimit: 1000, ...overrides }, {}, null);
-  const wharf = await createWharf(config);
+  const wharf = await createWharf(config, options);
   return Object.assign(wharf, {
     backend,
     dataDir,

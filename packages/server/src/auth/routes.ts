@@ -88,7 +88,7 @@ export async function authRoutes(app: FastifyInstance, { auth, loginRateLimit }:
 
   // npm logout (and yarn 1 after a password publish) revoke the token they hold, by its value. A
   // read-only token may revoke itself, nothing else.
-  app.delete<{ Params: { token: string } }>('/-/user/token/:token', async (request) => {
+  app.delete<{ Params: { token: string } }>('/-/user/token/:token', { config: { secretParams: ['token'] } }, async (request) => {
     const caller = requireUser(request.principal);
     const itself = request.headers.authorization === `Bearer ${request.params.token}`;
     if (caller.readonly && !itself) throw forbidden('this token is read-only: it may revoke itself only');

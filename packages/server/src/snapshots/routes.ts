@@ -118,6 +118,7 @@ export async function snapshotRoutes(app: FastifyInstance, { snapshots, catalog 
       summary: 'The preview, for whoever holds its link',
       description: 'The key is made anew at each promotion of the draft; an old or wrong key answers 404.',
       params: z.object({ key: z.string().min(20).max(100) }),
+      options: { config: { secretParams: ['key'] } },
       responses: { 200: { description: 'The preview', schema: SnapshotPreviewSchema }, 404: { description: 'No preview has this link (any more)' } },
     },
     async ({ params }, _request, reply) => {
