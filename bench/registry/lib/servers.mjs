@@ -21,7 +21,7 @@ export async function startWharf(resources, { databaseUrl, cpuProfDir }) {
   const args = [...nodeArgs, join(repoRoot, 'packages/cli/bin/wharf.js'), 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', data];
   if (databaseUrl) args.push('--database-url', databaseUrl);
   // cwd = the data dir: no wharf.config.json from the caller's directory is picked up.
-  const proc = resources.spawn('wharf', process.execPath, args, { cwd: data, env: cleanEnv({ WHARF_LOG_LEVEL: 'warn' }) });
+  const proc = resources.spawn('wharf', process.execPath, args, { cwd: data, env: cleanEnv({ WHARF_LOG_LEVEL: 'warn', ...(process.env.WHARF_REQUEST_LOG ? { WHARF_LOG_LEVEL: 'info', WHARF_REQUEST_LOG: process.env.WHARF_REQUEST_LOG } : {}) }) });
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(proc, `${url}/-/ping`);
   return { name: 'Wharf', url, proc };
