@@ -3,10 +3,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createUser, startServer, type RunningServer } from './support/server.js';
-
-const PNPM = fileURLToPath(new URL('../../../node_modules/.bin/pnpm', import.meta.url));
 
 interface Run {
   code: number;
@@ -14,8 +11,8 @@ interface Run {
   stderr: string;
 }
 
-/** The stock npm CLI (and pnpm) against a real server: the registry's users' own tools. */
-describe('the npm CLI and pnpm against wharf serve', () => {
+/** The stock npm CLI against a real server, command by command (package-managers.e2e runs one flow for every client). */
+describe('the npm CLI against wharf serve', () => {
   let server: RunningServer;
   let work: string;
   let aliceRc: string;
@@ -228,16 +225,6 @@ describe('the npm CLI and pnpm against wharf serve', () => {
     const stranger = await fetch(`${server.url}/-/user/token/${encodeURIComponent(other)}`, { method: 'DELETE', headers: { authorization: `Bearer ${await createUser(server.url, 'someone-else')}` } });
     expect(stranger.status).toBe(404);
     expect((await fetch(`${server.url}/-/whoami`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(200);
-  });
-
-  it('pnpm installs from the same registry', async () => {
-    const app = await appDir('app-pnpm');
-    await writeFile(join(app, '.npmrc'), `registry=${server.url}/\n`);
-    const res = await run(PNPM, ['add', '@demo/hello@1.1.0', '--store-dir', join(work, 'pnpm-store'), '--config.confirmModulesPurge=false'], app);
-    expect(res.code, res.stdout + res.stderr).toBe(0);
-    expect(await readFile(join(app, 'pnpm-lock.yaml'), 'utf8')).toMatch(/integrity: sha512-/);
-    const out = await run(process.execPath, ['-e', 'process.stdout.write(require("@demo/hello"))'], app);
-    expect(out.stdout).toBe('v2');
   });
 
   it('npm unpublish of one version, then of the whole package', async () => {
