@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cachedClient } from './support/clients.js';
+import { cachedClients } from './support/clients.js';
 import { createUser, startServer, type RunningServer } from './support/server.js';
 
 const ADMIN = 'pm-e2e-admin-token-0123456789';
@@ -40,7 +40,7 @@ const node = (path: string) => [process.execPath, fileURLToPath(new URL(`../../.
 const lastJsonLine = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as unknown;
 
 async function clients(): Promise<{ clients: Client[]; missing: string[] }> {
-  const [bun, deno] = await Promise.all([cachedClient('bun'), cachedClient('deno')]);
+  const { bun, deno } = await cachedClients();
   const list: Client[] = [
     {
       name: 'npm',

@@ -19,20 +19,24 @@ const PINNED = {
 
 export type CachedClient = keyof typeof PINNED;
 
-/** The client's binary, installing it on first use; a string saying why when it cannot be had. */
-export async function cachedClient(name: CachedClient): Promise<{ bin: string } | { missing: string }> {
-  const { spec, binary } = PINNED[name];
-  const bin = join(CACHE, 'node_modules', binary);
-  if (!existsSync(bin)) {
+/** Each client's binary, installing the missing ones on first use (one npm run: two would race on the folder). */
+export async function cachedClients(): Promise<Record<CachedClient, { bin: string } | { missing: string }>> {
+  const names = Object.keys(PINNED) as CachedClient[];
+  const bin = (name: CachedClient) => join(CACHE, 'node_modules', PINNED[name].binary);
+  const specs = names.filter((name) => !existsSync(bin(name))).map((name) => PINNED[name].spec);
+  let failure = '';
+  if (specs.length > 0) {
+    console.log(`package-manager suite: installing ${specs.join(' ')} into ${CACHE} (once)`);
     try {
-      await promisify(execFile)('npm', ['install', '--prefix', CACHE, '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', '--loglevel=error', spec], {
+      await promisify(execFile)('npm', ['install', '--prefix', CACHE, '--ignore-scripts', '--no-audit', '--no-fund', '--no-save', '--loglevel=error', ...specs], {
         timeout: 300_000,
         env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_config_'))),
       });
     } catch (err) {
-      return { missing: `${spec} could not be installed into ${CACHE}: ${(err as Error).message.split('\n')[0]}` };
+      failure = `: npm install failed: ${(err as Error).message.split('\n')[0]}`;
     }
   }
-  if (!existsSync(bin)) return { missing: `${spec} has no ${process.platform}-${process.arch} binary (${binary})` };
-  return { bin };
+  const found = (name: CachedClient) =>
+    existsSync(bin(name)) ? { bin: bin(name) } : { missing: `${PINNED[name].spec} has no ${process.platform}-${process.arch} binary in ${CACHE}${failure}` };
+  return Object.fromEntries(names.map((name) => [name, found(name)])) as Record<CachedClient, { bin: string } | { missing: string }>;
 }
