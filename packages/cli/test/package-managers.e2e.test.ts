@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { createUser, startServer, type RunningServer } from './support/server.js
 const ADMIN = 'pm-e2e-admin-token-0123456789';
 const SAMPLE = '@cartae/plugin-hello';
 const ADVISORY = 'Prototype pollution in the hello sample';
+const PASSWORD = 'a-long-password-for-prompts';
 
 interface Run {
   code: number;
@@ -24,7 +25,9 @@ interface Client {
   /** The client's own environment settings (update checks and telemetry off). */
   env?: (home: string) => Record<string, string>;
   /** Settings a project needs beyond the user's ~/.npmrc (Yarn 4 reads neither .npmrc nor npm's env). */
-  projectFiles?: (registry: string, token: string, ageGate?: boolean) => Record<string, string>;
+  projectFiles?: (registry: string, token: string | null, ageGate?: boolean) => Record<string, string>;
+  /** Logs in at the client's username and password prompts and saves a token for the registry. */
+  login?: string[];
   publish?: (tag: string | null) => string[];
   /** `ageGate`: keep the client's default minimum release age (a day), which the suite otherwise lifts. */
   add: (specs: string[], ageGate?: boolean) => string[];
@@ -36,6 +39,38 @@ interface Client {
   lockfile?: { file: string; integrity: RegExp };
 }
 
+/**
+ * Runs a command on a terminal (util-linux `script`): login prompts read from a TTY. Each answer is
+ * typed once its prompt has appeared, in order.
+ */
+function atPrompts(argv: string[], cwd: string, env: NodeJS.ProcessEnv, answers: [RegExp, string][]): Promise<Run> {
+  const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+  return new Promise((resolve) => {
+    const child = spawn('script', ['-qec', quoted, '/dev/null'], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let seen = 0;
+    const timer = setTimeout(() => child.kill(), 60_000);
+    const read = (chunk: Buffer) => {
+      out += chunk.toString();
+      // Prompts are drawn with colours and cursor moves: compare the text alone.
+      const text = out.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+      const next = answers[0];
+      if (next && next[0].test(text.slice(seen))) {
+        answers.shift();
+        seen = text.length;
+        child.stdin.write(`${next[1]}\r`);
+      }
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      child.stdin.end();
+      resolve({ code: code ?? 1, out });
+    });
+  });
+}
+
 const node = (path: string) => [process.execPath, fileURLToPath(new URL(`../../../node_modules/${path}`, import.meta.url))];
 const lastJsonLine = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as unknown;
 
@@ -45,6 +80,8 @@ async function clients(): Promise<{ clients: Client[]; missing: string[] }> {
     {
       name: 'npm',
       argv: ['npm'],
+      // Wharf has no web login: npm falls back to its username and password prompts.
+      login: ['login'],
       publish: (tag) => ['publish', ...(tag ? ['--tag', tag] : [])],
       add: (specs) => ['install', '--no-audit', ...specs],
       distTags: { args: (pkg) => ['view', pkg, 'dist-tags', '--json'], parse: JSON.parse },
@@ -55,6 +92,7 @@ async function clients(): Promise<{ clients: Client[]; missing: string[] }> {
     {
       name: 'pnpm',
       argv: node('pnpm/bin/pnpm.cjs'),
+      login: ['login'],
       publish: (tag) => ['publish', '--no-git-checks', ...(tag ? ['--tag', tag] : [])],
       add: (specs) => ['add', ...specs],
       distTags: { args: (pkg) => ['view', pkg, 'dist-tags', '--json'], parse: JSON.parse },
@@ -81,7 +119,7 @@ async function clients(): Promise<{ clients: Client[]; missing: string[] }> {
         '.yarnrc.yml': [
           `npmRegistryServer: "${registry}"`,
           'unsafeHttpWhitelist: ["127.0.0.1"]',
-          `npmAuthToken: "${token}"`,
+          ...(token ? [`npmAuthToken: "${token}"`] : []),
           'nodeLinker: node-modules',
           'enableGlobalCache: false',
           'enableTelemetry: false',
@@ -91,6 +129,7 @@ async function clients(): Promise<{ clients: Client[]; missing: string[] }> {
         ].join('\n'),
         'yarn.lock': '',
       }),
+      login: ['npm', 'login'],
       publish: (tag) => ['npm', 'publish', ...(tag ? ['--tag', tag] : [])],
       add: (specs) => ['add', ...specs],
       distTags: { args: (pkg) => ['npm', 'info', pkg, '--fields', 'dist-tags', '--json'], parse: (out) => (JSON.parse(out) as { 'dist-tags': unknown })['dist-tags'] },
@@ -116,7 +155,7 @@ async function clients(): Promise<{ clients: Client[]; missing: string[] }> {
       name: 'deno',
       argv: [deno.bin],
       // Deno reads the project's .npmrc; it publishes to JSR only, and has neither whoami nor a tag reader.
-      projectFiles: (registry, token) => ({ '.npmrc': `registry=${registry}/\n${registry.replace(/^http:/, '')}/:_authToken=${token}\n` }),
+      projectFiles: (registry, token) => ({ '.npmrc': `registry=${registry}/\n${token ? `${registry.replace(/^http:/, '')}/:_authToken=${token}\n` : ''}` }),
       ageGate: true,
       add: (specs, ageGate = false) => ['add', ...(ageGate ? [] : ['--min-dep-age=0']), ...specs.map((s) => `npm:${s}`)],
       audit: ['audit'],
@@ -136,12 +175,10 @@ for (const reason of found.missing) console.warn(`package-manager suite: skipped
 describe('package managers against wharf serve', () => {
   let server: RunningServer;
   let work: string;
-  let npmrcFor: (client: string) => string;
 
   beforeAll(async () => {
     server = await startServer({ args: ['--samples'], env: { WHARF_ADMIN_TOKEN: ADMIN } });
     work = await mkdtemp(join(tmpdir(), 'wharf-pm-'));
-    npmrcFor = (client) => join(work, client, 'home', '.npmrc');
     const advisory = {
       schema_version: '1.6.0',
       id: 'GHSA-e2e0-0000-0001',
@@ -168,39 +205,33 @@ describe('package managers against wharf serve', () => {
     let dir: (name: string) => string;
     let env: NodeJS.ProcessEnv;
 
-    const run = (args: string[], cwd: string) =>
+    const run = (args: string[], cwd: string, withEnv = env) =>
       new Promise<Run>((resolve) => {
-        execFile(client.argv[0]!, [...client.argv.slice(1), ...args], { cwd, env, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+        execFile(client.argv[0]!, [...client.argv.slice(1), ...args], { cwd, env: withEnv, timeout: 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
           resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}` }),
         );
       });
 
     /** A project folder with the client's own settings in it. */
-    async function project(name: string, manifest: Record<string, unknown>, files: Record<string, string> = {}, ageGate = false): Promise<string> {
+    async function project(name: string, manifest: Record<string, unknown>, files: Record<string, string> = {}, ageGate = false, withToken = true): Promise<string> {
       const path = dir(name);
       await mkdir(path, { recursive: true });
       await writeFile(join(path, 'package.json'), JSON.stringify(manifest));
-      for (const [file, text] of Object.entries({ ...client.projectFiles?.(server.url, token, ageGate), ...files })) await writeFile(join(path, file), text);
+      for (const [file, text] of Object.entries({ ...client.projectFiles?.(server.url, withToken ? token : null, ageGate), ...files })) await writeFile(join(path, file), text);
       return path;
     }
 
     const source = (version: string) =>
       project(`src-${version}`, { name: pkg, version, main: 'index.js', license: 'MIT' }, { 'index.js': `module.exports = ${JSON.stringify(version)};\n` });
 
-    beforeAll(async () => {
-      token = await createUser(server.url, user);
-      const home = join(work, client.name, 'home');
-      dir = (name) => join(work, client.name, name);
-      await mkdir(home, { recursive: true });
-      await writeFile(npmrcFor(client.name), `registry=${server.url}/\n${server.url.replace(/^http:/, '')}/:_authToken=${token}\n`);
-      env = {
+    /** The environment of a user whose home is `home`: nothing of the developer's reaches the client. */
+    const userEnv = (home: string): NodeJS.ProcessEnv => ({
         ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(npm_config_|yarn_)/i.test(k))),
-        // A home of its own: neither the developer's settings nor caches reach the client.
         HOME: home,
         XDG_CONFIG_HOME: join(home, '.config'),
         XDG_CACHE_HOME: join(home, '.cache'),
         XDG_DATA_HOME: join(home, '.local/share'),
-        npm_config_userconfig: npmrcFor(client.name),
+        npm_config_userconfig: join(home, '.npmrc'),
         npm_config_update_notifier: 'false',
         npm_config_fund: 'false',
         BUN_INSTALL_CACHE_DIR: join(home, 'bun-cache'),
@@ -210,8 +241,30 @@ describe('package managers against wharf serve', () => {
         NO_COLOR: '1',
         FORCE_COLOR: '0',
         ...client.env?.(home),
-      };
+    });
+
+    beforeAll(async () => {
+      token = await createUser(server.url, user, PASSWORD);
+      dir = (name) => join(work, client.name, name);
+      const home = dir('home');
+      await mkdir(home, { recursive: true });
+      await writeFile(join(home, '.npmrc'), `registry=${server.url}/\n${server.url.replace(/^http:/, '')}/:_authToken=${token}\n`);
+      env = userEnv(home);
     }, 60_000);
+
+    it.skipIf(!client.login)('logs in at its username and password prompts; the token it saves works', async () => {
+      const home = dir('login-home');
+      await mkdir(home, { recursive: true });
+      await writeFile(join(home, '.npmrc'), `registry=${server.url}/\n`);
+      const cwd = await project('login', { name: 'login', version: '1.0.0', private: true }, {}, false, false);
+      const login = await atPrompts([...client.argv, ...client.login!], cwd, userEnv(home), [
+        [/Username:/, user],
+        [/Password:/, PASSWORD],
+      ]);
+      expect(login.code, login.out).toBe(0);
+      const whoami = await run(client.whoami!, cwd, userEnv(home));
+      expect(whoami.out).toContain(user);
+    });
 
     it.skipIf(!client.publish)('publishes a scoped package, then a newer version under the next tag', async () => {
       for (const [version, tag] of [['1.0.0', null], ['1.1.0', 'next']] as const) {
