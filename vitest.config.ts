@@ -8,6 +8,8 @@ export default defineConfig({
     // Tests run against the TypeScript sources; the CLI end-to-end tests run the built `wharf` binary.
     alias: [
       { find: /^@wharf\/core$/, replacement: src('core/src') },
+      { find: /^@wharf\/tarball$/, replacement: src('tarball/src') },
+      { find: /^@wharf\/tarball\/node$/, replacement: fileURLToPath(new URL('./packages/tarball/src/node.ts', import.meta.url)) },
       { find: /^@wharf\/server$/, replacement: src('server/src') },
       { find: /^@wharf\/sdk$/, replacement: src('sdk/src') },
       { find: /^@wharf\/sdk\/node$/, replacement: src('sdk/src/node') },
