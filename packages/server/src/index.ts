@@ -4,6 +4,6 @@ export { openMetadataStore, type MetadataStore } from './storage/metadata-store.
 export { FsBlobStore, BlobCorruptError, blobsDir, scrubBlobs, type BlobStore } from './storage/blob-store.js';
 export { HttpError } from './errors.js';
 export { publishSamples } from './samples.js';
-export { packDirectory, publishDocument } from './registry/pack.js';
+export { packDirectory, publishDocument } from '@wharf/tarball/node';
 export { inspectTarball, TarballError } from './registry/tarball-inspector.js';
 export { tarballFileHashes, rootDocument, signRootDocument, tufTime, TrustService, DEFAULT_LIFETIMES } from './trust/index.js';

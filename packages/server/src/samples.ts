@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { PluginListingInputSchema } from '@wharf/core';
 import type { Wharf } from './app.js';
-import { packDirectory, publishDocument } from './registry/pack.js';
+import { packDirectory, publishDocument } from '@wharf/tarball/node';
 
 const SAMPLES_DIR = fileURLToPath(new URL('../samples', import.meta.url));
 export const SAMPLES_USER = 'wharf-samples';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { create } from 'tar';
 import { tarballFileName, type PackumentWrite } from '@wharf/core';
-import type { Hasher } from './read.js';
+import { readTarball, type Hasher, type TarballContents } from './read.js';
 
 export * from './index.js';
 
@@ -12,6 +12,20 @@ export const sha512: () => Hasher = () => createHash('sha512');
 /** `sha512-<base64>`: the SRI form of a file's or a tarball's hash in signed metadata and `dist.integrity`. */
 export function sri(hash: Uint8Array): string {
   return `sha512-${Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('base64')}`;
+}
+
+/** The sha512 SRI of every regular file of a tarball read with `hash: sha512`, keyed by package-relative path. */
+export function fileHashes(contents: TarballContents): Record<string, string> {
+  return Object.fromEntries(contents.files.map((f) => [f.path, sri(f.hash!)]));
+}
+
+/**
+ * What publishers sign and installers check: the sha512 SRI of every regular file of a tarball,
+ * keyed by its path inside `package/`. With no limits: for tarballs already vetted (by the registry
+ * at publish, or packed here).
+ */
+export async function tarballFileHashes(tgz: Uint8Array): Promise<Record<string, string>> {
+  return fileHashes(await readTarball(tgz, { hash: sha512, limits: { maxUnpackedBytes: Number.MAX_SAFE_INTEGER } }));
 }
 
 /** Packs a directory the way `npm pack` does (entries under `package/`, gzip, portable headers). */

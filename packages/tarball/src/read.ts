@@ -4,7 +4,7 @@
  * forge read archives the same way and refuse the same hostile ones. It streams: the gzip is inflated
  * a chunk at a time (off the event loop in Node, whose DecompressionStream runs on zlib's thread pool),
  * each entry is checked from its header before its body is read, and reading stops at the first
- * refusal or at the end-of-archive block. File bodies are hashed as they pass and kept only when asked.
+ * refusal or once the inflated bytes pass the bound (trailing data after the archive included). File bodies are hashed as they pass and kept only when asked.
  *
  * Written here rather than taken from node-tar: node-tar is Node-only (the SDK runs in browsers), and
  * every caller needs the same checks on entries as they stream by, which is most of this file anyway.
@@ -108,8 +108,8 @@ export async function readTarball(tgz: Uint8Array, options: ReadTarballOptions =
       if (next.done) break;
       out += next.value.length;
       if (out > maxOutput) throw new TarballError(`tarball unpacks to more than ${parser.limits.maxUnpackedBytes} bytes`);
+      // What follows the end-of-archive block is inflated but not parsed: a bomb hidden there still hits the bound.
       parser.push(next.value);
-      if (parser.ended) break;
     }
   } finally {
     reader.cancel().catch(() => undefined);

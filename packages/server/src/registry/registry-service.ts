@@ -60,6 +60,8 @@ export interface PublishedVersion {
   tags: string[];
   integrity: string;
   files: { path: string; size: number }[];
+  /** The sha512 SRI of every regular file, by package-relative path (read once, at publish). */
+  fileHashes: Record<string, string>;
   packageJson: Record<string, unknown>;
   tarball: Buffer;
   principal: Principal;
@@ -72,7 +74,10 @@ export interface PublishCandidate {
   /** The version document as sent by the client. */
   manifest: Record<string, unknown>;
   packageJson: Record<string, unknown>;
+  /** The tarball's `sha512-…` SRI. */
+  integrity: string;
   files: { path: string; size: number }[];
+  fileHashes: Record<string, string>;
   tarball: Buffer;
   principal: Principal;
 }
@@ -297,7 +302,7 @@ export class RegistryService {
       throw unprocessable(`package.json in the tarball is ${String(facts.packageJson.name)}@${String(facts.packageJson.version)}, not ${pkg.name}@${version}`);
     }
     checkManifestMatches(manifest, facts.packageJson);
-    const candidate: PublishCandidate = { name: pkg.name, version, manifest, packageJson: facts.packageJson, files: facts.files, tarball, principal: caller };
+    const candidate: PublishCandidate = { name: pkg.name, version, manifest, packageJson: facts.packageJson, integrity, files: facts.files, fileHashes: facts.fileHashes, tarball, principal: caller };
     for (const hook of this.prePublishHooks) await hook(candidate);
 
     const key = sha512.toString('hex');
@@ -346,7 +351,7 @@ export class RegistryService {
     }
     await this.changed(pkg.name);
     this.metrics.publishes.inc();
-    const published: PublishedVersion = { name: pkg.name, version, tags, integrity, files: facts.files, packageJson: facts.packageJson, tarball, principal: caller };
+    const published: PublishedVersion = { name: pkg.name, version, tags, integrity, files: facts.files, fileHashes: facts.fileHashes, packageJson: facts.packageJson, tarball, principal: caller };
     for (const hook of this.publishHooks) {
       try {
         await hook(published);

@@ -17,7 +17,9 @@ export class SbomBuilder {
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ id, input: { ...input, publishedAt: publishedAt.toISOString() } });
+      // Only what the SBOM lists crosses to the worker: the file hashes were made at publish, not the tarball.
+      const { name, version, integrity, packageJson, files, fileHashes } = input;
+      worker.postMessage({ id, input: { name, version, integrity, packageJson, files, fileHashes, publishedAt: publishedAt.toISOString() } });
     });
   }
 

@@ -3,22 +3,14 @@ import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
 import { PackageURL } from 'packageurl-js';
 import { declaredDependencies, declaredDependency, parsePackageName, isPackageNameError, type DeclaredDependency } from '@wharf/core';
 import type { PublishedVersion } from '../registry/registry-service.js';
-import { tarballFiles } from '../registry/tgz-stream.js';
 
 /** The CycloneDX version Wharf writes: 1.6 (the issue asks for 1.5 or later). */
 const SBOM_SPEC = Spec.Spec1dot6;
 const serializer = new Serialize.JsonSerializer(new Serialize.JSON.Normalize.Factory(SBOM_SPEC));
 
-export interface PackageFile {
-  path: string;
-  size: number;
-  /** Hex sha512 of the file's bytes. */
-  sha512: string;
-}
-
-/** Regular files of a package tarball (already vetted by the registry's inspector) with their sha512. */
-export async function hashTarballFiles(tarball: Buffer): Promise<PackageFile[]> {
-  return (await tarballFiles(tarball)).map((f) => ({ path: f.path, size: f.size, sha512: f.sha512.toString('hex') }));
+/** Hex of the digest in a `sha512-<base64>` SRI, as CycloneDX hashes are written. */
+function sriToHex(sri: string): string {
+  return Buffer.from(sri.slice('sha512-'.length), 'base64').toString('hex');
 }
 
 /** `pkg:npm/%40scope/name[@version]`. */
@@ -71,7 +63,7 @@ function dependencyComponent(dep: DeclaredDependency, packageJson: Record<string
  * runtime dependency it declares (name, declared range, purl) and every file it ships with its
  * sha512. Dependencies are declared, not resolved: the registry never installs what it receives.
  */
-export type SbomInput = Pick<PublishedVersion, 'name' | 'version' | 'integrity' | 'packageJson' | 'tarball'>;
+export type SbomInput = Pick<PublishedVersion, 'name' | 'version' | 'integrity' | 'packageJson' | 'files' | 'fileHashes'>;
 
 export async function buildSbom(published: SbomInput, publishedAt: Date): Promise<string> {
   const bom = new Models.Bom({ serialNumber: serialNumber(published.name, published.version, published.integrity) });
@@ -85,7 +77,7 @@ export async function buildSbom(published: SbomInput, publishedAt: Date): Promis
     purl: npmPurl(published.name, published.version),
     description: typeof published.packageJson.description === 'string' ? published.packageJson.description : undefined,
   });
-  root.hashes.set(Enums.HashAlgorithm['SHA-512'], createHash('sha512').update(published.tarball).digest('hex'));
+  root.hashes.set(Enums.HashAlgorithm['SHA-512'], sriToHex(published.integrity));
   bom.metadata.component = root;
 
   for (const dep of declaredDependencies(published.packageJson)) {
@@ -93,10 +85,11 @@ export async function buildSbom(published: SbomInput, publishedAt: Date): Promis
     bom.components.add(component);
     root.dependencies.add(component.bomRef);
   }
-  for (const file of await hashTarballFiles(published.tarball)) {
-    const component = new Models.Component(Enums.ComponentType.File, file.path, { bomRef: `file:${file.path}` });
-    component.hashes.set(Enums.HashAlgorithm['SHA-512'], file.sha512);
-    component.properties.add(new Models.Property('wharf:file:size', String(file.size)));
+  const sizes = new Map(published.files.map((f) => [f.path, f.size]));
+  for (const [path, sri] of Object.entries(published.fileHashes)) {
+    const component = new Models.Component(Enums.ComponentType.File, path, { bomRef: `file:${path}` });
+    component.hashes.set(Enums.HashAlgorithm['SHA-512'], sriToHex(sri));
+    component.properties.add(new Models.Property('wharf:file:size', String(sizes.get(path) ?? 0)));
     bom.components.add(component);
   }
   return serializer.serialize(bom, { sortLists: true });

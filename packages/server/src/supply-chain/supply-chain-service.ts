@@ -1,3 +1,4 @@
+import { fileHashes, readTarball, sha512 } from '@wharf/tarball/node';
 import {
   AdvisoryImportSchema,
   DEFAULT_VULNERABLE_POLICY,
@@ -118,7 +119,9 @@ export class SupplyChainService {
     const ref = { key: row.blob_key, size: row.size, integrity: row.integrity };
     const tarball = (await this.registry.tarballBytes(ref)) ?? (await readAll(this.registry.tarballStream(ref)));
     const packageJson = JSON.parse(row.manifest) as Record<string, unknown>;
-    await this.repo.putSbom(name, version, await this.sboms.build({ name, version, integrity: row.integrity, packageJson, tarball }, new Date(row.published_at)), this.now().toISOString());
+    const contents = await readTarball(tarball, { hash: sha512, limits: { maxUnpackedBytes: Number.MAX_SAFE_INTEGER } });
+    const input = { name, version, integrity: row.integrity, packageJson, files: contents.files, fileHashes: fileHashes(contents) };
+    await this.repo.putSbom(name, version, await this.sboms.build(input, new Date(row.published_at)), this.now().toISOString());
     return this.repo.getSbom(name, version);
   }
 

@@ -9,7 +9,7 @@ import { TrustService, type TrustLifetimes } from './trust-service.js';
 
 export { TrustService, DEFAULT_LIFETIMES, type TrustLifetimes } from './trust-service.js';
 export { trustRoutes } from './routes.js';
-export { tarballFileHashes } from './file-hashes.js';
+export { tarballFileHashes } from '@wharf/tarball/node';
 export { rootDocument, signRootDocument, tufTime } from './catalog.js';
 
 /** Where the registry's private keys live: WHARF_TRUST_KEYS_DIR, default `<dataDir>/trust-keys`. */

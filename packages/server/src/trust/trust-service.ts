@@ -27,7 +27,7 @@ import { authorize } from '../access/permissions.js';
 import type { MetadataStore } from '../storage/metadata-store.js';
 import type { PublishCandidate, PublishedVersion } from '../registry/registry-service.js';
 import { metaFileFor, rootDocument, sign, signRootDocument, snapshotMetadata, targetsMetadata, timestampMetadata } from './catalog.js';
-import { tarballFileHashes } from './file-hashes.js';
+import { tarballFileHashes } from '@wharf/tarball/node';
 import type { Keyring } from './keyring.js';
 import { signNative } from './native-signer.js';
 import { provenanceEnvelope, repositoryOf } from './provenance.js';
@@ -234,11 +234,11 @@ export class TrustService {
    * scope (or `*`) requires signatures.
    */
   async checkPublish(c: PublishCandidate): Promise<void> {
-    const files = await tarballFileHashes(c.tarball);
+    const files = c.fileHashes;
     for (const path of Object.keys(files)) {
       if (/[\u0000-\u001f\u007f]/.test(path)) throw unprocessable(`file name ${JSON.stringify(path)} contains control characters, which signed metadata cannot carry`);
     }
-    const integrity = `sha512-${createHash('sha512').update(c.tarball).digest('base64')}`;
+    const integrity = c.integrity;
     const field = c.manifest.wharf;
     if (field === undefined) {
       const scope = parsePackageName(c.name);
@@ -267,10 +267,10 @@ export class TrustService {
 
   /** After the version is stored: countersign, record provenance, list it in new signed metadata. */
   async recordPublish(v: PublishedVersion): Promise<void> {
-    const checked = this.checked.get(v.tarball) ?? { files: await tarballFileHashes(v.tarball), signature: null, commit: gitHead(v.packageJson) };
+    const checked = this.checked.get(v.tarball) ?? { files: v.fileHashes, signature: null, commit: gitHead(v.packageJson) };
     const root = await this.root();
     const [registryKey] = this.keysFor(root, 'targets');
-    const sha512 = createHash('sha512').update(v.tarball).digest('hex');
+    const sha512 = Buffer.from(v.integrity.slice('sha512-'.length), 'base64').toString('hex');
     const at = this.now().toISOString();
     const provenance = provenanceEnvelope(
       {
@@ -326,8 +326,10 @@ export class TrustService {
       const manifest = JSON.parse(row.manifest) as Record<string, unknown>;
       const principal: Principal = { userId: row.publisher_id, name: row.publisher, role: row.role as Principal['role'], readonly: false, tokenKey: null };
       try {
-        await this.checkPublish({ name: row.package, version: row.version, manifest, packageJson: manifest, files: [], tarball, principal });
-        await this.recordPublish({ name: row.package, version: row.version, tags: [], integrity: row.integrity, files: [], packageJson: manifest, tarball, principal });
+        const fileHashes = await tarballFileHashes(tarball);
+        const version = { name: row.package, version: row.version, integrity: row.integrity, files: [], fileHashes, packageJson: manifest, tarball, principal };
+        await this.checkPublish({ ...version, manifest });
+        await this.recordPublish({ ...version, tags: [] });
         listed++;
       } catch (err) {
         opts.onSkip?.(err, row.package, row.version);
