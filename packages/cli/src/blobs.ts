@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { FsBlobStore, blobsDir, loadConfig, scrubBlobs } from '@wharf/server';
 
 /** `wharf blobs verify`: re-hashes every content-addressed blob of a data directory, offline. */
 export function registerBlobCommands(cmd: Command): void {
@@ -11,6 +10,8 @@ export function registerBlobCommands(cmd: Command): void {
     .description('check that every blob still hashes to its name (exit 1 when any is corrupt)')
     .option('-d, --data <dir>', 'data directory (WHARF_DATA_DIR, default ./.wharf)')
     .action(async (options: { data?: string }) => {
+      // The server's modules load only for the commands that open a data directory.
+      const { FsBlobStore, blobsDir, loadConfig, scrubBlobs } = await import('@wharf/server');
       const config = loadConfig({ dataDir: options.data }, process.env, null);
       const dir = blobsDir(config.dataDir);
       if (!existsSync(dir)) {

@@ -1,6 +1,5 @@
 import { createRequire } from 'node:module';
 import { Command } from 'commander';
-import { serve } from './serve.js';
 import { registerSearchCommand } from './search.js';
 import { registerInfoCommand } from './info.js';
 import { registerTrustCommands } from './trust-commands.js';
@@ -28,7 +27,8 @@ export function program(): Command {
     .option('--public-url <url>', 'base URL written into documents (WHARF_PUBLIC_URL)')
     .option('-c, --config <file>', 'JSON config file (default ./wharf.config.json when present)')
     .option('--samples', 'publish the bundled sample plugins on first start')
-    .action(serve);
+    // Loaded on demand: Fastify, Kysely and the database drivers are for `serve` alone, not for every command.
+    .action(async (...args: Parameters<typeof import('./serve.js').serve>) => (await import('./serve.js')).serve(...args));
   registerSearchCommand(cmd);
   registerInfoCommand(cmd);
   registerTrustCommands(cmd);

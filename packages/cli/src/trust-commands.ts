@@ -20,8 +20,9 @@ import {
   type KeyPairFile,
   type RootSigned,
   type TopLevelRole,
+  tufTime,
 } from '@wharf/core';
-import { packDirectory, publishDocument, tarballFileHashes, tufTime } from '@wharf/server';
+import { packDirectory, publishDocument, tarballFileHashes } from '@wharf/tarball/node';
 import { addServerOptions, ControlPlane, type ServerOptions } from './control-plane.js';
 import { installCommand, parseSpec, trustInit, verifyCommand, type InstallOptions, type VerifyOptions } from './trust-client.js';
 

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sriOf } from '@wharf/core';
-import { packDirectory, tarballFileHashes } from '../../server/src/index.js';
+import { packDirectory, tarballFileHashes } from '@wharf/tarball/node';
 import { rawTar } from '../../server/test/support/raw-tar.js';
 import { ADMIN_TOKEN, bearer } from '../../server/test/helpers.js';
 import { CatalogManager, MemoryStore, PluginInstaller, PluginLoader, SourceResolver, UpdateManager, isPluginError, type PluginErrorCode, type RevokedEvent } from '../src/index.js';

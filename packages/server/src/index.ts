@@ -6,4 +6,4 @@ export { HttpError } from './errors.js';
 export { publishSamples } from './samples.js';
 export { packDirectory, publishDocument } from '@wharf/tarball/node';
 export { inspectTarball, TarballError } from './registry/tarball-inspector.js';
-export { tarballFileHashes, rootDocument, signRootDocument, tufTime, TrustService, DEFAULT_LIFETIMES } from './trust/index.js';
+export { rootDocument, signRootDocument, TrustService, DEFAULT_LIFETIMES } from './trust/index.js';

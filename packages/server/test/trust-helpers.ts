@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { MemoryTrustedMetadataStore, TrustClient, signPackage, type FetchLike, type KeyPairFile, type TrustClientOptions } from '@wharf/core';
-import { packDirectory, publishDocument, tarballFileHashes } from '../src/index.js';
+import { packDirectory, publishDocument, tarballFileHashes } from '@wharf/tarball/node';
 import type { TestWharf } from './helpers.js';
 import { bearer } from './helpers.js';
 

@@ -22,6 +22,7 @@ export {
   verifyThreshold,
   verifyRoleSignatures,
   isExpired,
+  tufTime,
   type TopLevelRole,
   type Envelope,
   type RootSigned,

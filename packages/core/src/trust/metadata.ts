@@ -120,6 +120,9 @@ export function targetEntry(targets: TargetsSigned, path: string): TargetFile | 
   return parsed.data;
 }
 
+/** A date as TUF metadata writes `expires`: ISO 8601 in UTC, without fractions of a second. */
+export const tufTime = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
 export function isExpired(signed: { expires: string }, now: Date): boolean {
   return Date.parse(signed.expires) <= now.getTime();
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalize } from '@tufjs/canonical-json';
 import { Metadata, MetadataKind, MetaFile, Snapshot, Timestamp } from '@tufjs/models';
-import { targetPath, type KeyPairFile, type PublicKey, type TopLevelRole } from '@wharf/core';
+import { targetPath, tufTime, type KeyPairFile, type PublicKey, type TopLevelRole } from '@wharf/core';
 import { signNative } from './native-signer.js';
 import type { TrustVersionRow } from './trust-repository.js';
 
@@ -9,7 +9,6 @@ import type { TrustVersionRow } from './trust-repository.js';
 export const SPEC_VERSION = '1.0.31';
 
 /** TUF timestamps: ISO 8601 UTC without fractions. */
-export const tufTime = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export interface RoleKeys {
   keys: { keyid: string; key: PublicKey }[];

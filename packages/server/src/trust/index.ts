@@ -9,8 +9,7 @@ import { TrustService, type TrustLifetimes } from './trust-service.js';
 
 export { TrustService, DEFAULT_LIFETIMES, type TrustLifetimes } from './trust-service.js';
 export { trustRoutes } from './routes.js';
-export { tarballFileHashes } from '@wharf/tarball/node';
-export { rootDocument, signRootDocument, tufTime } from './catalog.js';
+export { rootDocument, signRootDocument } from './catalog.js';
 
 /** Where the registry's private keys live: WHARF_TRUST_KEYS_DIR, default `<dataDir>/trust-keys`. */
 export const trustKeysDir = (config: WharfConfig, env: NodeJS.ProcessEnv): string => env.WHARF_TRUST_KEYS_DIR ?? join(resolve(config.dataDir), 'trust-keys');
