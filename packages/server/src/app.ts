@@ -105,7 +105,6 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
   const audit = new AuditLog(store.db, store.dialect);
   const snapshots = new SnapshotService(store.db, audit, events);
   const release = new ReleaseService(store.db, audit, events);
-  const rollouts = new RolloutService(store, changes, audit, events);
   const flags = new FlagService(store.db, audit, events);
   const npmSigner = await NpmRegistrySigner.open(trustKeysDir(config, process.env), process.env.WHARF_NPM_SIGNING_KEY);
   const registry = new RegistryService(store, blobs, changes, metrics, {
@@ -116,6 +115,7 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
     }, npmSigner, (err, v) =>
     app.log.error({ err, package: v.name, version: v.version }, 'an after-publish step failed; the version is stored and the step is repaired later'),
   );
+  const rollouts = new RolloutService(store, registry, audit, events);
   const sources = new SourceService(store.db, audit, events);
   const setup = new SetupService(store.db, auth, audit);
   const supplyChain = new SupplyChainService(new SupplyChainRepository(store.db), registry, audit);

@@ -91,4 +91,21 @@ describeEachBackend('purges after changes', (backend) => {
       expect(cdn.received.flatMap((r) => r.body.paths), what).toContain('/catalog.json');
     }
   });
+
+  it('purges the package when a rollout reaching 100 % moves its channel tag', async () => {
+    const token = await addUser(w, 'roller');
+    expect((await publish(w, token, '@r/three', '1.0.0')).statusCode).toBe(201);
+    expect((await publish(w, token, '@r/three', '1.1.0')).statusCode).toBe(201);
+    const started = await w.app.inject({ method: 'POST', url: '/api/v1/rollouts', headers: bearer(ADMIN_TOKEN), payload: { plugin: '@r/three', channel: 'stable', version: '1.1.0', percentage: 50 } });
+    expect(started.statusCode, started.body).toBe(201);
+    await w.catalog.current();
+    await w.purger.drain();
+    cdn.received.length = 0;
+    const raised = await w.app.inject({ method: 'POST', url: `/api/v1/rollouts/${started.json().id}/raise`, headers: bearer(ADMIN_TOKEN), payload: { percentage: 100 } });
+    expect(raised.statusCode, raised.body).toBe(200);
+    expect(raised.json().state).toBe('completed');
+    await w.purger.drain();
+    expect(cdn.received.flatMap((r) => r.body.paths)).toEqual(expect.arrayContaining(['/@r/three', '/@r%2fthree']));
+    expect((await w.app.inject({ url: '/-/package/@r%2fthree/dist-tags' })).json().stable).toBe('1.1.0');
+  });
 });

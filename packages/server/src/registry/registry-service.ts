@@ -452,6 +452,15 @@ export class RegistryService {
     await this.changed(name);
   }
 
+  /**
+   * A tag moved by release control rather than by an owner (a staged rollout reaching 100 %): the
+   * same store write and the same change path (caches, replicas, CDN purge) as `npm dist-tag add`.
+   */
+  async moveDistTag(name: string, tag: string, version: string): Promise<void> {
+    await this.store.packages.setDistTag(name, tag, version, this.now().toISOString());
+    await this.changed(name);
+  }
+
   async removeDistTag(principal: Principal | null, name: string, tag: string): Promise<void> {
     const caller = requireWriter(principal);
     if (tag === 'latest') throw badRequest('the latest tag cannot be removed: point it at another version instead');

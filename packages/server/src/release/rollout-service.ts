@@ -3,7 +3,6 @@ import type { Kysely } from 'kysely';
 import { resolveRolloutVersion, shouldRollBack, type HealthReport, type PluginHealth, type ResolvedVersion, type Rollout, type RolloutCreate, type Channel } from '@wharf/core';
 import type { Database } from '../storage/schema.js';
 import type { MetadataStore } from '../storage/metadata-store.js';
-import type { ChangeFeed } from '../storage/change-feed.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { EventBus } from '../events/event-bus.js';
 import { badRequest, conflict, notFound } from '../errors.js';
@@ -26,7 +25,8 @@ export class RolloutService {
 
   constructor(
     private readonly store: MetadataStore,
-    private readonly changes: ChangeFeed,
+    /** Moves a channel's dist-tag through the registry's change path (RegistryService). */
+    private readonly tags: { moveDistTag(name: string, tag: string, version: string): Promise<void> },
     private readonly audit: AuditLog,
     private readonly events: EventBus,
     private readonly now: () => Date = () => new Date(),
@@ -160,8 +160,7 @@ export class RolloutService {
 
   /** 100 %: the channel's dist-tag moves to the new version and the rollout is done. */
   private async complete(actor: string, row: RolloutRow): Promise<RolloutRow> {
-    await this.store.packages.setDistTag(row.plugin, row.channel, row.version, this.now().toISOString());
-    await this.changes.packageChanged(row.plugin);
+    await this.tags.moveDistTag(row.plugin, row.channel, row.version);
     return this.transition(actor, row.id, 'raise', () => ({ state: 'completed' }));
   }
 
