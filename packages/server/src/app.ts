@@ -9,7 +9,7 @@ import { openChangeFeed, type ChangeFeed } from './storage/change-feed.js';
 import { AuthService } from './auth/auth-service.js';
 import { installAuthentication } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
-import { RegistryService } from './registry/registry-service.js';
+import { RegistryService, type PublishedVersion } from './registry/registry-service.js';
 import { registryRoutes } from './registry/routes.js';
 import { npmAccessRoutes } from './registry/npm-access-routes.js';
 import { ApiCatalog } from './docs/api-catalog.js';
@@ -45,7 +45,9 @@ import { flagRoutes } from './flags/routes.js';
 import { ofrepRoutes } from './flags/ofrep-routes.js';
 import { CatalogRepository, CatalogService, catalogRoutes } from './catalog/index.js';
 import { SourceProber, SourceService, sourceRoutes } from './sources/index.js';
-import { CATALOG_KEY, CdnPurger, packageKey, packagePaths } from './cdn/index.js';
+import { CATALOG_KEY, CdnPurger } from './cdn/index.js';
+import { registerChangeSteps } from './change-steps.js';
+import { DomainEvents } from './events/domain-events.js';
 import { jsonDeeperThan, jsonHasNul, MAX_JSON_DEPTH } from './http.js';
 
 /** Everything a running server holds; tests and the CLI reach services through it. */
@@ -57,6 +59,8 @@ export interface Wharf {
   changes: ChangeFeed;
   /** Change notices for every replica's subscribers and SSE clients (GET /events). */
   events: EventBus;
+  /** The steps a change of a package or of signed metadata sets off, in order (change-steps.ts). */
+  domainEvents: DomainEvents;
   /** The feature flag set (Unleash format, the four Wharf states, OFREP). */
   flags: FlagService;
   metrics: Metrics;
@@ -106,15 +110,18 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
   const snapshots = new SnapshotService(store.db, audit, events);
   const release = new ReleaseService(store.db, audit, events);
   const flags = new FlagService(store.db, audit, events);
+  // Steps that fail after a change is committed are logged here and repaired by their owner later.
+  const domainEvents = new DomainEvents((err, step, event, payload) => {
+    const about = event === 'version.published' ? { package: (payload as PublishedVersion).name, version: (payload as PublishedVersion).version } : (payload as object);
+    app.log.error({ err, step, event, ...about }, `the step "${step}" after ${event} failed; the change stands and the step is repaired later`);
+  });
   const npmSigner = await NpmRegistrySigner.open(trustKeysDir(config, process.env), process.env.WHARF_NPM_SIGNING_KEY);
   const registry = new RegistryService(store, blobs, changes, metrics, {
       maxTarballBytes: config.maxTarballBytes,
       maxUnpackedBytes: config.maxUnpackedBytes,
       maxFiles: config.maxPackageFiles,
       maxCompressionRatio: config.maxCompressionRatio,
-    }, npmSigner, (err, v) =>
-    app.log.error({ err, package: v.name, version: v.version }, 'an after-publish step failed; the version is stored and the step is repaired later'),
-  );
+    }, npmSigner, domainEvents);
   const rollouts = new RolloutService(store, registry, audit, events);
   const sources = new SourceService(store.db, audit, events);
   const setup = new SetupService(store.db, auth, audit);
@@ -156,10 +163,9 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
   installRequestMetrics(app, metrics);
   installRequestLog(app, config.requestLog);
   installAuthentication(app, auth);
-  const trust = await setupTrust(config, store, registry, audit, (err) => app.log.error({ err }, 'trust metadata re-signing failed'));
+  const trust = await setupTrust(config, store, registry, audit, domainEvents, (err) => app.log.error({ err }, 'trust metadata re-signing failed'));
   app.addHook('onClose', async () => trust.stop());
   const purger = new CdnPurger({ targets: config.purge, onError: (err, target) => app.log.warn({ err, target: target.url }, 'CDN purge failed') });
-  registry.onChanged((name) => purger.purge({ paths: packagePaths(name), tags: [packageKey(name)] }));
   const signedCatalog = new CatalogService(
     new CatalogRepository(store.db),
     { trust: trust.service, flags: async () => (await flags.snapshot()).served, events, changes },
@@ -186,6 +192,7 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
   await app.register(npmAccessRoutes, { registry });
   const marketplace = await installMarketplace(app, { store, registry, changes, audit, catalog: apiCatalog });
   app.addHook('onClose', async () => marketplace.stop());
+  registerChangeSteps(domainEvents, { supplyChain, trust: trust.service, marketplace, purger, catalog: signedCatalog });
   await app.register(docsRoutes, { catalog: apiCatalog, version: '0.1.0' });
   await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl, catalog: apiCatalog });
   app.addHook('onClose', async () => supplyChain.close());
@@ -213,6 +220,7 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
     blobs,
     changes,
     events,
+    domainEvents,
     flags,
     metrics,
     auth,

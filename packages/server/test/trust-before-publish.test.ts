@@ -14,14 +14,14 @@ async function tarballOf(manifest: Record<string, unknown>): Promise<Buffer> {
   return packDirectory(dir);
 }
 
-describeEachBackend('registry.beforePublish', (backend) => {
+describeEachBackend('version.publishing validators', (backend) => {
   let w: TestWharf;
   let token: string;
   const seen: PublishCandidate[] = [];
   beforeAll(async () => {
     w = await createTestWharf(backend);
     token = await addUser(w, 'hooky');
-    w.registry.beforePublish(async (c) => {
+    w.domainEvents.validate('version.publishing', 'test policy', async (c) => {
       seen.push(c);
       if (c.manifest.refuseMe === true) throw unprocessable('refused by policy');
     });

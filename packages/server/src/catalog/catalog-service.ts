@@ -72,7 +72,6 @@ export class CatalogService {
     deps.events.onLocalPublish((type) => {
       if (type !== CATALOG_CHANGED) this.markDirty();
     });
-    deps.trust.onTargetsIssued(() => this.markDirty());
     this.recheck = setInterval(() => this.markDirty(), opts.recheckMs ?? 30_000);
     this.recheck.unref();
   }

@@ -48,8 +48,6 @@ export async function installMarketplace(app: FastifyInstance, deps: Marketplace
   const indexingFailed = (err: unknown, name: string) => app.log.error({ err, package: name }, 'search indexing failed');
   const packages = new PackageIndexer(deps.store, (name) => service.refreshListingOfPackage(name), indexingFailed);
 
-  // Awaited by the publish, so that a search right after it finds the version.
-  deps.registry.onPublished((v) => packages.reindex(v.name));
   deps.changes.onPackageChanged((name) => packages.reindexLater(name));
   await packages.backfill();
 

@@ -23,6 +23,7 @@ import { isAdmin, requireWriter, type Principal } from '../auth/principal.js';
 import { abbreviatedPackument, fullPackument, versionDocument, type DistSigner, type VersionDocument } from './packument.js';
 import { BlobCache, PackageCache, type Rendered } from './package-cache.js';
 import { inspectTarball, TarballError, type TarballLimits } from './tarball-inspector.js';
+import type { DomainEvents } from '../events/domain-events.js';
 
 export interface NpmSearchObject {
   package: {
@@ -92,9 +93,6 @@ const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependen
 export class RegistryService {
   private readonly cache = new PackageCache();
   private readonly blobCache = new BlobCache();
-  private readonly publishHooks: ((v: PublishedVersion) => Promise<void>)[] = [];
-  private readonly prePublishHooks: ((c: PublishCandidate) => Promise<void>)[] = [];
-  private readonly changeListeners: ((name: string) => void)[] = [];
   private runRemoval: RemovalRunner = (remove) => this.store.db.transaction().execute(remove);
 
   constructor(
@@ -104,8 +102,8 @@ export class RegistryService {
     private readonly metrics: Metrics,
     private readonly limits: RegistryLimits,
     private readonly signer: DistSigner,
-    /** Told of an after-publish step that failed; the publish itself stands. */
-    private readonly publishStepFailed: (err: unknown, published: PublishedVersion) => void,
+    /** Where validators may refuse a publish and other capabilities hear of committed changes. */
+    private readonly events: DomainEvents,
     private readonly now: () => Date = () => new Date(),
   ) {
     changes.onPackageChanged((name) => this.cache.invalidate(name));
@@ -113,47 +111,22 @@ export class RegistryService {
   }
 
   /**
-   * Called on the replica that made a change (publish, unpublish, tags, deprecation, owners), once;
-   * every replica hears of it through the change feed instead. For side effects that must happen
-   * once per change, such as purging a CDN.
-   */
-  onChanged(listener: (name: string) => void): void {
-    this.changeListeners.push(listener);
-  }
-
-  /**
    * Every write here ends with it; another service that changed what a package document holds (an
-   * account erasure renaming its owner and publisher) calls it too, so caches, replicas and the CDN follow.
+   * account erasure renaming its owner and publisher) calls it too, so caches, replicas and the CDN
+   * follow: every replica hears of it through the change feed, and this replica's steps run once
+   * (`package.changed`), for side effects that must happen once per change, such as purging a CDN.
    */
   async changed(name: string): Promise<void> {
     await this.changes.packageChanged(name);
-    for (const listener of this.changeListeners) listener(name);
+    await this.events.emit('package.changed', { name });
   }
 
-  /**
-   * Work other capabilities attach to a successful publish (signatures, SBOM, search index). Each is
-   * awaited, so a reader right after the publish sees its result, but none can fail the publish: the
-   * version is committed by then, an error would make npm report a failure and its retry get 409.
-   * Each capability repairs its own derived data (trust reconciliation, SBOM on first read, reindex).
-   */
-  onPublished(hook: (v: PublishedVersion) => Promise<void>): void {
-    this.publishHooks.push(hook);
-  }
-
-  /**
-   * Policy checks that may refuse a publish (signature, vulnerability policy): called before the
-   * tarball is stored; a thrown HttpError is the response.
-   */
   /**
    * Unpublishes run through `runner` instead of a bare transaction: trust signs the targets that no
    * longer list the removed versions in the same transaction, so no reader sees one without the other.
    */
   removalsThrough(runner: RemovalRunner): void {
     this.runRemoval = runner;
-  }
-
-  beforePublish(hook: (c: PublishCandidate) => Promise<void>): void {
-    this.prePublishHooks.push(hook);
   }
 
   async document(name: string): Promise<PackageDocument | null> {
@@ -303,7 +276,8 @@ export class RegistryService {
     }
     checkManifestMatches(manifest, facts.packageJson);
     const candidate: PublishCandidate = { name: pkg.name, version, manifest, packageJson: facts.packageJson, integrity, files: facts.files, fileHashes: facts.fileHashes, tarball, principal: caller };
-    for (const hook of this.prePublishHooks) await hook(candidate);
+    // Policy checks that may refuse (vulnerabilities, signatures): before the tarball is stored; a thrown HttpError is the answer.
+    await this.events.check('version.publishing', candidate);
 
     const key = sha512.toString('hex');
     await this.blobs.put(key, tarball);
@@ -352,13 +326,10 @@ export class RegistryService {
     await this.changed(pkg.name);
     this.metrics.publishes.inc();
     const published: PublishedVersion = { name: pkg.name, version, tags, integrity, files: facts.files, fileHashes: facts.fileHashes, packageJson: facts.packageJson, tarball, principal: caller };
-    for (const hook of this.publishHooks) {
-      try {
-        await hook(published);
-      } catch (err) {
-        this.publishStepFailed(err, published);
-      }
-    }
+    // Signatures, SBOM, search index: awaited, so a reader right after the publish sees them, but none
+    // can fail it (the version is committed; npm would report a failure and its retry get 409). Each
+    // step repairs its own derived data (trust reconciliation, SBOM on first read, reindex).
+    await this.events.emit('version.published', published);
     return published;
   }
 

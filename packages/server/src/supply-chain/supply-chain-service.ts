@@ -63,13 +63,10 @@ export class SupplyChainService {
     private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
     private readonly sboms = new SbomBuilder(),
-  ) {
-    registry.beforePublish((candidate) => this.checkPublish(candidate));
-    registry.onPublished((published) => this.recordPublish(published));
-  }
+  ) {}
 
-  /** The "block" policy refuses here, before the tarball is stored. */
-  private async checkPublish(candidate: PublishCandidate): Promise<void> {
+  /** The "block" policy refuses here, before the tarball is stored (a `version.publishing` validator). */
+  async checkPublish(candidate: PublishCandidate): Promise<void> {
     const policy = await this.policyFor(candidate.name);
     if (policy.vulnerable !== 'block') return;
     const findings = await this.findingsFor(candidate.packageJson);
@@ -85,7 +82,7 @@ export class SupplyChainService {
    * can only appear here if an advisory arrived between the check and the store; they are recorded
    * too, since the version is public by now.
    */
-  private async recordPublish(published: PublishedVersion): Promise<void> {
+  async recordPublish(published: PublishedVersion): Promise<void> {
     const at = this.now();
     await this.repo.putSbom(published.name, published.version, await this.sboms.build(published, at), at.toISOString());
     const policy = await this.policyFor(published.name);

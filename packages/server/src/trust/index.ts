@@ -6,6 +6,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { Keyring } from './keyring.js';
 import { TrustRepository } from './trust-repository.js';
 import { TrustService, type TrustLifetimes } from './trust-service.js';
+import type { DomainEvents } from '../events/domain-events.js';
 
 export { TrustService, DEFAULT_LIFETIMES, type TrustLifetimes } from './trust-service.js';
 export { trustRoutes } from './routes.js';
@@ -22,7 +23,7 @@ export interface TrustSetup {
 
 /**
  * Opens the keyring (WHARF_TRUST_KEYS_DIR, default `<dataDir>/trust-keys`; WHARF_TRUST_KEYS for
- * keys from a secret store), bootstraps root and catalog on first start, hooks publishes, lists
+ * keys from a secret store), bootstraps root and catalog on first start, signs unpublishes in their transaction, lists
  * versions a failed publish step left unsigned, and re-signs expiring timestamp/snapshot/targets
  * every WHARF_TRUST_RESIGN_INTERVAL_MS (default 60 s).
  */
@@ -31,15 +32,14 @@ export async function setupTrust(
   store: MetadataStore,
   registry: RegistryService,
   audit: AuditLog,
+  events: DomainEvents,
   onError: (err: unknown) => void,
   env: NodeJS.ProcessEnv = process.env,
   lifetimes?: TrustLifetimes,
 ): Promise<TrustSetup> {
   const keyring = await Keyring.open(trustKeysDir(config, env), env.WHARF_TRUST_KEYS);
-  const service = new TrustService(new TrustRepository(store.db), store, keyring, audit, { builderId: `${config.publicUrl ?? 'wharf'}/trust`, lifetimes });
+  const service = new TrustService(new TrustRepository(store.db), store, keyring, audit, { builderId: `${config.publicUrl ?? 'wharf'}/trust`, lifetimes, events });
   await service.init();
-  registry.beforePublish((c) => service.checkPublish(c));
-  registry.onPublished((v) => service.recordPublish(v));
   registry.removalsThrough((remove) => service.changeTargets(remove));
   // Versions a failed after-publish step left out of signed metadata are listed at start and then
   // on the timer, before re-signing.

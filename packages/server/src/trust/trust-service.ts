@@ -26,6 +26,7 @@ import { isAdmin, requireUser, requireWriter, type Principal } from '../auth/pri
 import { authorize } from '../access/permissions.js';
 import type { MetadataStore } from '../storage/metadata-store.js';
 import type { PublishCandidate, PublishedVersion } from '../registry/registry-service.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import { metaFileFor, rootDocument, sign, signRootDocument, snapshotMetadata, targetsMetadata, timestampMetadata } from './catalog.js';
 import { tarballFileHashes } from '@wharf/tarball/node';
 import type { Keyring } from './keyring.js';
@@ -73,14 +74,13 @@ export class TrustService {
   /** Metadata versions are issued one change at a time. */
   private queue: Promise<unknown> = Promise.resolve();
   private waiting: { from: IssueFrom; run: Promise<void> } | null = null;
-  private readonly targetsListeners: (() => void)[] = [];
 
   constructor(
     private readonly repo: TrustRepository,
     private readonly store: MetadataStore,
     private readonly keyring: Keyring,
     private readonly audit: AuditLog,
-    private readonly opts: { builderId: string; lifetimes?: TrustLifetimes; now?: () => Date },
+    private readonly opts: { builderId: string; lifetimes?: TrustLifetimes; now?: () => Date; events?: DomainEvents },
   ) {}
 
   private get lifetimes(): TrustLifetimes {
@@ -192,13 +192,9 @@ export class TrustService {
     if (rows[0]?.role === 'targets' && repo === this.repo) this.targetsIssued();
   }
 
+  /** After each new targets version: a publish, a revocation or a new root changed what is trusted. */
   private targetsIssued(): void {
-    for (const listener of this.targetsListeners) listener();
-  }
-
-  /** Called after each new targets version: a publish, a revocation or a new root changed what is trusted. */
-  onTargetsIssued(listener: () => void): void {
-    this.targetsListeners.push(listener);
+    void this.opts.events?.emit('targets.issued', {});
   }
 
   /** The current root and the keys this server holds for one of its roles, to sign documents under that role. */
