@@ -9,8 +9,7 @@ import { isUniqueViolation } from '../storage/database.js';
 import { hashPassword } from '../auth/passwords.js';
 import { hashToken } from '../auth/tokens.js';
 import { badRequest, conflict, forbidden } from '../errors.js';
-
-const PURPOSE = 'admin';
+import { SetupRepository } from './setup-repository.js';
 
 /**
  * The first-run path: while no user holds the admin role, `wharf serve` prints a one-time token
@@ -19,28 +18,27 @@ const PURPOSE = 'admin';
  * replaces the last: a token copied from an old log no longer works.
  */
 export class SetupService {
+  private readonly repo: SetupRepository;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly auth: AuthService,
     private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.repo = new SetupRepository(db);
+  }
 
   /** True while no user has the admin role (the static admin token's user counts as one). */
   async needed(): Promise<boolean> {
-    return !(await hasAdmin(this.db));
+    return !(await this.repo.hasAdmin());
   }
 
   /** A new one-time token (replacing any earlier one) while setup is needed; null once an admin exists. */
   async issueToken(): Promise<string | null> {
     if (!(await this.needed())) return null;
     const secret = `wharf_setup_${randomBytes(32).toString('base64url')}`;
-    const row = { purpose: PURPOSE, token_hash: hashToken(secret), created_at: this.now().toISOString() };
-    await this.db
-      .insertInto('setup_tokens')
-      .values(row)
-      .onConflict((oc) => oc.column('purpose').doUpdateSet({ token_hash: row.token_hash, created_at: row.created_at }))
-      .execute();
+    await this.repo.putToken(hashToken(secret), this.now().toISOString());
     return secret;
   }
 
@@ -59,27 +57,23 @@ export class SetupService {
       created_at: this.now().toISOString(),
     };
     await this.db.transaction().execute(async (trx) => {
-      const consumed = await trx.deleteFrom('setup_tokens').where('purpose', '=', PURPOSE).where('token_hash', '=', hashToken(request.token)).executeTakeFirst();
-      if (await hasAdmin(trx)) throw conflict('this registry already has an admin account: sign in with it (npm login) instead');
-      if (Number(consumed.numDeletedRows) === 0) throw forbidden('wrong setup token: use the one printed by the latest `wharf serve` start (each start replaces the last)');
-      await insertUser(trx, user);
+      const consumed = await this.repo.consumeToken(trx, hashToken(request.token));
+      if (await this.repo.hasAdmin(trx)) throw conflict('this registry already has an admin account: sign in with it (npm login) instead');
+      if (!consumed) throw forbidden('wrong setup token: use the one printed by the latest `wharf serve` start (each start replaces the last)');
+      await this.insertUser(trx, user);
       await this.audit.record({ actor: user.name, action: 'users.create-admin', target: `user:${user.name}`, before: null, after: { role: 'admin', via: 'first-run setup' } }, trx);
     });
     const issued = await this.auth.issueToken(user, { readonly: false, name: 'first-run setup' });
     return { name: user.name, role: 'admin', token: issued.token };
   }
-}
 
-async function hasAdmin(db: Kysely<Database> | Transaction<Database>): Promise<boolean> {
-  return (await db.selectFrom('users').select('id').where('role', '=', 'admin').limit(1).executeTakeFirst()) !== undefined;
-}
-
-async function insertUser(trx: Transaction<Database>, user: UserRow): Promise<void> {
-  try {
-    await trx.insertInto('users').values(user).execute();
-  } catch (err) {
-    // The token stays unconsumed (the transaction rolls back): the caller may pick another name.
-    if (isUniqueViolation(err)) throw badRequest(`user ${user.name} already exists: choose another name for the admin account`);
-    throw err;
+  private async insertUser(trx: Transaction<Database>, user: UserRow): Promise<void> {
+    try {
+      await this.repo.insertUser(trx, user);
+    } catch (err) {
+      // The token stays unconsumed (the transaction rolls back): the caller may pick another name.
+      if (isUniqueViolation(err)) throw badRequest(`user ${user.name} already exists: choose another name for the admin account`);
+      throw err;
+    }
   }
 }

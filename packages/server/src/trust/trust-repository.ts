@@ -95,6 +95,16 @@ export class TrustRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  /** A user's name, for audit rows about what they own. */
+  async userName(userId: string): Promise<string | null> {
+    return (await this.db.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirst())?.name ?? null;
+  }
+
+  /** Who owns a scope, null when nobody has published in it. */
+  async scopeOwner(scope: string): Promise<string | null> {
+    return (await this.db.selectFrom('scopes').select('owner_id').where('scope', '=', scope).executeTakeFirst())?.owner_id ?? null;
+  }
+
   async requiresSignature(scope: string): Promise<boolean> {
     return (await this.policy(scope)) === true;
   }

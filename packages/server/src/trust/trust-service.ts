@@ -373,7 +373,7 @@ export class TrustService {
     const at = this.now().toISOString();
     await this.repo.transaction(async (repo, trx) => {
       if (!(await repo.revokeKey(keyid, at))) return;
-      const owner = key.user_id === caller.userId ? caller.name : ((await trx.selectFrom('users').select('name').where('id', '=', key.user_id).executeTakeFirst())?.name ?? null);
+      const owner = key.user_id === caller.userId ? caller.name : await repo.userName(key.user_id);
       await this.audit.record({ actor: caller.name, action: 'trust.revoke-key', target: `key:${keyid}`, before: { owner, name: key.name, revokedAt: null }, after: { owner, name: key.name, revokedAt: at } }, trx);
     });
   }
@@ -397,8 +397,8 @@ export class TrustService {
   async setPolicy(principal: Principal | null, scope: string, requireSignature: boolean): Promise<void> {
     const caller = requireWriter(principal);
     if (!isAdmin(caller)) {
-      const owner = scope === '*' ? null : await this.store.db.selectFrom('scopes').select('owner_id').where('scope', '=', scope).executeTakeFirst();
-      if (owner?.owner_id !== caller.userId) throw forbidden(`only an admin or the owner of @${scope} may set its signature policy`);
+      const owner = scope === '*' ? null : await this.repo.scopeOwner(scope);
+      if (owner !== caller.userId) throw forbidden(`only an admin or the owner of @${scope} may set its signature policy`);
     }
     await this.repo.transaction(async (repo, trx) => {
       const before = await repo.policy(scope);
