@@ -9,7 +9,7 @@ import { openChangeFeed, type ChangeFeed } from './storage/change-feed.js';
 import { AuthService } from './auth/auth-service.js';
 import { installAuthentication } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
-import { RegistryService, type PublishedVersion } from './registry/registry-service.js';
+import { RegistryService } from './registry/registry-service.js';
 import { registryRoutes } from './registry/routes.js';
 import { npmAccessRoutes } from './registry/npm-access-routes.js';
 import { ApiCatalog } from './docs/api-catalog.js';
@@ -27,8 +27,8 @@ import { ReleaseService } from './release/release-service.js';
 import { releaseRoutes } from './release/gate-routes.js';
 import { RolloutService } from './release/rollout-service.js';
 import { rolloutRoutes } from './release/rollout-routes.js';
-import { RoleService } from './access/role-service.js';
-import { accessRoutes } from './access/routes.js';
+import { RoleService } from './users/role-service.js';
+import { accessRoutes } from './users/routes.js';
 import { sessionRoutes } from './auth/session-routes.js';
 import { consoleRoutes, defaultConsoleDir } from './console/routes.js';
 import { SetupService } from './setup/setup-service.js';
@@ -47,7 +47,7 @@ import { CatalogRepository, CatalogService, catalogRoutes } from './catalog/inde
 import { SourceProber, SourceService, sourceRoutes } from './sources/index.js';
 import { CATALOG_KEY, CdnPurger } from './cdn/index.js';
 import { registerChangeSteps } from './change-steps.js';
-import { DomainEvents } from './events/domain-events.js';
+import { DomainEvents, type PublishedVersion } from './events/domain-events.js';
 import { jsonDeeperThan, jsonHasNul, MAX_JSON_DEPTH } from './http.js';
 
 /** Everything a running server holds; tests and the CLI reach services through it. */

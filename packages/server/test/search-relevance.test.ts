@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import semver from 'semver';
 import type { SearchFacets } from '@wharf/core';
-import type { SearchDocument, SearchRequest } from '../src/search/search-index.js';
-import { openSearchIndex } from '../src/search/open-search-index.js';
+import type { SearchDocument, SearchRequest } from '../src/storage/search/search-index.js';
+import { openSearchIndex } from '../src/storage/search/open-search-index.js';
 import { createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
 
 interface FixtureListing {

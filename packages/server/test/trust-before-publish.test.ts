@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packDirectory, publishDocument } from '../src/index.js';
 import { unprocessable } from '../src/errors.js';
-import type { PublishCandidate } from '../src/registry/registry-service.js';
+import type { PublishCandidate } from '../src/events/domain-events.js';
 import { addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
 
 async function tarballOf(manifest: Record<string, unknown>): Promise<Buffer> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PERMISSIONS, type Permission } from '../src/access/permissions.js';
-import type { Role } from '../src/auth/principal.js';
+import type { Role } from '../src/access/principal.js';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, type TestWharf } from './helpers.js';
 import { encodeName, publishBody } from './support/packages.js';
 

@@ -1,4 +1,4 @@
-import type { Principal, Role } from '../auth/principal.js';
+import type { Principal, Role } from './principal.js';
 import { forbidden, unauthorized } from '../errors.js';
 
 /**

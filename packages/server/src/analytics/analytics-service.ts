@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { AnalyticsReport } from '@wharf/core';
 import { badRequest } from '../errors.js';
-import type { MarketplaceRepository } from '../marketplace/marketplace-repository.js';
 import type { AnalyticsRepository } from './analytics-repository.js';
 
 /** How long raw events are kept (GDPR data minimisation; the daily sums are not personal and stay). */
@@ -16,7 +15,8 @@ const DAY_MS = 86_400_000;
 export class AnalyticsService {
   constructor(
     private readonly repo: AnalyticsRepository,
-    private readonly listings: MarketplaceRepository,
+    /** What analytics needs of the marketplace: whether a listing is published (only those are counted). */
+    private readonly listings: { getListing(id: string): Promise<{ state: string } | null | undefined> },
     private readonly now: () => Date = () => new Date(),
   ) {}
 

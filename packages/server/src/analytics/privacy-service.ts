@@ -1,6 +1,6 @@
 import type { UserDataExport } from '@wharf/core';
 import { forbidden, notFound } from '../errors.js';
-import { requireActor, requireUser, type Principal } from '../auth/principal.js';
+import { requireActor, requireUser, type Principal } from '../access/principal.js';
 import { ADMIN_USER } from '../auth/auth-service.js';
 import type { PrivacyRepository } from './privacy-repository.js';
 

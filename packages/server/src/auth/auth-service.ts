@@ -6,8 +6,8 @@ import { badRequest, conflict, forbidden, unauthorized } from '../errors.js';
 import { hashPassword, verifyPassword } from './passwords.js';
 import { PasswordGuard } from './password-guard.js';
 import { hashToken, newTokenSecret } from './tokens.js';
-import type { Principal, Role } from './principal.js';
-import { isAdmin, lesserRole } from './principal.js';
+import type { Principal, Role } from '../access/principal.js';
+import { isAdmin, lesserRole } from '../access/principal.js';
 
 export interface AuthOptions {
   openRegistration: boolean;

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuthService } from './auth-service.js';
-import type { Principal } from './principal.js';
+import type { Principal } from '../access/principal.js';
 import { unauthorized } from '../errors.js';
 
 declare module 'fastify' {

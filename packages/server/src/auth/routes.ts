@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { CouchUserSchema, TokenCreateSchema } from '@wharf/core';
 import type { AuthService } from './auth-service.js';
-import { requireActor, requireUser, requireWriter } from './principal.js';
+import { requireActor, requireUser, requireWriter } from '../access/principal.js';
 import { badRequest, forbidden, notFound } from '../errors.js';
 import { installRateLimit, parseBody, perMinute } from '../http.js';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import { z } from 'zod';
 import { authorize, PERMISSIONS, type Permission } from '../access/permissions.js';
-import { requireActor, type Principal } from '../auth/principal.js';
+import { requireActor, type Principal } from '../access/principal.js';
 import { parseBody } from '../http.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';

@@ -1,4 +1,32 @@
-import type { PublishCandidate, PublishedVersion } from '../registry/registry-service.js';
+import type { Principal } from '../access/principal.js';
+
+export interface PublishedVersion {
+  name: string;
+  version: string;
+  tags: string[];
+  integrity: string;
+  files: { path: string; size: number }[];
+  /** The sha512 SRI of every regular file, by package-relative path (read once, at publish). */
+  fileHashes: Record<string, string>;
+  packageJson: Record<string, unknown>;
+  tarball: Buffer;
+  principal: Principal;
+}
+
+/** A publish that passed the registry's own checks, offered to capabilities before anything is stored. */
+export interface PublishCandidate {
+  name: string;
+  version: string;
+  /** The version document as sent by the client. */
+  manifest: Record<string, unknown>;
+  packageJson: Record<string, unknown>;
+  /** The tarball's `sha512-…` SRI. */
+  integrity: string;
+  files: { path: string; size: number }[];
+  fileHashes: Record<string, string>;
+  tarball: Buffer;
+  principal: Principal;
+}
 
 /**
  * What happens to packages and signed metadata, as the steps that react to it see it. Steps of

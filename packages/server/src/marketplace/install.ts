@@ -12,7 +12,7 @@ import { RetentionJob } from '../analytics/retention-job.js';
 import { analyticsRoutes } from '../analytics/routes.js';
 import { MarketplaceService } from './marketplace-service.js';
 import { marketplaceRoutes } from './routes.js';
-import { PackageIndexer } from '../search/package-indexer.js';
+import { PackageIndexer } from './package-indexer.js';
 
 export interface MarketplaceDeps {
   store: MetadataStore;

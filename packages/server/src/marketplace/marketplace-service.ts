@@ -5,9 +5,9 @@ import type { PluginListing, PluginListingInput, PluginVersion, Report, ReportIn
 import type { MetadataStore } from '../storage/metadata-store.js';
 import type { Database } from '../storage/schema.js';
 import type { RegistryService } from '../registry/registry-service.js';
-import type { SearchDocument } from '../search/search-index.js';
+import type { SearchDocument } from '../storage/search/search-index.js';
 import { badRequest, conflict, forbidden, notFound } from '../errors.js';
-import { isAdmin, requireActor, requireUser, requireWriter, type Principal } from '../auth/principal.js';
+import { isAdmin, requireActor, requireUser, requireWriter, type Principal } from '../access/principal.js';
 import { MarketplaceRepository, type PluginRow, type ReportRow, type ReviewWithAuthor } from './marketplace-repository.js';
 import { compatibilityOf, hostVersionLimit } from './compatibility.js';
 import type { AuditLog } from '../audit/audit-log.js';

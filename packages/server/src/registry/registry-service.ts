@@ -19,11 +19,11 @@ import type { Database } from '../storage/schema.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
 import type { Metrics } from '../ops/metrics.js';
 import { badRequest, conflict, forbidden, notFound, tooLarge, unprocessable } from '../errors.js';
-import { isAdmin, requireWriter, type Principal } from '../auth/principal.js';
+import { isAdmin, requireWriter, type Principal } from '../access/principal.js';
 import { abbreviatedPackument, fullPackument, versionDocument, type DistSigner, type VersionDocument } from './packument.js';
 import { BlobCache, PackageCache, type Rendered } from './package-cache.js';
 import { inspectTarball, TarballError, type TarballLimits } from './tarball-inspector.js';
-import type { DomainEvents } from '../events/domain-events.js';
+import type { DomainEvents, PublishCandidate, PublishedVersion } from '../events/domain-events.js';
 
 export interface NpmSearchObject {
   package: {
@@ -53,34 +53,6 @@ export interface TarballRef {
   key: string;
   size: number;
   integrity: string;
-}
-
-export interface PublishedVersion {
-  name: string;
-  version: string;
-  tags: string[];
-  integrity: string;
-  files: { path: string; size: number }[];
-  /** The sha512 SRI of every regular file, by package-relative path (read once, at publish). */
-  fileHashes: Record<string, string>;
-  packageJson: Record<string, unknown>;
-  tarball: Buffer;
-  principal: Principal;
-}
-
-/** A publish that passed the registry's own checks, offered to capabilities before anything is stored. */
-export interface PublishCandidate {
-  name: string;
-  version: string;
-  /** The version document as sent by the client. */
-  manifest: Record<string, unknown>;
-  packageJson: Record<string, unknown>;
-  /** The tarball's `sha512-…` SRI. */
-  integrity: string;
-  files: { path: string; size: number }[];
-  fileHashes: Record<string, string>;
-  tarball: Buffer;
-  principal: Principal;
 }
 
 /** Dependency maps whose tarball copy must match the published manifest (see `checkManifestMatches`). */

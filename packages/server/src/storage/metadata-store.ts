@@ -4,8 +4,8 @@ import { openDatabase, pingDatabase, type DialectName } from './database.js';
 import { migrateToLatest } from './migrations.js';
 import { AuthRepository } from './auth-repository.js';
 import { PackageRepository } from './package-repository.js';
-import { openSearchIndex } from '../search/open-search-index.js';
-import type { SearchIndex } from '../search/search-index.js';
+import { openSearchIndex } from './search/open-search-index.js';
+import type { SearchIndex } from './search/search-index.js';
 
 /**
  * Everything Wharf keeps besides blobs, behind one interface with one repository per capability.

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Enums, Models, Serialize, Spec } from '@cyclonedx/cyclonedx-library';
 import { PackageURL } from 'packageurl-js';
 import { declaredDependencies, declaredDependency, parsePackageName, isPackageNameError, type DeclaredDependency } from '@wharf/core';
-import type { PublishedVersion } from '../registry/registry-service.js';
+import type { PublishedVersion } from '../events/domain-events.js';
 
 /** The CycloneDX version Wharf writes: 1.6 (the issue asks for 1.5 or later). */
 const SBOM_SPEC = Spec.Spec1dot6;

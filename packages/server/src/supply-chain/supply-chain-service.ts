@@ -28,7 +28,8 @@ import {
 import type { Readable } from 'node:stream';
 import { badRequest, notFound, unprocessable } from '../errors.js';
 import { parseBody } from '../http.js';
-import type { PublishCandidate, PublishedVersion, RegistryService } from '../registry/registry-service.js';
+import type { PublishCandidate, PublishedVersion } from '../events/domain-events.js';
+import type { RegistryService } from '../registry/registry-service.js';
 import type { FlagRow, SupplyChainRepository } from './supply-chain-repository.js';
 import { SbomBuilder } from './sbom-builder.js';
 import type { AuditLog } from '../audit/audit-log.js';

@@ -22,11 +22,10 @@ import {
   type TopLevelRole,
 } from '@wharf/core';
 import { badRequest, forbidden, notFound, unprocessable } from '../errors.js';
-import { isAdmin, requireUser, requireWriter, type Principal } from '../auth/principal.js';
+import { isAdmin, requireUser, requireWriter, type Principal } from '../access/principal.js';
 import { authorize } from '../access/permissions.js';
 import type { MetadataStore } from '../storage/metadata-store.js';
-import type { PublishCandidate, PublishedVersion } from '../registry/registry-service.js';
-import type { DomainEvents } from '../events/domain-events.js';
+import type { DomainEvents, PublishCandidate, PublishedVersion } from '../events/domain-events.js';
 import { metaFileFor, rootDocument, sign, signRootDocument, snapshotMetadata, targetsMetadata, timestampMetadata } from './catalog.js';
 import { tarballFileHashes } from '@wharf/tarball/node';
 import type { Keyring } from './keyring.js';

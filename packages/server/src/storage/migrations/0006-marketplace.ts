@@ -127,7 +127,7 @@ export const marketplaceTables: Migration = {
       await db.schema.createTable('search_terms').addColumn('term', 'text', (c) => c.primaryKey()).execute();
       await sql`create index search_terms_trgm on search_terms using gin (term gin_trgm_ops)`.execute(db);
     } else {
-      // Text arrives already normalised to space-separated lowercase words (search/tokens.ts).
+      // Text arrives already normalised to space-separated lowercase words (storage/search/tokens.ts).
       await sql`create virtual table search_fts using fts5(doc_id unindexed, name, keywords, description, tokenize = 'unicode61', prefix = '2 3')`.execute(db);
       await sql`create virtual table search_vocab using fts5vocab(search_fts, row)`.execute(db);
     }

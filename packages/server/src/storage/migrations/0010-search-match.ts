@@ -13,7 +13,7 @@ import { migrationDialect } from './0006-marketplace.js';
  *
  * Its columns copied from `search_documents` are kept by a trigger, so that every write of a document
  * (upserts, counters) updates the copy in the same transaction whichever code path makes it; the text
- * part (vector, tag ids) is written by the index (search/postgres-search.ts). Tags become ids from
+ * part (vector, tag ids) is written by the index (storage/search/postgres-search.ts). Tags become ids from
  * `search_tag_ids`, never deleted (as `search_terms`): counting integers in the tag facet costs less
  * than counting text, and the facet joins the names of its top 30 only.
  */

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { MeSchema, RoleUpdateSchema, UserListSchema, UserRoleSchema } from '@wharf/core';
-import { requireUser } from '../auth/principal.js';
-import { permissionsOf } from './permissions.js';
+import { requireUser } from '../access/principal.js';
+import { permissionsOf } from '../access/permissions.js';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import type { RoleService } from './role-service.js';
 

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../storage/schema.js';
-import type { DialectName } from '../storage/database.js';
+import type { Database } from '../schema.js';
+import type { DialectName } from '../database.js';
 import type { SearchIndex } from './search-index.js';
 import { PostgresSearchIndex } from './postgres-search.js';
 import { SqliteSearchIndex } from './sqlite-search.js';

@@ -51,12 +51,6 @@ export class PackageIndexer {
 
   /** Indexes packages that predate the index (a registry upgraded to this version). */
   async backfill(): Promise<void> {
-    const missing = await this.store.db
-      .selectFrom('packages')
-      .leftJoin('search_documents', (join) => join.onRef('search_documents.ref', '=', 'packages.name').on('search_documents.kind', '=', 'package'))
-      .select('packages.name')
-      .where('search_documents.doc_id', 'is', null)
-      .execute();
-    for (const { name } of missing) await this.reindex(name);
+    for (const name of await this.store.search.unindexedPackages()) await this.reindex(name);
   }
 }

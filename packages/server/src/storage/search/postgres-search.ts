@@ -1,5 +1,5 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
-import type { Database } from '../storage/schema.js';
+import type { Database } from '../schema.js';
 import { SearchIndex, type QueryTerm, type TextMatch } from './search-index.js';
 
 /**

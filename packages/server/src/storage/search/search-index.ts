@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { SearchFacets, SearchHit, SearchParams } from '@wharf/core';
-import type { Database } from '../storage/schema.js';
+import type { Database } from '../schema.js';
 import { corrections, hostVersionKey, queryTerms, indexText, typoBudget } from './tokens.js';
 
 export type SearchKind = 'plugin' | 'package';
@@ -182,6 +182,17 @@ export abstract class SearchIndex {
       await trx.deleteFrom('search_documents').where('doc_id', '=', docId).execute();
       await bumpGeneration(trx);
     });
+  }
+
+  /** Registry packages the index does not hold yet (a registry upgraded to a version with the index). */
+  async unindexedPackages(): Promise<string[]> {
+    const rows = await this.db
+      .selectFrom('packages')
+      .leftJoin('search_documents', (join) => join.onRef('search_documents.ref', '=', 'packages.name').on('search_documents.kind', '=', 'package'))
+      .select('packages.name')
+      .where('search_documents.doc_id', 'is', null)
+      .execute();
+    return rows.map((r) => r.name);
   }
 
   async has(kind: SearchKind, ref: string): Promise<boolean> {
