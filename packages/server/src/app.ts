@@ -196,7 +196,7 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
   await app.register(docsRoutes, { catalog: apiCatalog, version: '0.1.0' });
   await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl, catalog: apiCatalog });
   app.addHook('onClose', async () => supplyChain.close());
-  await app.register(trustRoutes, { trust: trust.service, catalog: apiCatalog });
+  await app.register(trustRoutes, { trust: trust.service, keys: trust.keys, catalog: apiCatalog });
   await app.register(catalogRoutes, { catalog: signedCatalog });
   const prober = new SourceProber({ sources, fetch: guardedFetch({ allow: config.fetchAllowList }) });
   await app.register(sourceRoutes, { sources, prober, catalog: apiCatalog });

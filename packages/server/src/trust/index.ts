@@ -7,6 +7,7 @@ import { Keyring } from './keyring.js';
 import { TrustRepository } from './trust-repository.js';
 import { TrustService, type TrustLifetimes } from './trust-service.js';
 import type { DomainEvents } from '../events/domain-events.js';
+import { PublisherKeys } from './publisher-keys.js';
 
 export { TrustService, DEFAULT_LIFETIMES, type TrustLifetimes } from './trust-service.js';
 export { trustRoutes } from './routes.js';
@@ -17,6 +18,7 @@ export const trustKeysDir = (config: WharfConfig, env: NodeJS.ProcessEnv): strin
 
 export interface TrustSetup {
   service: TrustService;
+  keys: PublisherKeys;
   /** Stops the re-signing timer. */
   stop(): void;
 }
@@ -38,7 +40,8 @@ export async function setupTrust(
   lifetimes?: TrustLifetimes,
 ): Promise<TrustSetup> {
   const keyring = await Keyring.open(trustKeysDir(config, env), env.WHARF_TRUST_KEYS);
-  const service = new TrustService(new TrustRepository(store.db), store, keyring, audit, { builderId: `${config.publicUrl ?? 'wharf'}/trust`, lifetimes, events });
+  const repo = new TrustRepository(store.db);
+  const service = new TrustService(repo, store, keyring, audit, { builderId: `${config.publicUrl ?? 'wharf'}/trust`, lifetimes, events });
   await service.init();
   registry.removalsThrough((remove) => service.changeTargets(remove));
   // Versions a failed after-publish step left out of signed metadata are listed at start and then
@@ -53,5 +56,5 @@ export async function setupTrust(
       .catch(onError);
   }, interval);
   timer.unref();
-  return { service, stop: () => clearInterval(timer) };
+  return { service, keys: new PublisherKeys(repo, audit), stop: () => clearInterval(timer) };
 }

@@ -18,10 +18,12 @@ import type { ApiCatalog } from '../docs/api-catalog.js';
 import { notFound } from '../errors.js';
 import { IMMUTABLE_CACHE, TRUST_KEY, tagResponse } from '../cdn/cache-policy.js';
 import type { TrustService } from './trust-service.js';
+import type { PublisherKeys } from './publisher-keys.js';
 import { authorize, roleMay } from '../access/permissions.js';
 
 export interface TrustRoutesOptions {
   trust: TrustService;
+  keys: PublisherKeys;
   catalog: ApiCatalog;
 }
 
@@ -30,7 +32,7 @@ const LATEST_CACHE = 'no-cache';
 const VERSIONED = /^([1-9]\d{0,9})\.(root|snapshot|targets|timestamp)\.json$/;
 
 /** The signed catalog (TUF layout under /trust/), key registration, revocation, policies, provenance. */
-export async function trustRoutes(app: FastifyInstance, { trust, catalog }: TrustRoutesOptions): Promise<void> {
+export async function trustRoutes(app: FastifyInstance, { trust, keys, catalog }: TrustRoutesOptions): Promise<void> {
   const send = (reply: FastifyReply, body: string | null, cache: string, what: string) => {
     if (body === null) throw notFound(`${what} not found`);
     return tagResponse(reply, [TRUST_KEY]).header('cache-control', cache).type('application/json').send(body);
@@ -72,12 +74,12 @@ export async function trustRoutes(app: FastifyInstance, { trust, catalog }: Trus
       body: RegisterKeyBodySchema,
       responses: { 201: { description: 'The registered key', schema: RegisteredKeySchema } },
     },
-    async ({ body, principal }, _req, reply) => reply.code(201).send(await trust.registerKey(principal, body)),
+    async ({ body, principal }, _req, reply) => reply.code(201).send(await keys.registerKey(principal, body)),
   );
   catalog.route(
     app,
     { method: 'GET', url: '/trust/keys', tag, access: 'user', summary: "The caller's signing keys", responses: { 200: { description: 'The keys, revoked ones included', schema: RegisteredKeyListSchema } } },
-    async ({ principal }): Promise<RegisteredKeyList> => ({ keys: await trust.keysOf(principal) }),
+    async ({ principal }): Promise<RegisteredKeyList> => ({ keys: await keys.keysOf(principal) }),
   );
   catalog.route(
     app,
@@ -92,7 +94,7 @@ export async function trustRoutes(app: FastifyInstance, { trust, catalog }: Trus
       responses: { 204: { description: 'Revoked' } },
     },
     async ({ params, principal }, _req, reply) => {
-      await trust.revokeKey(principal, params.keyid);
+      await keys.revokeKey(principal, params.keyid);
       return reply.code(204).send();
     },
   );
@@ -133,7 +135,7 @@ export async function trustRoutes(app: FastifyInstance, { trust, catalog }: Trus
       // scope they own, which the service checks (and answers 401 for anonymous callers).
       if (principal && roleMay(principal.role, 'signature-policies.set')) authorize(principal, 'signature-policies.set');
       const scope = params.scope.replace(/^@/, '');
-      await trust.setPolicy(principal, scope, body.requireSignature);
+      await keys.setPolicy(principal, scope, body.requireSignature);
       return { scope, requireSignature: body.requireSignature };
     },
   );

@@ -3,10 +3,8 @@ import {
   PackageSignatureFieldSchema,
   isPackageNameError,
   isTrustError,
-  keyIdOf,
   parseEnvelope,
   parsePackageName,
-  publicKeyOf,
   publicPart,
   packageDigestPayload,
   targetPath,
@@ -15,14 +13,12 @@ import {
   TOP_LEVEL_ROLES,
   type DsseEnvelope,
   type KeyPairFile,
-  type RegisterKeyBody,
-  type RegisteredKey,
   type RevokeBody,
   type RootSigned,
   type TopLevelRole,
 } from '@wharf/core';
 import { badRequest, forbidden, notFound, unprocessable } from '../errors.js';
-import { isAdmin, requireUser, requireWriter, type Principal } from '../access/principal.js';
+import { isAdmin, requireWriter, type Principal } from '../access/principal.js';
 import { authorize } from '../access/permissions.js';
 import type { MetadataStore } from '../storage/metadata-store.js';
 import type { DomainEvents, PublishCandidate, PublishedVersion } from '../events/domain-events.js';
@@ -348,35 +344,6 @@ export class TrustService {
     return JSON.parse(row.provenance) as DsseEnvelope;
   }
 
-  async registerKey(principal: Principal | null, body: RegisterKeyBody): Promise<RegisteredKey> {
-    const caller = requireWriter(principal);
-    const keyid = await keyIdOf(publicKeyOf(body.public));
-    const row = { keyid, user_id: caller.userId, public_key: body.public, name: body.name ?? null, created_at: this.now().toISOString(), revoked_at: null };
-    if (!(await this.repo.addKey(row))) {
-      const existing = await this.repo.key(keyid);
-      if (existing?.user_id !== caller.userId) throw forbidden(`key ${keyid} is registered to another user`);
-      return toRegistered(existing);
-    }
-    return toRegistered(row);
-  }
-
-  async keysOf(principal: Principal | null): Promise<RegisteredKey[]> {
-    return (await this.repo.keysOf(requireUser(principal).userId)).map(toRegistered);
-  }
-
-  /** Revokes a publisher key (its owner or an admin); revoking a revoked key changes nothing. */
-  async revokeKey(principal: Principal | null, keyid: string): Promise<void> {
-    const caller = requireWriter(principal);
-    const key = await this.repo.key(keyid);
-    if (!key || (key.user_id !== caller.userId && !isAdmin(caller))) throw notFound(`no key ${keyid} of yours`);
-    const at = this.now().toISOString();
-    await this.repo.transaction(async (repo, trx) => {
-      if (!(await repo.revokeKey(keyid, at))) return;
-      const owner = key.user_id === caller.userId ? caller.name : await repo.userName(key.user_id);
-      await this.audit.record({ actor: caller.name, action: 'trust.revoke-key', target: `key:${keyid}`, before: { owner, name: key.name, revokedAt: null }, after: { owner, name: key.name, revokedAt: at } }, trx);
-    });
-  }
-
   /** Marks a version revoked in signed targets metadata (admin or package owner). */
   async revoke(principal: Principal | null, body: RevokeBody): Promise<void> {
     const caller = requireWriter(principal);
@@ -389,21 +356,6 @@ export class TrustService {
     await this.changeTargets(async (trx) => {
       if (!(await new TrustRepository(trx).revoke(body.name, body.version, body.reason, caller.name, this.now().toISOString()))) return;
       await this.audit.record({ actor: caller.name, action: 'trust.revoke-version', target: `version:${body.name}@${body.version}`, before: { revoked: false }, after: { revoked: true, reason: body.reason } }, trx);
-    });
-  }
-
-  /** Sets whether a scope (`*`: the whole registry) requires signed publishes; setting the policy in force changes nothing. */
-  async setPolicy(principal: Principal | null, scope: string, requireSignature: boolean): Promise<void> {
-    const caller = requireWriter(principal);
-    if (!isAdmin(caller)) {
-      const owner = scope === '*' ? null : await this.repo.scopeOwner(scope);
-      if (owner !== caller.userId) throw forbidden(`only an admin or the owner of @${scope} may set its signature policy`);
-    }
-    await this.repo.transaction(async (repo, trx) => {
-      const before = await repo.policy(scope);
-      if (before === requireSignature) return;
-      await repo.setPolicy(scope, requireSignature, caller.name, this.now().toISOString());
-      await this.audit.record({ actor: caller.name, action: 'signature-policies.set', target: `signature-policy:${scope}`, before: before === null ? null : { requireSignature: before }, after: { requireSignature } }, trx);
     });
   }
 
@@ -453,11 +405,3 @@ const rootSummary = (root: RootSigned) => ({
 });
 
 const gitHead = (doc: Record<string, unknown>): string | null => (typeof doc.gitHead === 'string' && /^[0-9a-f]{7,64}$/.test(doc.gitHead) ? doc.gitHead : null);
-
-const toRegistered = (r: { keyid: string; public_key: string; name: string | null; created_at: string; revoked_at: string | null }): RegisteredKey => ({
-  keyid: r.keyid,
-  public: r.public_key,
-  name: r.name,
-  created_at: r.created_at,
-  revoked_at: r.revoked_at,
-});
