@@ -10,6 +10,7 @@ import { AuthService } from './auth/auth-service.js';
 import { installAuthentication } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
 import { RegistryService } from './registry/registry-service.js';
+import { NpmSearch } from './registry/npm-search.js';
 import { registryRoutes } from './registry/routes.js';
 import { npmAccessRoutes } from './registry/npm-access-routes.js';
 import { ApiCatalog } from './docs/api-catalog.js';
@@ -188,7 +189,7 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
   await app.register(snapshotRoutes, { snapshots, catalog: apiCatalog });
   await app.register(releaseRoutes, { release, snapshots, catalog: apiCatalog });
   await app.register(rolloutRoutes, { rollouts, reportRateLimit: config.reportRateLimit, catalog: apiCatalog });
-  await app.register(registryRoutes, { registry, metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes, signer: npmSigner });
+  await app.register(registryRoutes, { registry, search: new NpmSearch(store, registry), metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes, signer: npmSigner });
   await app.register(npmAccessRoutes, { registry });
   const marketplace = await installMarketplace(app, { store, registry, changes, audit, catalog: apiCatalog });
   app.addHook('onClose', async () => marketplace.stop());

@@ -6,7 +6,6 @@ import {
   isStrictSemver,
   isValidDistTag,
   parsePackageName,
-  parseSri,
   tarballFileName,
   type PackageName,
   type PackumentWrite,
@@ -24,21 +23,7 @@ import { abbreviatedPackument, fullPackument, versionDocument, type DistSigner, 
 import { BlobCache, PackageCache, type Rendered } from './package-cache.js';
 import { inspectTarball, TarballError, type TarballLimits } from './tarball-inspector.js';
 import type { DomainEvents, PublishCandidate, PublishedVersion } from '../events/domain-events.js';
-
-export interface NpmSearchObject {
-  package: {
-    name: string;
-    version: string;
-    description: string;
-    keywords: string[];
-    date: string;
-    links: Record<string, string>;
-    publisher: { username: string; email: string };
-    maintainers: { username: string; email: string }[];
-  };
-  score: { final: number; detail: { quality: number; popularity: number; maintenance: number } };
-  searchScore: number;
-}
+import { checkDeclaredHashes, checkManifestMatches } from './publish-checks.js';
 
 /** Runs an unpublish's database change in a transaction (see `removalsThrough`). */
 export type RemovalRunner = (remove: (trx: Transaction<Database>) => Promise<void>) => Promise<void>;
@@ -55,8 +40,6 @@ export interface TarballRef {
   integrity: string;
 }
 
-/** Dependency maps whose tarball copy must match the published manifest (see `checkManifestMatches`). */
-const DEPENDENCY_FIELDS = ['dependencies', 'optionalDependencies', 'peerDependencies'] as const;
 
 /**
  * The npm registry's behaviour, independent of HTTP: publish, read, tag, deprecate, unpublish.
@@ -175,37 +158,6 @@ export class RegistryService {
 
   tarballStream(ref: TarballRef): Readable {
     return this.blobs.stream(ref.key);
-  }
-
-  /** `/-/v1/search` results in the shape npm search prints. */
-  async search(text: string, from: number, size: number): Promise<{ rows: NpmSearchObject[]; total: number }> {
-    // The marketplace's full-text index, where every package change lands: ranked, prefix and typo tolerant.
-    const { hits, total } = await this.store.search.search('package', { q: text, sort: 'relevance', offset: from, limit: size });
-    const objects: NpmSearchObject[] = [];
-    for (const hit of hits) {
-      const doc = await this.document(hit.id);
-      if (!doc) continue;
-      const pkg = doc.pkg;
-      const latest = doc.tags.latest ?? doc.versions.at(-1)?.version ?? '';
-      const row = doc.versions.find((v) => v.version === latest);
-      const manifest = row ? (JSON.parse(row.manifest) as { _npmUser?: { name: string; email: string } }) : {};
-      const maintainers = doc.owners.map((o) => ({ username: o.name, email: o.email ?? '' }));
-      objects.push({
-        package: {
-          name: pkg.name,
-          version: latest,
-          description: pkg.description ?? '',
-          keywords: JSON.parse(pkg.keywords) as string[],
-          date: pkg.modified_at,
-          links: {},
-          publisher: manifest._npmUser ? { username: manifest._npmUser.name, email: manifest._npmUser.email } : (maintainers[0] ?? { username: '', email: '' }),
-          maintainers,
-        },
-        score: { final: 1, detail: { quality: 1, popularity: 1, maintenance: 1 } },
-        searchScore: 1,
-      });
-    }
-    return { rows: objects, total };
   }
 
   async publish(principal: Principal | null, urlName: string, body: PackumentWrite): Promise<PublishedVersion> {
@@ -458,33 +410,3 @@ export class RegistryService {
 const notOwnerMessage = (caller: Principal, name: string) =>
   `you (${caller.name}) are not an owner of ${name}: ask an owner to run \`npm owner add ${caller.name} ${name}\``;
 const republishMessage = (name: string, version: string) => `cannot publish over the previously published version ${version} of ${name}`;
-
-/** The client's `dist.integrity` and `dist.shasum`, when sent, must describe the bytes received. */
-function checkDeclaredHashes(dist: { integrity?: string | undefined; shasum?: string | undefined } | undefined, tarball: Buffer, shasum: string): void {
-  if (dist?.shasum && dist.shasum !== shasum) throw unprocessable(`dist.shasum ${dist.shasum} does not match the tarball (sha1 ${shasum})`);
-  if (dist?.integrity) {
-    const sri = parseSri(dist.integrity);
-    if (!sri) throw unprocessable(`dist.integrity is not a valid SRI hash`);
-    const actual = createHash(sri.algorithm).update(tarball).digest('base64');
-    if (actual !== sri.digest) throw unprocessable(`dist.integrity does not match the tarball: declared ${dist.integrity}, got ${sri.algorithm}-${actual}`);
-  }
-}
-
-/**
- * Guards against "manifest confusion": what installers read from the registry must say what the
- * tarball's package.json says about dependencies. npm folds optionalDependencies into dependencies
- * when it normalises a manifest, so the two are compared as one map.
- */
-function checkManifestMatches(manifest: Record<string, unknown>, packageJson: Record<string, unknown>): void {
-  const deps = (doc: Record<string, unknown>, field: (typeof DEPENDENCY_FIELDS)[number]) => {
-    const value = doc[field];
-    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  };
-  const installDeps = (doc: Record<string, unknown>) => ({ ...deps(doc, 'dependencies'), ...deps(doc, 'optionalDependencies') });
-  const same = (a: Record<string, unknown>, b: Record<string, unknown>) => {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].every((k) => a[k] === b[k]);
-  };
-  if (!same(installDeps(manifest), installDeps(packageJson))) throw unprocessable('the published manifest\'s dependencies differ from package.json in the tarball');
-  if (!same(deps(manifest, 'peerDependencies'), deps(packageJson, 'peerDependencies'))) throw unprocessable('the published manifest\'s peerDependencies differ from package.json in the tarball');
-}

@@ -3,6 +3,7 @@ import { IMMUTABLE_CACHE, METADATA_CACHE, packageKey, tagResponse } from '../cdn
 import { DistTagBodySchema, PackumentWriteSchema, SearchQuerySchema } from '@wharf/core';
 import semver from 'semver';
 import type { RegistryService } from './registry-service.js';
+import type { NpmSearch } from './npm-search.js';
 import type { NpmRegistrySigner } from './npm-signer.js';
 import { notFound } from '../errors.js';
 import { baseUrl, packageRoute, parseBody, sentNotModified } from '../http.js';
@@ -10,6 +11,7 @@ import type { Metrics } from '../ops/metrics.js';
 
 export interface RegistryRoutesOptions {
   registry: RegistryService;
+  search: NpmSearch;
   metrics: Metrics;
   publicUrl: string | undefined;
   maxTarballBytes: number;
@@ -31,7 +33,7 @@ export async function registryRoutes(app: FastifyInstance, opts: RegistryRoutesO
   app.get('/-/v1/search', async (request) => {
     const query = parseBody(SearchQuerySchema, request.query, 'search query');
     const started = Date.now();
-    const { rows, total } = await registry.search(query.text, query.from, query.size);
+    const { rows, total } = await opts.search.search(query.text, query.from, query.size);
     return { objects: rows, total, time: new Date(started).toUTCString() };
   });
 
