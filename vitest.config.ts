@@ -9,6 +9,7 @@ export default defineConfig({
     alias: [
       { find: /^@wharf\/core$/, replacement: src('core/src') },
       { find: /^@wharf\/tarball$/, replacement: src('tarball/src') },
+      { find: /^@wharf\/delta$/, replacement: src('delta/src') },
       { find: /^@wharf\/tarball\/node$/, replacement: fileURLToPath(new URL('./packages/tarball/src/node.ts', import.meta.url)) },
       { find: /^@wharf\/server$/, replacement: src('server/src') },
       { find: /^@wharf\/sdk$/, replacement: src('sdk/src') },

@@ -8,3 +8,4 @@ export * from './flags/index.js';
 export * from './release/index.js';
 export * from './catalog/index.js';
 export * from './sources/index.js';
+export * from './delta/index.js';

@@ -1,0 +1,1 @@
+export { DELTA_FORMAT, DeltaFileSchema, DeltaManifestSchema, deltaPathProblem, type DeltaFile, type DeltaManifest } from './manifest.js';
