@@ -11,6 +11,9 @@ import { installAuthentication } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
 import { RegistryService } from './registry/registry-service.js';
 import { NpmSearch } from './registry/npm-search.js';
+import { DeltaRepository } from './delta/delta-repository.js';
+import { DeltaService } from './delta/delta-service.js';
+import { deltaRoutes } from './delta/routes.js';
 import { registryRoutes } from './registry/routes.js';
 import { npmAccessRoutes } from './registry/npm-access-routes.js';
 import { ApiCatalog } from './docs/api-catalog.js';
@@ -60,6 +63,8 @@ export interface Wharf {
   changes: ChangeFeed;
   /** Change notices for every replica's subscribers and SSE clients (GET /events). */
   events: EventBus;
+  /** Deltas between versions, built after each publish. */
+  deltas: DeltaService;
   /** The steps a change of a package or of signed metadata sets off, in order (change-steps.ts). */
   domainEvents: DomainEvents;
   /** The feature flag set (Unleash format, the four Wharf states, OFREP). */
@@ -124,6 +129,10 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
       maxCompressionRatio: config.maxCompressionRatio,
     }, npmSigner, domainEvents);
   const rollouts = new RolloutService(store, registry, audit, events);
+  const deltas = new DeltaService(new DeltaRepository(store.db), registry, blobs, {
+    fromVersions: config.deltaFromVersions,
+    onError: (err, name, version) => app.log.error({ err, package: name, version }, 'building deltas failed; the full package is served'),
+  });
   const sources = new SourceService(store.db, audit, events);
   const setup = new SetupService(store.db, auth, audit);
   const supplyChain = new SupplyChainService(new SupplyChainRepository(store.db), registry, audit);
@@ -191,9 +200,10 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
   await app.register(rolloutRoutes, { rollouts, reportRateLimit: config.reportRateLimit, catalog: apiCatalog });
   await app.register(registryRoutes, { registry, search: new NpmSearch(store, registry), metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes, signer: npmSigner });
   await app.register(npmAccessRoutes, { registry });
+  await app.register(deltaRoutes, { deltas });
   const marketplace = await installMarketplace(app, { store, registry, changes, audit, catalog: apiCatalog });
   app.addHook('onClose', async () => marketplace.stop());
-  registerChangeSteps(domainEvents, { supplyChain, trust: trust.service, marketplace, purger, catalog: signedCatalog });
+  registerChangeSteps(domainEvents, { supplyChain, trust: trust.service, marketplace, purger, catalog: signedCatalog, deltas });
   await app.register(docsRoutes, { catalog: apiCatalog, version: '0.1.0' });
   await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl, catalog: apiCatalog });
   app.addHook('onClose', async () => supplyChain.close());
@@ -222,6 +232,7 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
     changes,
     events,
     domainEvents,
+    deltas,
     flags,
     metrics,
     auth,

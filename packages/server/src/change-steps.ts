@@ -1,4 +1,5 @@
 import type { CatalogService } from './catalog/catalog-service.js';
+import type { DeltaService } from './delta/delta-service.js';
 import { packageKey, packagePaths, type CdnPurger } from './cdn/index.js';
 import type { DomainEvents } from './events/domain-events.js';
 import type { Marketplace } from './marketplace/install.js';
@@ -12,7 +13,7 @@ import type { TrustService } from './trust/trust-service.js';
  */
 export function registerChangeSteps(
   events: DomainEvents,
-  s: { supplyChain: SupplyChainService; trust: TrustService; marketplace: Marketplace; purger: CdnPurger; catalog: CatalogService },
+  s: { supplyChain: SupplyChainService; trust: TrustService; marketplace: Marketplace; purger: CdnPurger; catalog: CatalogService; deltas: DeltaService },
 ): void {
   // May refuse a publish, before anything is stored: the first refusal is the answer.
   events.validate('version.publishing', 'vulnerability policy', (c) => s.supplyChain.checkPublish(c));
@@ -22,6 +23,8 @@ export function registerChangeSteps(
   events.on('version.published', 'SBOM and vulnerability flags', (v) => s.supplyChain.recordPublish(v));
   events.on('version.published', 'countersignature, provenance and signed targets', (v) => s.trust.recordPublish(v));
   events.on('version.published', 'search index', (v) => s.marketplace.packages.reindex(v.name));
+  // Queued, not awaited: the publish answers before any delta is built.
+  events.on('version.published', 'delta builds (queued)', (v) => s.deltas.schedule(v));
 
   // Once per change, on the replica that made it (other replicas follow the change feed).
   events.on('package.changed', 'CDN purge of the package', ({ name }) => s.purger.purge({ paths: packagePaths(name), tags: [packageKey(name)] }));

@@ -24,6 +24,8 @@ export const ConfigSchema = z.object({
    * verifying client downloads and in the SBOM: 100,000 one-byte files grew targets.json by 11 MB.
    */
   maxPackageFiles: z.number().int().positive().default(10_000),
+  /** Each new version gets a delta from this many earlier releases (and from every channel's version below it); 0 builds none. */
+  deltaFromVersions: z.number().int().min(0).max(20).default(3),
   /** Unpacked bytes per packed byte allowed once a package unpacks past 1 MiB (decompression bombs). */
   maxCompressionRatio: z.number().positive().default(100),
   /**

@@ -17,6 +17,7 @@ describe('the steps a change sets off', () => {
       { type: 'version.published', kind: 'listener', step: 'SBOM and vulnerability flags' },
       { type: 'version.published', kind: 'listener', step: 'countersignature, provenance and signed targets' },
       { type: 'version.published', kind: 'listener', step: 'search index' },
+      { type: 'version.published', kind: 'listener', step: 'delta builds (queued)' },
       { type: 'package.changed', kind: 'listener', step: 'CDN purge of the package' },
       { type: 'targets.issued', kind: 'listener', step: 'signed catalog rebuild' },
     ]);

@@ -35,6 +35,19 @@ export interface SetupTokensTable {
   created_at: string;
 }
 
+/** A delta built between two versions of a package (`offered` 0: not worth serving). */
+export interface DeltasTable {
+  package: string;
+  from_version: string;
+  to_version: string;
+  offered: number;
+  blob_key: string | null;
+  length: number;
+  sha256: string;
+  full_length: number;
+  created_at: string;
+}
+
 export interface PackagesTable {
   name: string;
   scope: string | null;
@@ -408,6 +421,7 @@ export interface Database {
   users: UsersTable;
   tokens: TokensTable;
   setup_tokens: SetupTokensTable;
+  deltas: DeltasTable;
   packages: PackagesTable;
   package_owners: PackageOwnersTable;
   scopes: ScopesTable;

@@ -13,6 +13,7 @@ import { tokenScopes } from './0011-token-scopes.js';
 import { setupTokens } from './0015-setup.js';
 import { npmSignatures } from './0016-npm-signatures.js';
 import { previewKeys } from './0017-preview-keys.js';
+import { deltaTables } from './0018-deltas.js';
 
 /**
  * Every schema migration, by name; names sort in the order they run. A capability that needs
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0015-setup': setupTokens,
   '0016-npm-signatures': npmSignatures,
   '0017-preview-keys': previewKeys,
+  '0018-deltas': deltaTables,
 };

@@ -1,0 +1,87 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { applyDelta } from '@wharf/delta';
+import { packDirectory, publishDocument, readTarball, tarballFileHashes } from '@wharf/tarball/node';
+import { addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
+
+const NAME = '@d/plugin';
+
+describeEachBackend('deltas between versions', (backend) => {
+  let w: TestWharf;
+  let token: string;
+  const tarballs = new Map<string, Buffer>();
+  const asset = randomBytes(60_000);
+
+  async function publish(version: string, files: Record<string, string | Buffer>): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), 'wharf-delta-'));
+    const manifest = { name: NAME, version, main: 'index.js' };
+    await writeFile(join(dir, 'package.json'), JSON.stringify(manifest));
+    for (const [path, body] of Object.entries(files)) {
+      await mkdir(dirname(join(dir, path)), { recursive: true });
+      await writeFile(join(dir, path), body);
+    }
+    const tarball = await packDirectory(dir);
+    await rm(dir, { recursive: true, force: true });
+    tarballs.set(version, tarball);
+    const res = await w.app.inject({ method: 'PUT', url: `/${NAME.replace('/', '%2f')}`, headers: bearer(token), payload: publishDocument(manifest, tarball) });
+    expect(res.statusCode, res.body).toBe(201);
+  }
+
+  const filesOf = async (version: string) => new Map((await readTarball(tarballs.get(version)!, { mode: 'install', keep: () => true })).files.map((f) => [f.path, f.bytes!]));
+  const edited = (n: number) => Buffer.concat([asset.subarray(0, 1000 * n), Buffer.from(`edit ${n}`), asset.subarray(1000 * n + 6)]);
+
+  beforeAll(async () => {
+    w = await createTestWharf(backend);
+    token = await addUser(w, 'delta-author');
+    await publish('1.0.0', { 'index.js': 'export const v = 1;\n', 'assets/blob.bin': asset });
+    for (let n = 1; n <= 4; n++) await publish(`1.0.${n}`, { 'index.js': `export const v = ${n + 1};\n`, 'assets/blob.bin': edited(n) });
+    await w.deltas.idle();
+  });
+  afterAll(() => w.destroy());
+
+  it('serves a delta to each version from the three before it, immutable, that turns the old files into the new ones', async () => {
+    const res = await w.app.inject({ url: `/-/deltas/${NAME}/1.0.3..1.0.4` });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.headers['cache-control']).toContain('immutable');
+    expect(res.headers['content-type']).toBe('application/octet-stream');
+    const delta = res.rawPayload;
+    expect(delta.length).toBeLessThan(0.6 * tarballs.get('1.0.4')!.length);
+    const out = await applyDelta(delta, await filesOf('1.0.3'), { name: NAME, from: '1.0.3', to: '1.0.4', files: await tarballFileHashes(tarballs.get('1.0.4')!) });
+    expect(Buffer.from(out.get('assets/blob.bin')!).equals(edited(4))).toBe(true);
+
+    for (const from of ['1.0.1', '1.0.2']) expect((await w.app.inject({ url: `/-/deltas/${NAME}/${from}..1.0.4` })).statusCode).toBe(200);
+    // Four versions back is beyond the default of three (and no channel points there).
+    expect((await w.app.inject({ url: `/-/deltas/${NAME}/1.0.0..1.0.4` })).json()).toEqual({ error: `no delta of ${NAME} from 1.0.0 to 1.0.4: download the full package` });
+  });
+
+  it('offers none when the delta is not under 60 % of the full package', async () => {
+    await publish('2.0.0', { 'index.js': 'export const v = 200;\n', 'assets/blob.bin': randomBytes(60_000) });
+    await w.deltas.idle();
+    const row = await w.deltas.pair(NAME, '1.0.4', '2.0.0');
+    expect(row).toMatchObject({ offered: 0, blob_key: null });
+    expect(row!.length).toBeGreaterThanOrEqual(0.6 * row!.full_length);
+    expect((await w.app.inject({ url: `/-/deltas/${NAME}/1.0.4..2.0.0` })).statusCode).toBe(404);
+    expect(await w.deltas.offeredTo(NAME, '2.0.0')).toEqual([]);
+  });
+
+  it('leaves a package named "deltas" its npm routes', async () => {
+    const manifest = { name: 'deltas', version: '1.0.0' };
+    const dir = await mkdtemp(join(tmpdir(), 'wharf-delta-'));
+    await writeFile(join(dir, 'package.json'), JSON.stringify(manifest));
+    const put = await w.app.inject({ method: 'PUT', url: '/deltas', headers: bearer(token), payload: publishDocument(manifest, await packDirectory(dir)) });
+    await rm(dir, { recursive: true, force: true });
+    expect(put.statusCode, put.body).toBe(201);
+    expect((await w.app.inject({ url: '/deltas' })).json().name).toBe('deltas');
+    expect((await w.app.inject({ url: '/deltas/1.0.0' })).json().version).toBe('1.0.0');
+    expect((await w.app.inject({ url: '/deltas/-/deltas-1.0.0.tgz' })).statusCode).toBe(200);
+  });
+
+  it('answers a malformed pair with 400', async () => {
+    const res = await w.app.inject({ url: `/-/deltas/${NAME}/1.0.3-1.0.4` });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error).toContain('is not <from>..<to>');
+  });
+});
