@@ -129,7 +129,7 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
       maxCompressionRatio: config.maxCompressionRatio,
     }, npmSigner, domainEvents);
   const rollouts = new RolloutService(store, registry, audit, events);
-  const deltas = new DeltaService(new DeltaRepository(store.db), registry, blobs, {
+  const deltas = new DeltaService(new DeltaRepository(store.db), registry, blobs, domainEvents, {
     fromVersions: config.deltaFromVersions,
     onError: (err, name, version) => app.log.error({ err, package: name, version }, 'building deltas failed; the full package is served'),
   });

@@ -28,5 +28,6 @@ export function registerChangeSteps(
 
   // Once per change, on the replica that made it (other replicas follow the change feed).
   events.on('package.changed', 'CDN purge of the package', ({ name }) => s.purger.purge({ paths: packagePaths(name), tags: [packageKey(name)] }));
+  events.on('deltas.offered', 'signed targets listing the deltas', () => s.trust.issue('targets'));
   events.on('targets.issued', 'signed catalog rebuild', () => s.catalog.markDirty());
 }

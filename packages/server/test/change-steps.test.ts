@@ -19,6 +19,7 @@ describe('the steps a change sets off', () => {
       { type: 'version.published', kind: 'listener', step: 'search index' },
       { type: 'version.published', kind: 'listener', step: 'delta builds (queued)' },
       { type: 'package.changed', kind: 'listener', step: 'CDN purge of the package' },
+      { type: 'deltas.offered', kind: 'listener', step: 'signed targets listing the deltas' },
       { type: 'targets.issued', kind: 'listener', step: 'signed catalog rebuild' },
     ]);
   });

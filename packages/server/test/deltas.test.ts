@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -55,6 +55,17 @@ describeEachBackend('deltas between versions', (backend) => {
     for (const from of ['1.0.1', '1.0.2']) expect((await w.app.inject({ url: `/-/deltas/${NAME}/${from}..1.0.4` })).statusCode).toBe(200);
     // Four versions back is beyond the default of three (and no channel points there).
     expect((await w.app.inject({ url: `/-/deltas/${NAME}/1.0.0..1.0.4` })).json()).toEqual({ error: `no delta of ${NAME} from 1.0.0 to 1.0.4: download the full package` });
+  });
+
+  it('lists each offered delta, with its length and sha256, in the signed target of the version it leads to', async () => {
+    const targets = (await w.app.inject({ url: '/trust/targets.json' })).json() as { signed: { targets: Record<string, { custom: { wharf: { deltas?: Record<string, { length: number; sha256: string }> } } }> } };
+    const target = Object.entries(targets.signed.targets).find(([path]) => path.includes('plugin-1.0.4'))![1];
+    const delta = (await w.app.inject({ url: `/-/deltas/${NAME}/1.0.3..1.0.4` })).rawPayload;
+    expect(target.custom.wharf.deltas).toEqual({
+      '1.0.1': expect.objectContaining({ length: expect.any(Number) }),
+      '1.0.2': expect.objectContaining({ length: expect.any(Number) }),
+      '1.0.3': { length: delta.length, sha256: createHash('sha256').update(delta).digest('hex') },
+    });
   });
 
   it('offers none when the delta is not under 60 % of the full package', async () => {

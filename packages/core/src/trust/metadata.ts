@@ -26,6 +26,8 @@ export const WharfTargetCustomSchema = z.looseObject({
   /** The publisher's signature over the package digest; absent when published unsigned. */
   signature: z.optional(z.looseObject({ keyid: z.string(), sig: z.string(), public: z.string() })),
   revoked: z.optional(z.looseObject({ reason: z.string(), at: z.string() })),
+  /** Deltas to this version (`/-/deltas/<name>/<from>..<to>`), by the version they start from. */
+  deltas: z.optional(z.record(z.string(), z.looseObject({ length: z.int().check(z.gte(0)), sha256: z.string().check(z.regex(/^[0-9a-f]{64}$/)) }))),
   /** The registry's signature (a targets key) over the same package digest, made when it accepted the publish. */
   countersignature: z.optional(z.looseObject({ keyid: z.string(), sig: z.string() })),
 });

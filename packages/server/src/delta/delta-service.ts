@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { buildDelta } from '@wharf/delta';
 import { compareVersions, isPrerelease } from '@wharf/core';
 import { readTarball, TarballError } from '@wharf/tarball';
-import type { PublishedVersion } from '../events/domain-events.js';
+import type { DomainEvents, PublishedVersion } from '../events/domain-events.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { DeltaRepository, DeltaRow } from './delta-repository.js';
@@ -30,6 +30,7 @@ export class DeltaService {
     private readonly repo: DeltaRepository,
     private readonly registry: RegistryService,
     private readonly blobs: BlobStore,
+    private readonly events: DomainEvents,
     private readonly opts: DeltaServiceOptions,
   ) {}
 
@@ -97,6 +98,7 @@ export class DeltaService {
       await this.repo.add(row);
       built.push(row);
     }
+    if (built.some((r) => r.offered === 1)) await this.events.emit('deltas.offered', { name, to });
     return built;
   }
 }

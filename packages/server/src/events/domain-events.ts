@@ -40,6 +40,8 @@ export interface DomainEventMap {
   'version.published': PublishedVersion;
   /** A package document changed: publish, unpublish, dist-tag, deprecation, owners, account erasure. */
   'package.changed': { name: string };
+  /** Deltas to a version were built and some are worth offering: signed metadata must list them. */
+  'deltas.offered': { name: string; to: string };
   /** A new signed targets version: a publish, an unpublish, a revocation or a new root changed what is trusted. */
   'targets.issued': Record<string, never>;
 }

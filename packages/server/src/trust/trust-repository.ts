@@ -59,6 +59,17 @@ export class TrustRepository {
   }
 
   /** Versions still published (an unpublished version leaves the catalog). */
+  /** Offered deltas by the version they lead to (`<package>@<to>`): listed in that version's target. */
+  async offeredDeltas(): Promise<Map<string, Record<string, { length: number; sha256: string }>>> {
+    const rows = await this.db.selectFrom('deltas').select(['package', 'from_version', 'to_version', 'length', 'sha256']).where('offered', '=', 1).execute();
+    const out = new Map<string, Record<string, { length: number; sha256: string }>>();
+    for (const r of rows) {
+      const key = `${r.package}@${r.to_version}`;
+      out.set(key, { ...out.get(key), [r.from_version]: { length: r.length, sha256: r.sha256 } });
+    }
+    return out;
+  }
+
   async catalog(): Promise<TrustVersionRow[]> {
     return this.db
       .selectFrom('trust_versions as t')

@@ -168,7 +168,7 @@ export class TrustService {
     let targets = latest.targets;
     if (from === 'targets' || !targets) {
       const version = (targets?.version ?? 0) + 1;
-      const signed = targetsMetadata(version, at(this.lifetimes.targets), await repo.catalog());
+      const signed = targetsMetadata(version, at(this.lifetimes.targets), await repo.catalog(), await repo.offeredDeltas());
       targets = { version, body: sign(signed, this.keysFor(root, 'targets')), expires: signed.expires };
       rows.push({ role: 'targets', ...targets });
     }
