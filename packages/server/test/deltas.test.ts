@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { applyDelta } from '@wharf/delta';
 import { packDirectory, publishDocument, readTarball, tarballFileHashes } from '@wharf/tarball/node';
 import { addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
+import { listen, pinnedClient } from './trust-helpers.js';
 
 const NAME = '@d/plugin';
 
@@ -66,6 +67,26 @@ describeEachBackend('deltas between versions', (backend) => {
       '1.0.2': expect.objectContaining({ length: expect.any(Number) }),
       '1.0.3': { length: delta.length, sha256: createHash('sha256').update(delta).digest('hex') },
     });
+  });
+
+  it('lets a pinned TUF client download a delta it can verify, and refuse one changed on the way', async () => {
+    const base = await listen(w);
+    let tamper = false;
+    const fetch: typeof globalThis.fetch = async (url, init) => {
+      const res = await globalThis.fetch(url, init);
+      if (!tamper || !String(url).includes('/-/deltas/')) return res;
+      const bytes = Buffer.from(await res.arrayBuffer());
+      bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+      return new Response(bytes, { status: res.status, headers: res.headers });
+    };
+    const { client } = await pinnedClient(base, fetch);
+    await client.refresh();
+    const got = await client.fetchDelta(NAME, '1.0.3', '1.0.4');
+    const out = await applyDelta(got.bytes, await filesOf('1.0.3'), { name: NAME, from: '1.0.3', to: '1.0.4', files: got.files });
+    expect(Buffer.from(out.get('assets/blob.bin')!).equals(edited(4))).toBe(true);
+    tamper = true;
+    await expect(client.fetchDelta(NAME, '1.0.3', '1.0.4')).rejects.toMatchObject({ code: 'hash-mismatch' });
+    await expect(client.fetchDelta(NAME, '1.0.0', '1.0.4')).rejects.toMatchObject({ code: 'unknown-target' });
   });
 
   it('offers none when the delta is not under 60 % of the full package', async () => {

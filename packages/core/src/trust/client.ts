@@ -12,7 +12,7 @@ import {
   type TopLevelRole,
   type WharfTargetCustom,
 } from './metadata.js';
-import { verifyPackageSignature, targetPath } from './package-signature.js';
+import { deltaPath, verifyPackageSignature, targetPath } from './package-signature.js';
 import type { TrustedMetadataStore } from './store.js';
 import { fetchChecked, readLimited, type FetchLike } from './transport.js';
 
@@ -149,6 +149,27 @@ export class TrustClient {
       signedBy = wharf.signature.keyid;
     }
     return { name, version, bytes, integrity, files: wharf.files, signedBy };
+  }
+
+  /**
+   * Downloads the delta from `from` to `to` that `to`'s signed target lists, reading at most its
+   * signed length and checking its sha256; returns it with the new version's signed integrity and
+   * per-file hashes, against which the applied result is checked (@wharf/delta applyDelta).
+   */
+  async fetchDelta(name: string, from: string, to: string): Promise<{ bytes: Uint8Array; integrity: string; files: Record<string, string> }> {
+    const target = this.target(targetPath(name, to));
+    const wharf = target?.wharf;
+    if (!wharf || wharf.name !== name || wharf.version !== to) throw new TrustError('unknown-target', `${name}@${to} is not in the signed catalog`);
+    if (wharf.revoked) throw new TrustError('revoked', `${name}@${to} was revoked: ${wharf.revoked.reason}`);
+    const signed = wharf.deltas?.[from];
+    if (!signed) throw new TrustError('unknown-target', `no signed delta of ${name} from ${from} to ${to}`);
+    const path = deltaPath(name, from, to);
+    const res = await fetchChecked(this.opts.fetch, this.opts.targetsUrl + path, path);
+    if (!res.ok) throw new TrustError('fetch-failed', `${path}: HTTP ${res.status}`);
+    const bytes = await readLimited(res, signed.length, path);
+    if (bytes.length !== signed.length) throw new TrustError('length-exceeded', `${path} is ${bytes.length} bytes; targets metadata says ${signed.length}`);
+    await checkHashes(bytes, { sha256: signed.sha256 }, path);
+    return { bytes, integrity: wharf.integrity, files: wharf.files };
   }
 
   private requireTargets(): Envelope<'targets'> {

@@ -33,7 +33,7 @@ export {
   type TargetFile as TrustTargetFile,
   type MetaFile as TrustMetaFile,
 } from './metadata.js';
-export { PackageSignatureFieldSchema, packageDigestPayload, signPackage, verifyPackageSignature, targetPath, type PackageSignatureField, type PackageDigest } from './package-signature.js';
+export { PackageSignatureFieldSchema, packageDigestPayload, signPackage, verifyPackageSignature, targetPath, deltaPath, type PackageSignatureField, type PackageDigest } from './package-signature.js';
 export { readLimited, readStreamLimited, type FetchLike } from './transport.js';
 export { MemoryTrustedMetadataStore, type TrustedMetadataStore } from './store.js';
 export { rootFingerprint } from './fingerprint.js';

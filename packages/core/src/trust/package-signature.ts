@@ -30,6 +30,11 @@ export const signPackage = (pair: KeyPairFile, d: PackageDigest): string => sign
 export const verifyPackageSignature = (publicHex: string, sig: string, d: PackageDigest): Promise<boolean> => verifyBytesAsync(publicHex, sig, packageDigestPayload(d));
 
 /** Where a version's tarball sits, both as TUF target path and as npm tarball URL path. */
+/** Where the delta from `from` to `to` is served, relative to the registry root (a mirror keeps the same path). */
+export function deltaPath(name: string, from: string, to: string): string {
+  return `-/deltas/${name}/${from}..${to}`;
+}
+
 export function targetPath(name: string, version: string): string {
   const bare = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
   return `${name}/-/${bare}-${version}.tgz`;
