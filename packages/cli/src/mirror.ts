@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { MemoryTrustedMetadataStore, TrustClient, parseEnvelope, verifyCatalog, type TopLevelRole } from '@wharf/core';
+import { MemoryTrustedMetadataStore, TrustClient, deltaPath, parseEnvelope, verifyCatalog, type TopLevelRole } from '@wharf/core';
 import cliProgress from 'cli-progress';
 import { DEFAULT_SERVER_URL } from './control-plane.js';
 
@@ -24,6 +24,8 @@ export interface MirrorReport {
   catalogVersion: number;
   targetsVersion: number;
   tarballs: { written: number; unchanged: number; skippedRevoked: number; skippedOld: number };
+  /** The deltas signed targets list to each exported version (served at the registry's path). */
+  deltas: { written: number; unchanged: number };
   bytesWritten: number;
 }
 
@@ -57,10 +59,11 @@ async function checkWritable(out: string): Promise<void> {
   }
 }
 
-async function sameFile(path: string, length: number, sha512: string | undefined): Promise<boolean> {
+async function sameFile(path: string, length: number, hash: { sha512?: string; sha256?: string }): Promise<boolean> {
   try {
     if ((await stat(path)).size !== length) return false;
-    return sha512 === undefined || createHash('sha512').update(await readFile(path)).digest('hex') === sha512;
+    const [algorithm, expected] = hash.sha512 ? ['sha512', hash.sha512] : hash.sha256 ? ['sha256', hash.sha256] : [null, null];
+    return algorithm === null || createHash(algorithm).update(await readFile(path)).digest('hex') === expected;
   } catch {
     return false;
   }
@@ -100,7 +103,7 @@ export async function exportMirror(opts: MirrorExportOptions): Promise<MirrorRep
   if (since !== null && Number.isNaN(since)) throw new Error(`--since ${opts.since} is not a date`);
   const published = new Map(catalog.plugins.flatMap((p) => p.versions.map((v) => [`${p.name}@${v.version}`, Date.parse(v.publishedAt)] as const)));
 
-  const report: MirrorReport = { catalogVersion: catalog.version, targetsVersion: targets.version, tarballs: { written: 0, unchanged: 0, skippedRevoked: 0, skippedOld: 0 }, bytesWritten: 0 };
+  const report: MirrorReport = { catalogVersion: catalog.version, targetsVersion: targets.version, tarballs: { written: 0, unchanged: 0, skippedRevoked: 0, skippedOld: 0 }, deltas: { written: 0, unchanged: 0 }, bytesWritten: 0 };
   const paths = Object.keys(targets.targets).sort();
   for (const [i, path] of paths.entries()) {
     report.tarballs[await exportTarball(path)]++;
@@ -112,11 +115,25 @@ export async function exportMirror(opts: MirrorExportOptions): Promise<MirrorRep
     const when = target.wharf ? published.get(`${target.wharf.name}@${target.wharf.version}`) : undefined;
     if (since !== null && when !== undefined && when < since) return 'skippedOld';
     const file = inside(out, path);
-    if (await sameFile(file, target.info.length, target.info.hashes.sha512)) return 'unchanged';
+    await exportDeltas(target.wharf);
+    if (await sameFile(file, target.info.length, { sha512: target.info.hashes.sha512 })) return 'unchanged';
     const bytes = await client.download(path);
     await writeAtomic(file, bytes);
     report.bytesWritten += bytes.length;
     return 'written';
+  }
+  async function exportDeltas(wharf: { name: string; version: string; deltas?: Record<string, { length: number; sha256: string }> } | undefined): Promise<void> {
+    for (const [from, signed] of Object.entries(wharf?.deltas ?? {})) {
+      const file = inside(out, deltaPath(wharf!.name, from, wharf!.version));
+      if (await sameFile(file, signed.length, { sha256: signed.sha256 })) {
+        report.deltas.unchanged++;
+        continue;
+      }
+      const { bytes } = await client.fetchDelta(wharf!.name, from, wharf!.version);
+      await writeAtomic(file, bytes);
+      report.bytesWritten += bytes.length;
+      report.deltas.written++;
+    }
   }
 
   const metadata: [string, string][] = [];
@@ -181,7 +198,7 @@ export function registerMirrorCommands(cmd: Command): void {
         const r = await exportMirror({ ...o, onProgress: progressOn(process.stderr) });
         process.stdout.write(
           `mirror at ${resolve(o.out)}: catalog v${r.catalogVersion}, targets v${r.targetsVersion}; tarballs ${r.tarballs.written} written, ${r.tarballs.unchanged} unchanged, ` +
-            `${r.tarballs.skippedRevoked} revoked left out${o.since ? `, ${r.tarballs.skippedOld} older than --since` : ''}; ${r.bytesWritten} bytes written\n`,
+            `${r.tarballs.skippedRevoked} revoked left out${o.since ? `, ${r.tarballs.skippedOld} older than --since` : ''}; deltas ${r.deltas.written} written, ${r.deltas.unchanged} unchanged; ${r.bytesWritten} bytes written\n`,
         );
       } catch (err) {
         process.stderr.write(`wharf: mirror export failed: ${(err as Error).message}\n`);

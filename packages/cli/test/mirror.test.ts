@@ -6,7 +6,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, normalize } from 'node:path';
 import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { MemoryTrustedMetadataStore, TrustClient } from '@wharf/core';
 import { CatalogManager } from '@wharf/sdk';
+import { packDirectory, publishDocument } from '@wharf/tarball/node';
 import { addUser, bearer, createTestWharf, type TestWharf } from '../../server/test/helpers.js';
 import { publish } from '../../server/test/trust-helpers.js';
 import { exportMirror } from '../src/mirror.js';
@@ -131,5 +134,33 @@ describe('wharf mirror export', () => {
     const bad = await run(process.execPath, [WHARF_BIN, 'mirror', 'export', '--registry', 'http://127.0.0.1:9', '--out', dest]).catch((e: { code: number; stderr: string }) => e);
     expect(bad).toMatchObject({ code: 1 });
     expect((bad as { stderr: string }).stderr).toMatch(/^wharf: mirror export failed: /);
+  });
+
+  it('copies the signed deltas too, at the registry\'s path, where a client of the mirror verifies them', async () => {
+    const asset = randomBytes(50_000);
+    for (const [version, edit] of [['1.0.0', 'a'], ['1.0.1', 'b']] as const) {
+      const dir = await tmp('pkg');
+      const manifest = { name: 'with-deltas', version };
+      await writeFile(join(dir, 'package.json'), JSON.stringify(manifest));
+      await writeFile(join(dir, 'asset.bin'), Buffer.concat([asset, Buffer.from(edit)]));
+      const put = await w.app.inject({ method: 'PUT', url: '/with-deltas', headers: bearer(token), payload: publishDocument(manifest, await packDirectory(dir)) });
+      expect(put.statusCode, put.body).toBe(201);
+    }
+    await w.deltas.idle();
+    const fresh = await tmp('deltas');
+    const report = await exportMirror({ registry, out: fresh, root: rootFile });
+    expect(report.deltas).toEqual({ written: 1, unchanged: 0 });
+    expect((await exportMirror({ registry, out: fresh, root: rootFile })).deltas).toEqual({ written: 0, unchanged: 1 });
+    const served = await staticServer(fresh);
+    try {
+      const store = new MemoryTrustedMetadataStore();
+      await TrustClient.initialise(store, await readFile(rootFile, 'utf8'));
+      const client = new TrustClient({ metadataUrl: `${served.url}/trust/`, targetsUrl: `${served.url}/`, fetch: (url) => fetch(url), store });
+      await client.refresh();
+      expect((await client.fetchDelta('with-deltas', '1.0.0', '1.0.1')).bytes.length).toBeGreaterThan(0);
+      expect(served.hits).toContain('/-/deltas/with-deltas/1.0.0..1.0.1');
+    } finally {
+      served.server.close();
+    }
   });
 });
