@@ -6,7 +6,7 @@ export { CatalogManager, type CatalogManagerOptions, type CatalogEvents, type Ca
 export { MemoryStore, getText, setText, checkKey, type ByteStore } from './storage/store.js';
 export { OpfsStore } from './storage/opfs.js';
 export { trustStoreOn } from './storage/trust-store.js';
-export { PluginInstaller, type PluginInstallerOptions, type InstallResult, type InstallerEvents, type RevokedEvent, type VerifiedInstall } from './install/installer.js';
+export { PluginInstaller, type PluginInstallerOptions, type InstallResult, type InstallerEvents, type RevokedEvent, type VerifiedInstall, type DeltaUse } from './install/installer.js';
 export { PluginError, isPluginError, type PluginErrorCode } from './install/errors.js';
 export { type PluginState } from './install/state.js';
 export { PluginLoader, type PluginLoaderOptions, type LoadedPlugin } from './loader/plugin-loader.js';

@@ -1,12 +1,10 @@
-import { isHostCompatible, isTrustError, isValidRange, rcompareVersions, validVersion, resolveVersion, sriOf, type CatalogPlugin, type CatalogVersion, type Channel, type VerifiedPackage } from '@wharf/core';
+import { isHostCompatible, isTrustError, isValidRange, rcompareVersions, validVersion, resolveVersion, sriOf, targetPath, type CatalogPlugin, type CatalogVersion, type Channel, type VerifiedPackage } from '@wharf/core';
 import type { CatalogManager } from '../catalog/catalog-manager.js';
 import { Emitter } from '../emitter.js';
 import type { HealthReporter } from '../reporting/health-reporter.js';
 import type { ByteStore } from '../storage/store.js';
 import { PluginError } from './errors.js';
-import { checkNameVersion, pluginPrefix, readState, stateKey, tarballKey, writeState, type PluginState } from './state.js';
-import { unpackTarball } from './tar.js';
-import { unpackVerified } from './verify.js';
+import { checkNameVersion, filesKey, pluginPrefix, readState, stateKey, tarballKey, writeState, type PluginState } from './state.js';
 
 export interface PluginInstallerOptions {
   catalog: CatalogManager;
@@ -45,8 +43,8 @@ export interface RevokedEvent {
 }
 
 export interface InstallerEvents extends Record<string, unknown> {
-  /** A version was downloaded, verified and stored (active or not). */
-  installed: { name: string; version: string };
+  /** A version was downloaded, verified and stored (active or not); `delta` when a delta update was used. */
+  installed: { name: string; version: string; delta?: DeltaUse };
   activated: { name: string; version: string; previous: string | null };
   /** An installed version was revoked by the catalog and taken out of service. */
   revoked: RevokedEvent;
@@ -61,6 +59,16 @@ export interface VerifiedInstall {
   version: string;
   files: Map<string, Uint8Array>;
 }
+
+/** A delta update: the version it started from, the bytes downloaded and the full tarball's. */
+export interface DeltaUse {
+  from: string;
+  bytes: number;
+  fullBytes: number;
+}
+
+/** What a download stored: the state record's entry for it. */
+type StoredVersion = PluginState['versions'][number];
 
 /** How long verified TUF metadata serves further downloads before the next refresh. */
 const TRUST_REUSE_MS = 30_000;
@@ -126,12 +134,12 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
       const target = this.resolve(name, versionOrRange);
       const stored = await readState(this.store, name);
       const state = stored ?? emptyState(name);
-      const downloaded = !(await this.storedMatches(name, target.version, target.integrity));
-      if (downloaded) await this.fetchVerified(name, target);
+      const downloaded = !(await this.storedMatches(state, target.version, target.integrity));
+      const entry = downloaded ? await this.fetchVerified(name, target, state) : null;
       const previous = state.active;
-      await this.commit(activated(withVersion(state, target, downloaded), target.version));
+      await this.commit(activated(withVersion(state, target, entry), target.version));
       if (stored === null) this.reporter?.recordInstall(name, target.version);
-      if (downloaded) this.emit('installed', { name, version: target.version });
+      if (entry) this.emit('installed', { name, version: target.version, ...(entry.delta ? { delta: entry.delta } : {}) });
       this.emit('activated', { name, version: target.version, previous });
       return { name, version: target.version, previous, downloaded };
     });
@@ -145,10 +153,10 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
     return this.exclusive(name, async () => {
       const state = await this.requireState(name);
       const target = this.usableVersion(this.catalogPlugin(name), version);
-      if (await this.storedMatches(name, version, target.integrity)) return { downloaded: false };
-      await this.fetchVerified(name, target);
-      await this.commit(withVersion(state, target, true));
-      this.emit('installed', { name, version });
+      if (await this.storedMatches(state, version, target.integrity)) return { downloaded: false };
+      const entry = await this.fetchVerified(name, target, state);
+      await this.commit(withVersion(state, target, entry));
+      this.emit('installed', { name, version, ...(entry.delta ? { delta: entry.delta } : {}) });
       return { downloaded: true };
     });
   }
@@ -228,12 +236,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
     const listed = this.listed(name, version);
     // The host may have changed version since the install; an update (or an older install) fixes it.
     if (listed && !isHostCompatible(listed, this.hostVersion)) throw new PluginError('incompatible', name, `${version} does not run on host ${this.hostVersion}`);
-    const bytes = await this.checkedBytes(state, version);
-    try {
-      return { name, version, files: await unpackTarball(bytes) };
-    } catch (err) {
-      throw new PluginError('bad-package', name, `${version}: ${(err as Error).message}`, { cause: err });
-    }
+    return { name, version, files: await this.checkedFiles(state, version) };
   }
 
   /**
@@ -277,31 +280,75 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
     const listed = this.listed(state.name, version);
     if (listed?.revoked) throw new PluginError('revoked', state.name, `${version} was revoked: ${listed.revoked.reason}`);
     if (listed && !isHostCompatible(listed, this.hostVersion)) throw new PluginError('incompatible', state.name, `${version} does not run on host ${this.hostVersion}`);
-    await this.checkedBytes(state, version);
+    await this.checkedFiles(state, version);
     const previous = state.active;
     await this.commit(recordPrevious ? activated(state, version) : { ...state, active: version, disabled: null });
     this.emit('activated', { name: state.name, version, previous });
   }
 
-  /** A stored version's bytes, refused unless they hash to the signed (else recorded) integrity. */
-  private async checkedBytes(state: PluginState, version: string): Promise<Uint8Array> {
+  /**
+   * A stored version's files, refused unless what is stored hashes to the signed tarball integrity
+   * (else the one recorded at install); files a delta produced are checked against the hash of
+   * their pack recorded when they were verified against the signed per-file hashes.
+   */
+  private async checkedFiles(state: PluginState, version: string): Promise<Map<string, Uint8Array>> {
     const name = state.name;
     const listed = this.listed(name, version);
     if (listed?.revoked) throw new PluginError('revoked', name, `${version} was revoked: ${listed.revoked.reason}`);
-    const expected = listed?.integrity ?? state.versions.find((v) => v.version === version)?.integrity;
-    const bytes = await this.store.get(tarballKey(name, version));
+    const entry = state.versions.find((v) => v.version === version);
+    const asFiles = entry?.form === 'files';
+    const expected = asFiles ? entry.integrity : (listed?.integrity ?? entry?.integrity);
+    const bytes = await this.store.get(asFiles ? filesKey(name, version) : tarballKey(name, version));
     if (bytes === null || expected === undefined) throw new PluginError('not-installed', name, `the stored files of ${version} are missing`);
     if ((await sriOf(bytes)) !== expected) throw new PluginError('verification-failed', name, `the stored copy of ${version} was modified: its sha512 differs from the signed one`);
-    return bytes;
+    try {
+      // Both readers load on first use: a host that only shows the catalog never needs them.
+      return asFiles ? (await import('./file-pack.js')).decodeFilePack(bytes) : await (await import('./tar.js')).unpackTarball(bytes);
+    } catch (err) {
+      throw new PluginError('bad-package', name, `${version}: ${(err as Error).message}`, { cause: err });
+    }
   }
 
-  private async storedMatches(name: string, version: string, integrity: string): Promise<boolean> {
-    const bytes = await this.store.get(tarballKey(name, version));
-    return bytes !== null && (await sriOf(bytes)) === integrity;
+  /** Whether `version` is stored intact: its tarball with the signed integrity, or its verified files. */
+  private async storedMatches(state: PluginState, version: string, integrity: string): Promise<boolean> {
+    const entry = state.versions.find((v) => v.version === version);
+    const asFiles = entry?.form === 'files';
+    const bytes = await this.store.get(asFiles ? filesKey(state.name, version) : tarballKey(state.name, version));
+    return bytes !== null && (await sriOf(bytes)) === (asFiles ? entry.integrity : integrity);
+  }
+
+  /**
+   * Downloads a version and stores it, not yet referenced: by a delta from an installed version when
+   * the signed targets list one (the files it yields are checked against the signed per-file hashes),
+   * else, and whenever the delta path fails in any way, the full tarball.
+   */
+  private async fetchVerified(name: string, target: CatalogVersion, state: PluginState): Promise<StoredVersion> {
+    const viaDelta = await this.fetchByDelta(name, target, state).catch(() => null);
+    if (viaDelta) return viaDelta;
+    await this.fetchTarball(name, target);
+    return { version: target.version, integrity: target.integrity, installedAt: new Date().toISOString() };
+  }
+
+  private async fetchByDelta(name: string, target: CatalogVersion, state: PluginState): Promise<StoredVersion | null> {
+    const to = target.version;
+    await this.trustedDownloadReady();
+    const signed = this.catalog.trust.target(targetPath(name, to));
+    const deltas = signed?.wharf?.deltas ?? {};
+    const from = [state.active, ...state.versions.map((v) => v.version)].find((v): v is string => v !== null && v !== to && v in deltas);
+    if (!from || !signed) return null;
+    const old = await this.checkedFiles(state, from);
+    const got = await this.catalog.trust.fetchDelta(name, from, to);
+    if (got.integrity !== target.integrity) return null;
+    // Loaded on first use: a host that never sees a delta never loads its code nor the zstd WebAssembly.
+    const { filesFromDelta } = await import('./delta-install.js');
+    const { pack, files } = await filesFromDelta(got, old, { name, from, to });
+    checkIdentity(name, to, files.get('package.json'));
+    await this.store.set(filesKey(name, to), pack);
+    return { version: to, integrity: await sriOf(pack), installedAt: new Date().toISOString(), form: 'files', delta: { from, bytes: got.bytes.length, fullBytes: signed.info.length } };
   }
 
   /** Download through TUF, cross-check with the catalog, check every file, then store the tarball (not yet referenced). */
-  private async fetchVerified(name: string, target: CatalogVersion): Promise<void> {
+  private async fetchTarball(name: string, target: CatalogVersion): Promise<void> {
     const { version } = target;
     let pkg;
     try {
@@ -312,16 +359,10 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
       throw new PluginError('verification-failed', name, `${version} refused: ${err.message}`, { cause: err });
     }
     if (pkg.integrity !== target.integrity) throw new PluginError('verification-failed', name, `${version}: the catalog and the targets metadata name different tarballs`);
+    const { unpackVerified } = await import('./verify.js');
     const result = await unpackVerified(pkg.bytes, pkg.files);
     if ('problem' in result) throw new PluginError('verification-failed', name, `${version} refused: ${result.problem}`);
-    const manifest = result.files.get('package.json');
-    let meta: { name?: unknown; version?: unknown } = {};
-    try {
-      meta = manifest ? (JSON.parse(new TextDecoder().decode(manifest)) as typeof meta) : {};
-    } catch {
-      // Reported below as a missing identity.
-    }
-    if (meta.name !== name || meta.version !== version) throw new PluginError('bad-package', name, `${version}: package.json does not name ${name}@${version}`);
+    checkIdentity(name, version, result.files.get('package.json'));
     await this.store.set(tarballKey(name, version), pkg.bytes);
   }
 
@@ -331,8 +372,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
    * in it yet; concurrent installs share one refresh.
    */
   private async trustedDownload(name: string, version: string): Promise<VerifiedPackage> {
-    const reused = Date.now() - this.trustRefreshedAt < TRUST_REUSE_MS;
-    if (!reused) await this.refreshTrust();
+    const reused = await this.trustedDownloadReady();
     try {
       return await this.catalog.trust.fetchPackage(name, version);
     } catch (err) {
@@ -340,6 +380,13 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
       await this.refreshTrust();
       return this.catalog.trust.fetchPackage(name, version);
     }
+  }
+
+  /** Refreshes TUF metadata unless a refresh within TRUST_REUSE_MS serves; true when it was reused. */
+  private async trustedDownloadReady(): Promise<boolean> {
+    const reused = Date.now() - this.trustRefreshedAt < TRUST_REUSE_MS;
+    if (!reused) await this.refreshTrust();
+    return reused;
   }
 
   private refreshTrust(): Promise<void> {
@@ -360,7 +407,7 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
     await writeState(this.store, { ...state, versions: state.versions.filter((v) => kept.has(v.version)), previous: state.previous.filter((v) => kept.has(v)) });
     const prefix = pluginPrefix(state.name);
     for (const key of await this.store.list(prefix)) {
-      if (key.endsWith('/package.tgz') && !kept.has(key.slice(prefix.length).split('/')[0]!)) await this.store.delete(key);
+      if ((key.endsWith('/package.tgz') || key.endsWith('/files.pack')) && !kept.has(key.slice(prefix.length).split('/')[0]!)) await this.store.delete(key);
     }
   }
 
@@ -418,11 +465,24 @@ export class PluginInstaller extends Emitter<InstallerEvents> {
   }
 }
 
-/** The record with `target` stored (newest install first). */
-function withVersion(state: PluginState, target: CatalogVersion, fresh: boolean): PluginState {
-  const existing = state.versions.find((v) => v.version === target.version);
-  const entry = fresh || !existing ? { version: target.version, integrity: target.integrity, installedAt: new Date().toISOString() } : existing;
+/**
+ * The record with `target` stored (newest install first): `fresh` is what was just stored, null when
+ * it already was (recorded, or its tarball left by a download whose commit failed).
+ */
+function withVersion(state: PluginState, target: CatalogVersion, fresh: StoredVersion | null): PluginState {
+  const entry = fresh ?? state.versions.find((v) => v.version === target.version) ?? { version: target.version, integrity: target.integrity, installedAt: new Date().toISOString() };
   return { ...state, versions: [entry, ...state.versions.filter((v) => v.version !== target.version)] };
+}
+
+/** A package's package.json must name the version it was downloaded as. */
+function checkIdentity(name: string, version: string, manifest: Uint8Array | undefined): void {
+  let meta: { name?: unknown; version?: unknown } = {};
+  try {
+    meta = manifest ? (JSON.parse(new TextDecoder().decode(manifest)) as typeof meta) : {};
+  } catch {
+    // Reported below as a missing identity.
+  }
+  if (meta.name !== name || meta.version !== version) throw new PluginError('bad-package', name, `${version}: package.json does not name ${name}@${version}`);
 }
 
 /** The record with `version` active and the one it replaces first in `previous`. */

@@ -14,7 +14,18 @@ export const PluginStateSchema = z.object({
   /** Versions that were active before, most recent first: where `rollback` goes. */
   previous: z.array(z.string()),
   /** Stored, verified versions, newest install first (a pre-downloaded update is here before it is active). */
-  versions: z.array(z.object({ version: z.string(), integrity: z.string(), installedAt: z.string() })),
+  versions: z.array(
+    z.object({
+      version: z.string(),
+      /** The sha512 SRI of what is stored: the signed tarball's, or for `files` the pack's (see file-pack.ts). */
+      integrity: z.string(),
+      installedAt: z.string(),
+      /** Absent: the tarball is stored. `files`: the files, as a delta update produced them. */
+      form: z.optional(z.literal('files')),
+      /** For a delta update: the version it started from and the bytes downloaded, against the full tarball's. */
+      delta: z.optional(z.object({ from: z.string(), bytes: z.int(), fullBytes: z.int() })),
+    }),
+  ),
   /** Set when the active version was revoked and no installed version could take its place. */
   disabled: z.nullable(z.object({ version: z.string(), reason: z.string() })),
 });
@@ -26,6 +37,7 @@ const segment = (name: string) => name.replace('/', '+');
 export const pluginPrefix = (name: string) => `plugins/${segment(name)}/`;
 export const stateKey = (name: string) => `${pluginPrefix(name)}state.json`;
 export const tarballKey = (name: string, version: string) => `${pluginPrefix(name)}${version}/package.tgz`;
+export const filesKey = (name: string, version: string) => `${pluginPrefix(name)}${version}/files.pack`;
 
 /** Throws on a name or version that cannot be a storage key (they come from the caller and the catalog). */
 export function checkNameVersion(name: string, version?: string): void {
