@@ -119,6 +119,12 @@ async function render(): Promise<void> {
     if (update) {
       actions.append(h('span', { 'data-testid': 'update-ready' }, `Update ready: ${update.available}`), h('button', { 'data-testid': 'apply-update', 'data-action': 'apply' }, `Update to ${update.available}`));
     }
+    // What a delta update saved, from the install record (so it survives a reload).
+    const delta = state?.versions.find((v) => v.version === state.active)?.delta;
+    if (delta) {
+      const saved = Math.round((1 - delta.bytes / delta.fullBytes) * 100);
+      actions.append(h('span', { 'data-testid': 'delta-saved' }, `${state!.active} by delta from ${delta.from}: ${kb(delta.bytes)} instead of ${kb(delta.fullBytes)} (${saved} % saved)`));
+    }
     if (state?.active && state.previous.some((v) => state.versions.some((i) => i.version === v))) {
       actions.append(h('button', { 'data-testid': 'rollback', 'data-action': 'rollback' }, `Roll back to ${state.previous[0]}`));
     }
@@ -136,6 +142,8 @@ async function render(): Promise<void> {
   const v = catalog.getCatalog()?.version;
   $('catalog-version').textContent = v === undefined ? '' : `v${v}`;
 }
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
 /** Renders one at a time, and once more if asked meanwhile: events arrive in bursts. */
 let rendering: Promise<void> | null = null;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -23,7 +24,7 @@ const CHROMIUM = process.env.WHARF_TEST_CHROMIUM ?? '/usr/bin/chromium';
 const PLUGIN = '@acme/hello';
 /** Waits for the page: what it shows follows server events, downloads and a shared, busy machine. */
 const poll = <T>(read: () => Promise<T>) => expect.poll(read, { timeout: 15_000, interval: 100 });
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json' };
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.wasm': 'application/wasm' };
 
 /** The app as `vite build` makes it, once per run. */
 async function buildApp(): Promise<string> {
@@ -243,6 +244,43 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
     const words = sample('@cartae/plugin-word-count');
     await words.row.getByTestId('install').click();
     await poll(() => words.output.textContent()).toBe('14 words');
+  });
+
+  it('updates a plugin through a delta (zstd WebAssembly in the browser) and says how many bytes it saved', async () => {
+    const BIG = '@acme/big';
+    const asset = randomBytes(60_000);
+    const publishBig = async (version: string, blob: Buffer) => {
+      const dir = await mkdtemp(join(tmpdir(), 'wharf-host-plugin-'));
+      const manifest = { name: BIG, version, description: 'Carries an asset', type: 'module', main: 'index.js' };
+      await writeFile(join(dir, 'package.json'), JSON.stringify(manifest));
+      await writeFile(join(dir, 'index.js'), renders(`big ${version}`));
+      await writeFile(join(dir, 'asset.bin'), blob);
+      const res = await w.app.inject({ method: 'PUT', url: `/${BIG.replace('/', '%2f')}`, headers: bearer(token), payload: publishDocument(manifest, await packDirectory(dir)) });
+      await rm(dir, { recursive: true, force: true });
+      expect(res.statusCode, res.body).toBe(201);
+    };
+    const big = () => page.locator(`[data-testid=catalog-row][data-plugin="${BIG}"]`);
+    const bigOutput = () => page.locator(`[data-testid=plugin][data-plugin="${BIG}"] [data-testid=plugin-output]`);
+    await publishBig('1.0.0', asset);
+    await poll(() => big().count()).toBe(1);
+    await big().getByTestId('install').click();
+    await poll(() => bigOutput().textContent()).toBe('big 1.0.0');
+
+    // Deltas are built after the publish answers: an app told of 1.0.1 at once would download it
+    // whole. This one hears of it once the delta is listed (a later poll, as most apps would).
+    await page.route(`${base}/catalog.json`, (route) => route.abort().catch(ignoreDropped));
+    await publishBig('1.0.1', Buffer.concat([asset.subarray(0, 30_000), Buffer.from('edited'), asset.subarray(30_006)]));
+    await w.deltas.idle();
+    const wasm = page.waitForResponse((r) => r.url().endsWith('.wasm'));
+    await page.unrouteAll({ behavior: 'wait' });
+    await page.reload();
+    await poll(() => big().getByTestId('update-ready').textContent()).toContain('1.0.1');
+    expect((await wasm).headers()['content-type']).toBe('application/wasm');
+    await big().getByTestId('apply-update').click();
+    await poll(() => bigOutput().textContent()).toBe('big 1.0.1');
+    await poll(() => big().getByTestId('delta-saved').textContent()).toMatch(/^1\.0\.1 by delta from 1\.0\.0: [\d.]+ KB instead of [\d.]+ KB \(\d+ % saved\)$/);
+    const saved = Number(/\((\d+) % saved\)/.exec((await big().getByTestId('delta-saved').textContent())!)![1]);
+    expect(saved).toBeGreaterThan(40);
   });
 
   it('starts from its cached catalog and installed plugins when the server is down', async () => {
