@@ -1,4 +1,4 @@
-import { DELTA_FORMAT, sriOf, type DeltaFile } from '@wharf/core';
+import { DELTA_FORMAT, type DeltaFile } from '@wharf/core';
 import { encodeDelta } from './container.js';
 import { compressFrame, zstdReady } from './zstd.js';
 
@@ -9,8 +9,9 @@ export interface VersionFiles {
 }
 
 /**
- * The delta from one version to another: unchanged files by hash only, removed ones listed, and for
- * each changed or new file whichever zstd frame is smaller, the new bytes with the old file as
+ * The delta from one version to another: unchanged files are not named at all (the client knows
+ * both file lists: the one it holds and the signed new one), removed ones are listed, and for each
+ * changed or new file whichever zstd frame is smaller, the new bytes with the old file as
  * dictionary (`patch`, zstd --patch-from's idea) or alone (`whole`). Paths are sorted, so the same
  * pair always gives the same bytes (content-addressed storage, CDN caching).
  */
@@ -29,20 +30,15 @@ export async function buildDelta(name: string, from: VersionFiles, to: VersionFi
   for (const path of paths) {
     const before = from.files.get(path);
     const after = to.files.get(path);
-    const fromHash = before && (await sriOf(before));
     if (!after) {
-      entries.push({ method: 'removed', path, from: fromHash! });
+      entries.push({ method: 'removed', path });
       continue;
     }
-    const toHash = await sriOf(after);
-    if (fromHash === toHash) {
-      entries.push({ method: 'unchanged', path, from: fromHash! });
-      continue;
-    }
+    if (before && sameBytes(before, after)) continue;
     const whole = compressFrame(after);
     const patch = before && before.length > 0 ? compressFrame(after, before) : null;
-    if (patch && patch.length < whole.length) entries.push({ method: 'patch', path, from: fromHash!, to: toHash, size: after.length, ...frame(patch) });
-    else entries.push({ method: 'whole', path, to: toHash, size: after.length, ...frame(whole) });
+    if (patch && patch.length < whole.length) entries.push({ method: 'patch', path, size: after.length, ...frame(patch) });
+    else entries.push({ method: 'whole', path, size: after.length, ...frame(whole) });
   }
   const payload = new Uint8Array(offset);
   let at = 0;
@@ -51,4 +47,10 @@ export async function buildDelta(name: string, from: VersionFiles, to: VersionFi
     at += f.length;
   }
   return encodeDelta({ format: DELTA_FORMAT, name, from: from.version, to: to.version, files: entries }, payload);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -2,13 +2,13 @@ import * as z from 'zod/mini';
 
 /**
  * The manifest of a delta between two versions of one package: per file, what the client does with
- * it. Hashes are sha512 SRI, as in the signed per-file hashes of TUF targets, so a client checks an
- * old file against what it verified when it installed it, and a new one against the new version's
- * signed hashes, with no second kind of hash to trust.
+ * it. It carries no hashes: the client reads the old files from its verified install, and checks
+ * every file the delta yields, unchanged ones included, against the new version's signed per-file
+ * sha512 (TUF targets), so hashes here would add bytes (a third of a delta of many small files)
+ * and nothing a client could trust.
  */
 export const DELTA_FORMAT = 'wharf-delta/1';
 
-const sri = z.string().check(z.regex(/^sha512-[A-Za-z0-9+/]{86}==$/, 'a sha512 SRI hash'));
 const count = z.int().check(z.gte(0));
 
 /** A package-relative path as signed metadata lists it: no `..`, no absolute or empty segments. */
@@ -25,14 +25,12 @@ const path = z.string().check(
 );
 
 export const DeltaFileSchema = z.discriminatedUnion('method', [
-  /** Same bytes in both versions. */
-  z.object({ method: z.literal('unchanged'), path, from: sri }),
-  /** Gone from the new version. */
-  z.object({ method: z.literal('removed'), path, from: sri }),
+  /** Gone from the new version. (A file the manifest does not name is the same in both.) */
+  z.object({ method: z.literal('removed'), path }),
   /** A zstd frame that inflates to the new file with the old one as its dictionary. */
-  z.object({ method: z.literal('patch'), path, from: sri, to: sri, size: count, offset: count, length: count }),
+  z.object({ method: z.literal('patch'), path, size: count, offset: count, length: count }),
   /** A zstd frame of the new file alone (a new file, or one a patch does not shrink). */
-  z.object({ method: z.literal('whole'), path, to: sri, size: count, offset: count, length: count }),
+  z.object({ method: z.literal('whole'), path, size: count, offset: count, length: count }),
 ]);
 export type DeltaFile = z.infer<typeof DeltaFileSchema>;
 
