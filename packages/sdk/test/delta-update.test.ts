@@ -48,8 +48,11 @@ describe('delta updates in the SDK', () => {
     expect((await installer.readActive(NAME)).version).toBe('1.0.1');
   });
 
-  it('falls back to the full tarball when the delta does not verify', async () => {
-    const { installer } = await h.client({ fetch: tamperingDeltas });
+  it.each([
+    ['does not verify', tamperingDeltas],
+    ['is missing from the mirror (404)', (async (input, init) => (String(input).includes('/-/deltas/') ? new Response('not found', { status: 404 }) : fetch(input, init))) as typeof fetch],
+  ])('falls back to the full tarball when the delta %s', async (_label, fetchFn) => {
+    const { installer } = await h.client({ fetch: fetchFn });
     await installer.install(NAME, '1.0.0');
     const used: (DeltaUse | undefined)[] = [];
     installer.on('installed', (e) => used.push(e.delta));
