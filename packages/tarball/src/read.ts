@@ -1,3 +1,5 @@
+import { concatBytes } from '@wharf/core';
+
 /**
  * The one reader of package tarballs (.tgz as `npm pack` writes them), on web APIs only
  * (DecompressionStream, ustar parsed by hand), so the registry, the CLI, the SDK in a browser and the
@@ -286,7 +288,7 @@ class PackageTarParser {
       () => {
         if (hasher) file.hash = hasher.digest();
         if (chunks) {
-          const bytes = concat(chunks, size);
+          const bytes = concatBytes(chunks);
           if (isManifest) this.packageJson = bytes;
           if (this.options.keep?.(rel)) file.bytes = bytes;
         }
@@ -296,17 +298,6 @@ class PackageTarParser {
 }
 
 const ignore = () => undefined;
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 function text(block: Uint8Array, start: number, length: number): string {
   return cString(block.subarray(start, start + length));

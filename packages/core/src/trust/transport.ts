@@ -1,3 +1,4 @@
+import { concatBytes } from './bytes.js';
 import { TrustError } from './errors.js';
 
 /** `fetch` or anything shaped like it: the client never reaches the network by itself. */
@@ -29,13 +30,7 @@ export async function readStreamLimited(stream: ReadableStream<Uint8Array>, limi
     }
     chunks.push(value);
   }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
+  return concatBytes(chunks);
 }
 
 export async function fetchChecked(fetch: FetchLike, url: string, label: string): Promise<Response> {
