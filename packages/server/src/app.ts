@@ -20,6 +20,7 @@ import { ApiCatalog } from './docs/api-catalog.js';
 import { docsRoutes } from './docs/routes.js';
 import { installMarketplace, type Marketplace } from './marketplace/install.js';
 import { setupTrust, trustKeysDir, trustRoutes, type TrustService } from './trust/index.js';
+import type { PublishRecords } from './trust/publish-records.js';
 import { NpmRegistrySigner } from './registry/npm-signer.js';
 import { guardedFetch } from './net/guarded-fetch.js';
 import { createMetrics, type Metrics } from './ops/metrics.js';
@@ -80,8 +81,10 @@ export interface Wharf {
   release: ReleaseService;
   /** Staged rollouts on channels, with automatic rollback. */
   rollouts: RolloutService;
-  /** Signed catalog metadata (TUF), publisher keys, revocation, provenance. */
+  /** Signed catalog metadata (TUF), revocation, root rotation. */
   trust: TrustService;
+  /** What trust records of each publish: signature check, countersignature, provenance; and their repair. */
+  publishRecords: PublishRecords;
   /** The tamper-evident log every control-plane change is recorded in. */
   audit: AuditLog;
   /** The signed catalog host apps read (`/catalog.json`). */
@@ -203,11 +206,11 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
   await app.register(deltaRoutes, { deltas });
   const marketplace = await installMarketplace(app, { store, registry, changes, audit, catalog: apiCatalog });
   app.addHook('onClose', async () => marketplace.stop());
-  registerChangeSteps(domainEvents, { supplyChain, trust: trust.service, marketplace, purger, catalog: signedCatalog, deltas });
+  registerChangeSteps(domainEvents, { supplyChain, trust: trust.service, records: trust.records, marketplace, purger, catalog: signedCatalog, deltas });
   await app.register(docsRoutes, { catalog: apiCatalog, version: '0.1.0' });
   await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl, catalog: apiCatalog });
   app.addHook('onClose', async () => supplyChain.close());
-  await app.register(trustRoutes, { trust: trust.service, keys: trust.keys, catalog: apiCatalog });
+  await app.register(trustRoutes, { trust: trust.service, keys: trust.keys, records: trust.records, catalog: apiCatalog });
   await app.register(catalogRoutes, { catalog: signedCatalog });
   const prober = new SourceProber({ sources, fetch: guardedFetch({ allow: config.fetchAllowList }) });
   await app.register(sourceRoutes, { sources, prober, catalog: apiCatalog });
@@ -239,6 +242,7 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
     registry,
     marketplace,
     trust: trust.service,
+    publishRecords: trust.records,
     audit,
     catalog: signedCatalog,
     sources,

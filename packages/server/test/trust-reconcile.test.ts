@@ -10,14 +10,14 @@ describeEachBackend('versions a failed publish step left out of signed metadata'
   const readTarball = (blobKey: string) => w.registry.storedTarball(blobKey);
   /** Publishes while the after-commit trust step fails, as a database error there would. */
   const publishWithTrustDown = async (name: string, version: string, signWith?: KeyPairFile) => {
-    const original = w.trust.recordPublish;
-    w.trust.recordPublish = async () => {
+    const original = w.publishRecords.recordPublish;
+    w.publishRecords.recordPublish = async () => {
       throw new Error('database unavailable');
     };
     try {
       return await publish(w, token, name, version, signWith);
     } finally {
-      w.trust.recordPublish = original;
+      w.publishRecords.recordPublish = original;
     }
   };
 
@@ -37,9 +37,9 @@ describeEachBackend('versions a failed publish step left out of signed metadata'
     expect(client.versionsOf('@rec/plain')).toEqual([]);
 
     // Too recent: a publish still running its hooks is left alone.
-    expect(await w.trust.reconcile(readTarball)).toBe(0);
-    expect(await w.trust.reconcile(readTarball, { settleMs: 0 })).toBe(2);
-    expect(await w.trust.reconcile(readTarball, { settleMs: 0 })).toBe(0);
+    expect(await w.publishRecords.reconcile(readTarball)).toBe(0);
+    expect(await w.publishRecords.reconcile(readTarball, { settleMs: 0 })).toBe(2);
+    expect(await w.publishRecords.reconcile(readTarball, { settleMs: 0 })).toBe(0);
 
     await client.refresh();
     expect((await client.fetchPackage('@rec/plain', '1.0.0')).signedBy).toBeNull();
@@ -51,7 +51,7 @@ describeEachBackend('versions a failed publish step left out of signed metadata'
     expect((await publishWithTrustDown('@rec2/plain', '1.0.0')).statusCode).toBe(201);
     expect((await w.app.inject({ method: 'PUT', url: '/trust/policies/rec2', headers: bearer(token), payload: { requireSignature: true } })).statusCode).toBeLessThan(300);
     const skipped: string[] = [];
-    expect(await w.trust.reconcile(readTarball, { settleMs: 0, onSkip: (err, name) => skipped.push(`${name}: ${(err as Error).message}`) })).toBe(0);
+    expect(await w.publishRecords.reconcile(readTarball, { settleMs: 0, onSkip: (err, name) => skipped.push(`${name}: ${(err as Error).message}`) })).toBe(0);
     expect(skipped).toEqual([expect.stringMatching(/^@rec2\/plain: scope @rec2 requires signed publishes/)]);
   });
 
@@ -68,7 +68,7 @@ describeEachBackend('versions a failed publish step left out of signed metadata'
     await client.refresh();
     expect(client.versionsOf('@rec3/crash')).toEqual([]);
     // Nothing is left for the unlisted-version pass: it has its record. Reconcile still repairs it.
-    expect(await w.trust.reconcile(readTarball, { settleMs: 0 })).toBe(0);
+    expect(await w.publishRecords.reconcile(readTarball, { settleMs: 0 })).toBe(0);
     await client.refresh();
     expect((await client.fetchPackage('@rec3/crash', '1.0.0')).name).toBe('@rec3/crash');
   });

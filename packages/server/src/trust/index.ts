@@ -8,6 +8,7 @@ import { TrustRepository } from './trust-repository.js';
 import { TrustService, type TrustLifetimes } from './trust-service.js';
 import type { DomainEvents } from '../events/domain-events.js';
 import { PublisherKeys } from './publisher-keys.js';
+import { PublishRecords } from './publish-records.js';
 
 export { TrustService, DEFAULT_LIFETIMES, type TrustLifetimes } from './trust-service.js';
 export { trustRoutes } from './routes.js';
@@ -19,6 +20,7 @@ export const trustKeysDir = (config: WharfConfig, env: NodeJS.ProcessEnv): strin
 export interface TrustSetup {
   service: TrustService;
   keys: PublisherKeys;
+  records: PublishRecords;
   /** Stops the re-signing timer. */
   stop(): void;
 }
@@ -41,13 +43,14 @@ export async function setupTrust(
 ): Promise<TrustSetup> {
   const keyring = await Keyring.open(trustKeysDir(config, env), env.WHARF_TRUST_KEYS);
   const repo = new TrustRepository(store.db);
-  const service = new TrustService(repo, store, keyring, audit, { builderId: `${config.publicUrl ?? 'wharf'}/trust`, lifetimes, events });
+  const service = new TrustService(repo, store, keyring, audit, { lifetimes, events });
+  const records = new PublishRecords(repo, service, { builderId: `${config.publicUrl ?? 'wharf'}/trust` });
   await service.init();
   registry.removalsThrough((remove) => service.changeTargets(remove));
   // Versions a failed after-publish step left out of signed metadata are listed at start and then
   // on the timer, before re-signing.
   const settleMs = env.WHARF_TRUST_SETTLE_MS === undefined ? undefined : Number(env.WHARF_TRUST_SETTLE_MS);
-  const reconcile = () => service.reconcile((key) => registry.storedTarball(key), { settleMs, onSkip: (err) => onError(err) });
+  const reconcile = () => records.reconcile((key) => registry.storedTarball(key), { settleMs, onSkip: (err) => onError(err) });
   await reconcile().catch(onError);
   const interval = Number(env.WHARF_TRUST_RESIGN_INTERVAL_MS ?? 60_000);
   const timer = setInterval(() => {
@@ -56,5 +59,5 @@ export async function setupTrust(
       .catch(onError);
   }, interval);
   timer.unref();
-  return { service, keys: new PublisherKeys(repo, audit), stop: () => clearInterval(timer) };
+  return { service, keys: new PublisherKeys(repo, audit), records, stop: () => clearInterval(timer) };
 }

@@ -19,11 +19,13 @@ import { notFound } from '../errors.js';
 import { IMMUTABLE_CACHE, TRUST_KEY, tagResponse } from '../cdn/cache-policy.js';
 import type { TrustService } from './trust-service.js';
 import type { PublisherKeys } from './publisher-keys.js';
+import type { PublishRecords } from './publish-records.js';
 import { authorize, roleMay } from '../access/permissions.js';
 
 export interface TrustRoutesOptions {
   trust: TrustService;
   keys: PublisherKeys;
+  records: PublishRecords;
   catalog: ApiCatalog;
 }
 
@@ -32,7 +34,7 @@ const LATEST_CACHE = 'no-cache';
 const VERSIONED = /^([1-9]\d{0,9})\.(root|snapshot|targets|timestamp)\.json$/;
 
 /** The signed catalog (TUF layout under /trust/), key registration, revocation, policies, provenance. */
-export async function trustRoutes(app: FastifyInstance, { trust, keys, catalog }: TrustRoutesOptions): Promise<void> {
+export async function trustRoutes(app: FastifyInstance, { trust, keys, records, catalog }: TrustRoutesOptions): Promise<void> {
   const send = (reply: FastifyReply, body: string | null, cache: string, what: string) => {
     if (body === null) throw notFound(`${what} not found`);
     return tagResponse(reply, [TRUST_KEY]).header('cache-control', cache).type('application/json').send(body);
@@ -140,7 +142,7 @@ export async function trustRoutes(app: FastifyInstance, { trust, keys, catalog }
     },
   );
 
-  const provenance = async (name: string, version: string) => trust.provenance(name, version);
+  const provenance = async (name: string, version: string) => records.provenance(name, version);
   app.get<{ Params: { name: string; version: string } }>('/plugins/:name/:version/provenance.json', async (req, reply) =>
     reply.header('cache-control', IMMUTABLE_CACHE).send(await provenance(req.params.name, req.params.version)),
   );
