@@ -50,8 +50,8 @@ import { flagRoutes } from './flags/routes.js';
 import { ofrepRoutes } from './flags/ofrep-routes.js';
 import { CatalogRepository, CatalogService, catalogRoutes } from './catalog/index.js';
 import { SourceProber, SourceService, sourceRoutes } from './sources/index.js';
-import { CATALOG_KEY, CdnPurger } from './cdn/index.js';
-import { registerChangeSteps } from './change-steps.js';
+import { CdnPurger } from './cdn/index.js';
+import { registerChangeSteps, registerReplicaSteps } from './change-steps.js';
 import { DomainEvents, type PublishedVersion } from './events/domain-events.js';
 import { jsonDeeperThan, jsonHasNul, MAX_JSON_DEPTH } from './http.js';
 
@@ -116,14 +116,14 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
   });
   await auth.init();
   const audit = new AuditLog(store.db, store.dialect);
-  const snapshots = new SnapshotService(store.db, audit, events);
-  const release = new ReleaseService(store.db, audit, events);
-  const flags = new FlagService(store.db, audit, events);
   // Steps that fail after a change is committed are logged here and repaired by their owner later.
   const domainEvents = new DomainEvents((err, step, event, payload) => {
     const about = event === 'version.published' ? { package: (payload as PublishedVersion).name, version: (payload as PublishedVersion).version } : (payload as object);
     app.log.error({ err, step, event, ...about }, `the step "${step}" after ${event} failed; the change stands and the step is repaired later`);
   });
+  const snapshots = new SnapshotService(store.db, audit, domainEvents);
+  const release = new ReleaseService(store.db, audit, domainEvents);
+  const flags = new FlagService(store.db, audit, domainEvents);
   const npmSigner = await NpmRegistrySigner.open(trustKeysDir(config, process.env), process.env.WHARF_NPM_SIGNING_KEY);
   const registry = new RegistryService(store, blobs, changes, metrics, {
       maxTarballBytes: config.maxTarballBytes,
@@ -131,12 +131,12 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
       maxFiles: config.maxPackageFiles,
       maxCompressionRatio: config.maxCompressionRatio,
     }, npmSigner, domainEvents);
-  const rollouts = new RolloutService(store, registry, audit, events);
+  const rollouts = new RolloutService(store, registry, audit, domainEvents);
   const deltas = new DeltaService(new DeltaRepository(store.db), registry, blobs, domainEvents, {
     fromVersions: config.deltaFromVersions,
     onError: (err, name, version) => app.log.error({ err, package: name, version }, 'building deltas failed; the full package is served'),
   });
-  const sources = new SourceService(store.db, audit, events);
+  const sources = new SourceService(store.db, audit, domainEvents);
   const setup = new SetupService(store.db, auth, audit);
   const supplyChain = new SupplyChainService(new SupplyChainRepository(store.db), registry, audit);
 
@@ -181,8 +181,7 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
   const purger = new CdnPurger({ targets: config.purge, onError: (err, target) => app.log.warn({ err, target: target.url }, 'CDN purge failed') });
   const signedCatalog = new CatalogService(
     new CatalogRepository(store.db),
-    { trust: trust.service, flags: async () => (await flags.snapshot()).served, events, changes },
-    { onIssued: () => purger.purge({ paths: ['/catalog.json'], tags: [CATALOG_KEY] }) },
+    { trust: trust.service, flags: async () => (await flags.snapshot()).served, events: domainEvents },
   );
   app.addHook('onClose', async () => signedCatalog.stop());
 
@@ -204,9 +203,10 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
   await app.register(registryRoutes, { registry, search: new NpmSearch(store, registry), metrics, publicUrl: config.publicUrl, maxTarballBytes: config.maxTarballBytes, signer: npmSigner });
   await app.register(npmAccessRoutes, { registry });
   await app.register(deltaRoutes, { deltas });
-  const marketplace = await installMarketplace(app, { store, registry, changes, audit, catalog: apiCatalog });
+  const marketplace = await installMarketplace(app, { store, registry, audit, catalog: apiCatalog });
   app.addHook('onClose', async () => marketplace.stop());
-  registerChangeSteps(domainEvents, { supplyChain, trust: trust.service, records: trust.records, marketplace, purger, catalog: signedCatalog, deltas });
+  registerChangeSteps(domainEvents, { bus: events, supplyChain, trust: trust.service, records: trust.records, marketplace, purger, catalog: signedCatalog, deltas });
+  registerReplicaSteps({ changes, bus: events, catalog: signedCatalog, marketplace, flags, sources });
   await app.register(docsRoutes, { catalog: apiCatalog, version: '0.1.0' });
   await app.register(supplyChainRoutes, { supplyChain, publicUrl: config.publicUrl, catalog: apiCatalog });
   app.addHook('onClose', async () => supplyChain.close());

@@ -2,8 +2,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { CATALOG_TYPE, signCatalog, type Catalog, type ClientFeatures } from '@wharf/core';
-import type { EventBus } from '../events/event-bus.js';
-import type { ChangeFeed } from '../storage/change-feed.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import type { TrustService } from '../trust/trust-service.js';
 import { CatalogBuilder } from './catalog-builder.js';
 import { signNative } from '../trust/native-signer.js';
@@ -11,7 +10,6 @@ import type { CatalogRepository, CatalogRow } from './catalog-repository.js';
 
 const gzipAsync = promisify(gzip);
 
-export const CATALOG_CHANGED = 'catalog.changed';
 const DAY = 24 * 3600 * 1000;
 
 /** The signed catalog as served: bytes, their gzip, and a strong validator. */
@@ -33,14 +31,12 @@ export interface CatalogServiceOptions {
    * re-checked this often (default 30 s). Unchanged content costs a read, not a version.
    */
   recheckMs?: number;
-  /** Called on the replica that issued a new version (once per version across replicas). */
-  onIssued?: (version: number) => void;
   now?: () => Date;
 }
 
 /**
  * Keeps one signed catalog current. Any change notice (a package, the flag set, a rollout, a new
- * targets version, on any replica) marks it dirty and schedules a rebuild; readers wait for a
+ * targets version, on any replica: change-steps.ts) marks it dirty and schedules a rebuild; readers wait for a
  * pending rebuild, so a client that just published sees its version. A rebuild whose content hash
  * equals the stored one keeps the stored version: the version grows only when content changes or
  * the signature nears expiry, and the database's primary key arbitrates between replicas.
@@ -57,21 +53,12 @@ export class CatalogService {
 
   constructor(
     private readonly repo: CatalogRepository,
-    private readonly deps: { trust: TrustService; flags: () => Promise<ClientFeatures>; events: EventBus; changes: ChangeFeed },
+    /** `events` hears of each version this replica issues (once per version across replicas). */
+    private readonly deps: { trust: TrustService; flags: () => Promise<ClientFeatures>; events: DomainEvents },
     private readonly opts: CatalogServiceOptions = {},
   ) {
     this.lifetimeMs = opts.lifetimeMs ?? DAY;
     this.now = opts.now ?? (() => new Date());
-    // Delivered at once for this replica's own writes (the feed emits locally before NOTIFY), later for others'.
-    deps.changes.onPackageChanged(() => this.markDirty());
-    deps.changes.onReset(() => this.markDirty());
-    deps.events.subscribe((e) => {
-      // FEED_RESET included: notices may have been lost.
-      if (e.type !== CATALOG_CHANGED) this.markDirty();
-    });
-    deps.events.onLocalPublish((type) => {
-      if (type !== CATALOG_CHANGED) this.markDirty();
-    });
     this.recheck = setInterval(() => this.markDirty(), opts.recheckMs ?? 30_000);
     this.recheck.unref();
   }
@@ -139,8 +126,7 @@ export class CatalogService {
       const row: CatalogRow = { version: catalog.version, content_hash: hash, body: signCatalog(catalog, keys, signNative), expires: catalog.expires, created_at: now.toISOString() };
       if (await this.repo.insert(row)) {
         const served = await this.serve(row);
-        await this.deps.events.publish(CATALOG_CHANGED, { version: row.version });
-        this.opts.onIssued?.(row.version);
+        await this.deps.events.emit('catalog.changed', { version: row.version });
         return served;
       }
     }

@@ -1,3 +1,3 @@
-export { CatalogService, CATALOG_CHANGED, type ServedCatalog, type CatalogServiceOptions } from './catalog-service.js';
+export { CatalogService, type ServedCatalog, type CatalogServiceOptions } from './catalog-service.js';
 export { CatalogRepository } from './catalog-repository.js';
 export { catalogRoutes } from './routes.js';

@@ -1,3 +1,4 @@
+import type { ReleasePolicy, Rollout } from '@wharf/core';
 import type { Principal } from '../access/principal.js';
 
 export interface PublishedVersion {
@@ -29,9 +30,10 @@ export interface PublishCandidate {
 }
 
 /**
- * What happens to packages and signed metadata, as the steps that react to it see it. Steps of
- * another replica hear of the same changes through the change feed (storage/change-feed.ts), and
- * browsers through the event bus (events/event-bus.ts); this is the in-process path they start from.
+ * Every change one capability makes that others react to, as the steps that react to it see it.
+ * Steps of another replica hear of the same changes through the change feed (storage/change-feed.ts)
+ * and the event bus (events/event-bus.ts), which also carries them to browsers; this is the
+ * in-process path they start from.
  */
 export interface DomainEventMap {
   /** A publish that passed the registry's own checks, before anything is stored: validators may refuse it. */
@@ -44,7 +46,25 @@ export interface DomainEventMap {
   'deltas.offered': { name: string; to: string };
   /** A new signed targets version: a publish, an unpublish, a revocation or a new root changed what is trusted. */
   'targets.issued': Record<string, never>;
+  /** A new signed catalog version was stored. */
+  'catalog.changed': { version: number };
+
+  // Control-plane changes. Their payloads are what every replica and browser receives on the event bus
+  // (GET /events), so they stay small (PostgreSQL's NOTIFY limit): subscribers refetch.
+  /** A new flag set revision; `keys` names the changed flags when there are at most 50. */
+  'flags.changed': { version: number; keys?: string[] };
+  /** A rollout was started, raised, halted, resumed, completed or rolled back. */
+  'rollout.changed': Pick<Rollout, 'id' | 'plugin' | 'channel' | 'state' | 'percentage'>;
+  /** A config snapshot version was published (or an earlier one republished by a rollback). */
+  'snapshot.published': { version: number; contentHash: string };
+  /** The version gate's policy changed. */
+  'release.changed': ReleasePolicy;
+  /** A new version of a versioned app config (the marketplace source). */
+  'config.changed': { key: string; version: number };
 }
+
+/** The changes announced to every replica's subscribers and to browsers and SDKs, as they are named there. */
+export const ANNOUNCED = ['catalog.changed', 'flags.changed', 'rollout.changed', 'snapshot.published', 'release.changed', 'config.changed'] as const satisfies readonly DomainEventType[];
 
 export type DomainEventType = keyof DomainEventMap;
 type Step<K extends DomainEventType> = { name: string; run: (payload: DomainEventMap[K]) => unknown };

@@ -20,18 +20,19 @@ const TYPE = /^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/;
 const MAX_PAYLOAD_BYTES = 7600;
 export const DEFAULT_RING_SIZE = 1024;
 
+/** Delivered locally after the change feed reconnected: whatever a subscriber caches may be stale. */
+export const FEED_RESET = 'feed.reset';
+
 /**
  * The server's event bus. `publish` goes through the ChangeFeed, so on PostgreSQL every replica
  * (this one included, via the NOTIFY loopback) receives every event in the same order and keeps the
- * same bounded history: an SSE client can resume on any replica with Last-Event-ID.
+ * same bounded history: an SSE client can resume on any replica with Last-Event-ID. Only
+ * change-steps.ts publishes and subscribes (besides GET /events): services announce through DomainEvents.
  */
-/** Delivered locally after the change feed reconnected: whatever a subscriber caches may be stale. */
-export const FEED_RESET = 'feed.reset';
 
 export class EventBus {
   private readonly ring: WharfEvent[] = [];
   private readonly listeners = new Set<EventListener>();
-  private readonly localListeners = new Set<(type: string) => void>();
   /** Distinguishes this process in event ids, so ids stay unique without coordination. */
   private readonly origin = randomBytes(4).toString('hex');
   private seq = 0;
@@ -61,18 +62,8 @@ export class EventBus {
       event.data = { truncated: true };
       payload = JSON.stringify(event);
     }
-    for (const listener of this.localListeners) listener(type);
     await this.feed.broadcast(TOPIC, payload);
     return event;
-  }
-
-  /**
-   * Called at once when this process publishes, before the event makes its round trip through the
-   * feed: for derived state that must reflect this replica's own writes immediately (read your
-   * writes), where waiting for the NOTIFY loopback would leave a window.
-   */
-  onLocalPublish(listener: (type: string) => void): void {
-    this.localListeners.add(listener);
   }
 
   private event(type: string, data: unknown): WharfEvent {

@@ -17,7 +17,7 @@ import {
 } from '@wharf/core';
 import type { Database } from '../storage/schema.js';
 import { isUniqueViolation } from '../storage/database.js';
-import { FEED_RESET, type EventBus } from '../events/event-bus.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import { badRequest, conflict, HttpError, notFound } from '../errors.js';
 import { FlagRepository, type FlagRevisionRow } from './flag-repository.js';
 
@@ -46,7 +46,6 @@ interface StoredDefinition {
   segments: Segment[];
 }
 
-export const FLAGS_CHANGED = 'flags.changed';
 const MAX_ATTEMPTS = 3;
 
 /**
@@ -63,12 +62,9 @@ export class FlagService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly audit: AuditSink,
-    private readonly events: EventBus,
+    private readonly events: DomainEvents,
   ) {
     this.repo = new FlagRepository(db);
-    events.subscribe((e) => {
-      if (e.type === FLAGS_CHANGED || e.type === FEED_RESET) this.invalidate();
-    });
   }
 
   snapshot(): Promise<FlagSnapshot> {
@@ -144,7 +140,8 @@ export class FlagService {
     return { snapshot, feature, status: flagStatus(feature, snapshot.forcedOff.has(key)) };
   }
 
-  private invalidate(): void {
+  /** Drops the cached flag set: after this replica's change, and on every flags.changed from any replica (change-steps.ts). */
+  invalidate(): void {
     this.generation++;
     this.cached = null;
   }
@@ -174,7 +171,7 @@ export class FlagService {
         this.invalidate();
         const snapshot = toSnapshot(row);
         // Event data stays small (NOTIFY payload limit): clients refetch the set they follow.
-        await this.events.publish(FLAGS_CHANGED, { version: row.revision, keys: changed.length <= 50 ? changed : undefined });
+        await this.events.emit('flags.changed', { version: row.revision, keys: changed.length <= 50 ? changed : undefined });
         return snapshot;
       } catch (err) {
         if (isUniqueViolation(err)) {

@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { MetadataStore } from '../storage/metadata-store.js';
 import type { RegistryService } from '../registry/registry-service.js';
-import type { ChangeFeed } from '../storage/change-feed.js';
 import type { ApiCatalog } from '../docs/api-catalog.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { AnalyticsRepository } from '../analytics/analytics-repository.js';
@@ -17,7 +16,6 @@ import { PackageIndexer } from './package-indexer.js';
 export interface MarketplaceDeps {
   store: MetadataStore;
   registry: RegistryService;
-  changes: ChangeFeed;
   /** Moderation decisions are recorded in it. */
   audit: AuditLog;
   catalog: ApiCatalog;
@@ -48,7 +46,6 @@ export async function installMarketplace(app: FastifyInstance, deps: Marketplace
   const indexingFailed = (err: unknown, name: string) => app.log.error({ err, package: name }, 'search indexing failed');
   const packages = new PackageIndexer(deps.store, (name) => service.refreshListingOfPackage(name), indexingFailed);
 
-  deps.changes.onPackageChanged((name) => packages.reindexLater(name));
   await packages.backfill();
 
   await app.register(marketplaceRoutes, { marketplace: service, catalog: deps.catalog });

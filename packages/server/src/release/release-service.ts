@@ -2,10 +2,8 @@ import type { Kysely, Transaction } from 'kysely';
 import { DEFAULT_RELEASE_POLICY, ReleasePolicySchema, type ReleasePolicy } from '@wharf/core';
 import type { Database } from '../storage/schema.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { EventBus } from '../events/event-bus.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import { ReleaseRepository } from './release-repository.js';
-
-export const RELEASE_CHANGED = 'release.changed';
 
 /** The version gate's policy (latest, minSupported, message, url, mode): one row, audited on change. */
 export class ReleaseService {
@@ -14,7 +12,7 @@ export class ReleaseService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly audit: AuditLog,
-    private readonly events: EventBus,
+    private readonly events: DomainEvents,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.repo = new ReleaseRepository(db);
@@ -31,7 +29,7 @@ export class ReleaseService {
       await this.repo.setPolicy(trx, JSON.stringify(policy), this.now().toISOString(), actor);
       await this.audit.record({ actor, action: 'release.set', target: 'release:policy', before, after: policy }, trx);
     });
-    await this.events.publish(RELEASE_CHANGED, policy);
+    await this.events.emit('release.changed', policy);
     return policy;
   }
 }

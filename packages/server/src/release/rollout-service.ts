@@ -4,11 +4,10 @@ import { resolveRolloutVersion, shouldRollBack, type HealthReport, type PluginHe
 import type { Database } from '../storage/schema.js';
 import type { MetadataStore } from '../storage/metadata-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { EventBus } from '../events/event-bus.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { OPEN_STATES, RolloutRepository, type HealthRow, type RolloutRow } from './rollout-repository.js';
 
-export const ROLLOUTS_CHANGED = 'rollout.changed';
 /** The actor of changes the server makes by itself. */
 export const SYSTEM_ACTOR = 'system';
 
@@ -28,7 +27,7 @@ export class RolloutService {
     /** Moves a channel's dist-tag through the registry's change path (RegistryService). */
     private readonly tags: { moveDistTag(name: string, tag: string, version: string): Promise<void> },
     private readonly audit: AuditLog,
-    private readonly events: EventBus,
+    private readonly events: DomainEvents,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.repo = new RolloutRepository(store.db);
@@ -166,7 +165,7 @@ export class RolloutService {
 
   private async finish(row: RolloutRow): Promise<Rollout> {
     const rollout = toRollout(row);
-    await this.events.publish(ROLLOUTS_CHANGED, { id: rollout.id, plugin: rollout.plugin, channel: rollout.channel, state: rollout.state, percentage: rollout.percentage });
+    await this.events.emit('rollout.changed', { id: rollout.id, plugin: rollout.plugin, channel: rollout.channel, state: rollout.state, percentage: rollout.percentage });
     return rollout;
   }
 }

@@ -4,12 +4,10 @@ import { snapshotContentHash, type PublishedSnapshot, type SnapshotHistory, type
 import type { Database } from '../storage/schema.js';
 import { isUniqueViolation } from '../storage/database.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import type { EventBus } from '../events/event-bus.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import { conflict, notFound } from '../errors.js';
 import { SnapshotRepository, type StageName, type StageRow, type VersionRow } from './snapshot-repository.js';
 import { assertValid, compileConfigSchema } from './schema-validator.js';
-
-export const SNAPSHOTS_PUBLISHED = 'snapshot.published';
 
 type Doc = Record<string, unknown>;
 
@@ -25,7 +23,7 @@ export class SnapshotService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly audit: AuditLog,
-    private readonly events: EventBus,
+    private readonly events: DomainEvents,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.repo = new SnapshotRepository(db);
@@ -161,7 +159,7 @@ export class SnapshotService {
       if (isUniqueViolation(err)) throw conflict('another publish happened at the same time: retry');
       throw err;
     }
-    await this.events.publish(SNAPSHOTS_PUBLISHED, { version: row.version, contentHash: row.content_hash });
+    await this.events.emit('snapshot.published', { version: row.version, contentHash: row.content_hash });
     return toPublished(row);
   }
 

@@ -1,3 +1,3 @@
-export { SourceService, CONFIG_CHANGED, type ServedClientConfig } from './source-service.js';
+export { SourceService, type ServedClientConfig } from './source-service.js';
 export { SourceProber, sourceRoot, type SourceProberOptions } from './source-prober.js';
 export { sourceRoutes, type SourceRoutesOptions } from './routes.js';

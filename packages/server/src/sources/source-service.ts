@@ -13,11 +13,10 @@ import {
 import type { Database } from '../storage/schema.js';
 import { isUniqueViolation } from '../storage/database.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { FEED_RESET, type EventBus } from '../events/event-bus.js';
+import type { DomainEvents } from '../events/domain-events.js';
 import { conflict } from '../errors.js';
 import { SourceRepository, type ConfigVersionRow } from './source-repository.js';
 
-export const CONFIG_CHANGED = 'config.changed';
 const HISTORY_LIMIT = 100;
 
 /** What `GET /api/v1/client-config` serves, with the ETag that names it. */
@@ -39,13 +38,15 @@ export class SourceService {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly audit: AuditLog,
-    private readonly events: EventBus,
+    private readonly events: DomainEvents,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.repo = new SourceRepository(db);
-    events.subscribe((event) => {
-      if (event.type === CONFIG_CHANGED || event.type === FEED_RESET) this.served = null;
-    });
+  }
+
+  /** Drops the served client config: on every config.changed from any replica (change-steps.ts). */
+  forget(): void {
+    this.served = null;
   }
 
   async current(): Promise<MarketplaceSourceVersion | null> {
@@ -82,7 +83,7 @@ export class SourceService {
     }
     if (changed) {
       this.served = null;
-      await this.events.publish(CONFIG_CHANGED, { key: MARKETPLACE_SOURCE_KEY, version: row.version });
+      await this.events.emit('config.changed', { key: MARKETPLACE_SOURCE_KEY, version: row.version });
     }
     return toVersion(row);
   }
