@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { openMetadataStore, type MetadataStore } from '../src/index.js';
-import type { VersionRow } from '../src/storage/package-repository.js';
+import { publishOutcome, type VersionRow } from '../src/storage/package-repository.js';
+import type { Database } from '../src/storage/schema.js';
+import type { Transaction } from 'kysely';
 import { describeEachBackend, throwawayPostgres } from './helpers.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,8 +28,13 @@ describeEachBackend('MetadataStore contract', (backend) => {
     publisher_id: publisher,
     npm_signature: null,
   });
+  // Writes run in the caller's transaction, as the registry service runs them.
+  const inTrx = <T>(write: (trx: Transaction<Database>) => Promise<T>) => store.db.transaction().execute(write);
   const publish = (name: string, v: string, publisher: string, tags = ['latest']) =>
-    store.packages.publish({ name, scope: name.startsWith('@') ? name.slice(1, name.indexOf('/')) : null, version: version(name, v, publisher), tags, description: 'desc', readme: null, keywords: ['k'], now });
+    inTrx((trx) => store.packages.publish(trx, { name, scope: name.startsWith('@') ? name.slice(1, name.indexOf('/')) : null, version: version(name, v, publisher), tags, description: 'desc', readme: null, keywords: ['k'], now })).then(
+      () => 'published',
+      (err: unknown) => publishOutcome(err) ?? Promise.reject(err),
+    );
 
   let alice: ReturnType<typeof user>;
   let bob: ReturnType<typeof user>;
@@ -101,7 +108,7 @@ describeEachBackend('MetadataStore contract', (backend) => {
   it('removes versions, re-points latest, drops their tags and tombstones them', async () => {
     await publish('@alice/a', '1.1.0', alice.id);
     await publish('@alice/a', '2.0.0-beta.1', alice.id, ['next']);
-    await store.packages.removeVersions('@alice/a', ['1.1.0', '2.0.0-beta.1'], now);
+    await inTrx((trx) => store.packages.removeVersions(trx, '@alice/a', ['1.1.0', '2.0.0-beta.1'], now));
     const doc = (await store.packages.getDocument('@alice/a'))!;
     expect(doc.tags).toEqual({ latest: '1.0.0' });
     expect(await publish('@alice/a', '1.1.0', alice.id)).toBe('version-tombstoned');
@@ -109,18 +116,18 @@ describeEachBackend('MetadataStore contract', (backend) => {
 
   it('sets and clears deprecations and tags, bumping the revision each time', async () => {
     const rev = (await store.packages.getPackage('@alice/a'))!.rev;
-    await store.packages.setDeprecations('@alice/a', new Map([['1.0.0', 'old']]), now);
+    await inTrx((trx) => store.packages.setDeprecations(trx, '@alice/a', new Map([['1.0.0', 'old']]), now));
     expect((await store.packages.getVersion('@alice/a', '1.0.0'))!.deprecated).toBe('old');
-    await store.packages.setDistTag('@alice/a', 'stable', '1.0.0', now);
-    expect(await store.packages.removeDistTag('@alice/a', 'stable', now)).toBe(true);
-    expect(await store.packages.removeDistTag('@alice/a', 'stable', now)).toBe(false);
+    await inTrx((trx) => store.packages.setDistTag(trx, '@alice/a', 'stable', '1.0.0', now));
+    expect(await inTrx((trx) => store.packages.removeDistTag(trx, '@alice/a', 'stable', now))).toBe(true);
+    expect(await inTrx((trx) => store.packages.removeDistTag(trx, '@alice/a', 'stable', now))).toBe(false);
     expect((await store.packages.getPackage('@alice/a'))!.rev).toBe(rev + 4);
   });
 
   it('replaces owners and removes whole packages, keeping their versions tombstoned', async () => {
-    await store.packages.setOwners('@alice/a', [alice.id, bob.id], now);
+    await inTrx((trx) => store.packages.setOwners(trx, '@alice/a', [alice.id, bob.id], now));
     expect(await store.packages.isOwner('@alice/a', bob.id)).toBe(true);
-    await store.packages.removePackage('@alice/a', now);
+    await inTrx((trx) => store.packages.removePackage(trx, '@alice/a', now));
     expect(await store.packages.getDocument('@alice/a')).toBeNull();
     expect(await publish('@alice/a', '1.0.0', alice.id)).toBe('version-tombstoned');
   });

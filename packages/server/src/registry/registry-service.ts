@@ -12,7 +12,7 @@ import {
 } from '@wharf/core';
 import type { MetadataStore } from '../storage/metadata-store.js';
 import { BlobCorruptError, type BlobStore } from '../storage/blob-store.js';
-import { PackageRepository, type PackageDocument, type VersionRow } from '../storage/package-repository.js';
+import { publishOutcome, type PackageDocument, type VersionRow } from '../storage/package-repository.js';
 import type { Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { ChangeFeed } from '../storage/change-feed.js';
@@ -48,7 +48,7 @@ export interface TarballRef {
 export class RegistryService {
   private readonly cache = new PackageCache();
   private readonly blobCache = new BlobCache();
-  private runRemoval: RemovalRunner = (remove) => this.store.db.transaction().execute(remove);
+  private runRemoval: RemovalRunner = (remove) => this.transaction(remove);
 
   constructor(
     private readonly store: MetadataStore,
@@ -111,7 +111,7 @@ export class RegistryService {
     while (!signal.aborted) {
       const rows = await this.store.packages.versionsNotSignedBy(this.signer.keyid, batch);
       if (rows.length === 0) break;
-      for (const row of rows) await this.store.packages.setNpmSignature(row.package, row.version, JSON.stringify(this.signer.sign(row.package, row.version, row.integrity)));
+      for (const row of rows) await this.store.packages.setNpmSignature(this.store.db, row.package, row.version, JSON.stringify(this.signer.sign(row.package, row.version, row.integrity)));
       for (const name of new Set(rows.map((r) => r.package))) await this.changes.packageChanged(name);
       signed += rows.length;
     }
@@ -225,7 +225,7 @@ export class RegistryService {
     };
     const readme = typeof body.readme === 'string' ? body.readme : typeof manifestReadme === 'string' ? manifestReadme : null;
     const keywords = Array.isArray(manifest.keywords) ? manifest.keywords.filter((k): k is string => typeof k === 'string') : [];
-    const outcome = await this.store.packages.publish({
+    const input = {
       name: pkg.name,
       scope: pkg.scope,
       version: row,
@@ -234,7 +234,11 @@ export class RegistryService {
       readme,
       keywords,
       now,
-    });
+    };
+    const outcome = await this.transaction((trx) => this.store.packages.publish(trx, input)).then(
+      () => 'published' as const,
+      (err: unknown) => publishOutcome(err) ?? Promise.reject(err),
+    );
     switch (outcome) {
       case 'not-owner':
         throw forbidden(notOwnerMessage(caller, pkg.name));
@@ -279,9 +283,13 @@ export class RegistryService {
       throw badRequest(`this would unpublish every version of ${pkg.name}: unpublish the whole package instead (npm unpublish ${pkg.name} --force)`);
     }
     const owners = await this.requestedOwners(body, doc);
-    if (deprecations.size > 0) await this.store.packages.setDeprecations(pkg.name, deprecations, now);
-    if (removed.length > 0) await this.runRemoval((trx) => new PackageRepository(trx).removeVersions(pkg.name, removed, now));
-    if (owners) await this.store.packages.setOwners(pkg.name, owners, now);
+    const write = async (trx: Transaction<Database>) => {
+      if (deprecations.size > 0) await this.store.packages.setDeprecations(trx, pkg.name, deprecations, now);
+      if (removed.length > 0) await this.store.packages.removeVersions(trx, pkg.name, removed, now);
+      if (owners) await this.store.packages.setOwners(trx, pkg.name, owners, now);
+    };
+    // One document, one transaction; with removals, the one that re-signs the targets too.
+    await (removed.length > 0 ? this.runRemoval(write) : this.transaction(write));
     await this.changed(pkg.name);
   }
 
@@ -289,7 +297,7 @@ export class RegistryService {
     const caller = requireWriter(principal);
     await this.requireOwnedDocument(caller, name);
     const now = this.now().toISOString();
-    await this.runRemoval((trx) => new PackageRepository(trx).removePackage(name, now));
+    await this.runRemoval((trx) => this.store.packages.removePackage(trx, name, now));
     await this.changed(name);
   }
 
@@ -343,7 +351,7 @@ export class RegistryService {
     if (!isValidDistTag(tag)) throw badRequest(`invalid dist-tag "${tag}": tags start with a letter and must not be valid SemVer ranges`);
     const doc = await this.requireOwnedDocument(caller, name);
     if (!doc.versions.some((v) => v.version === version)) throw notFound(`version ${version} of ${name} does not exist`);
-    await this.store.packages.setDistTag(name, tag, version, this.now().toISOString());
+    await this.transaction((trx) => this.store.packages.setDistTag(trx, name, tag, version, this.now().toISOString()));
     await this.changed(name);
   }
 
@@ -352,7 +360,7 @@ export class RegistryService {
    * same store write and the same change path (caches, replicas, CDN purge) as `npm dist-tag add`.
    */
   async moveDistTag(name: string, tag: string, version: string): Promise<void> {
-    await this.store.packages.setDistTag(name, tag, version, this.now().toISOString());
+    await this.transaction((trx) => this.store.packages.setDistTag(trx, name, tag, version, this.now().toISOString()));
     await this.changed(name);
   }
 
@@ -361,8 +369,12 @@ export class RegistryService {
     if (tag === 'latest') throw badRequest('the latest tag cannot be removed: point it at another version instead');
     const doc = await this.requireOwnedDocument(caller, name);
     if (!(tag in doc.tags)) throw notFound(`${name} has no dist-tag "${tag}"`);
-    await this.store.packages.removeDistTag(name, tag, this.now().toISOString());
+    await this.transaction((trx) => this.store.packages.removeDistTag(trx, name, tag, this.now().toISOString()));
     await this.changed(name);
+  }
+
+  private transaction<T>(write: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.store.db.transaction().execute(write);
   }
 
   private checkName(urlName: string, bodyName: string | undefined): PackageName {

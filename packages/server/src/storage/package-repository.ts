@@ -27,8 +27,9 @@ export interface NewVersion {
 export type PublishOutcome = 'published' | 'not-owner' | 'scope-taken' | 'version-exists' | 'version-tombstoned';
 
 /**
- * Packages, versions, dist-tags and owners. Every write is one transaction that also bumps the
- * package's `rev` and `modified_at`, so readers see a version together with its tags or not at all.
+ * Packages, versions, dist-tags and owners. Every write runs in the caller's transaction (its first
+ * argument, docs/architecture.md) and bumps the package's `rev` and `modified_at`, so readers see a
+ * version together with its tags or not at all.
  */
 export class PackageRepository {
   constructor(private readonly db: Kysely<Database>) {}
@@ -87,8 +88,8 @@ export class PackageRepository {
       .execute();
   }
 
-  async setNpmSignature(name: string, version: string, signature: string): Promise<void> {
-    await this.db.updateTable('versions').set({ npm_signature: signature }).where('package', '=', name).where('version', '=', version).execute();
+  async setNpmSignature(db: Kysely<Database>, name: string, version: string, signature: string): Promise<void> {
+    await db.updateTable('versions').set({ npm_signature: signature }).where('package', '=', name).where('version', '=', version).execute();
   }
 
   async isOwner(name: string, userId: string): Promise<boolean> {
@@ -98,76 +99,66 @@ export class PackageRepository {
 
   /**
    * Creates the package on first publish (claiming its scope if unclaimed), checks ownership, inserts
-   * the version and moves the tags: all or nothing. Concurrent publishes of one version race on the
+   * the version and moves the tags. A refusal throws `PublishRefused`, so the caller's transaction
+   * rolls back whole (`publishOutcome` reads it). Concurrent publishes of one version race on the
    * primary key, so exactly one wins.
    */
-  async publish(input: NewVersion): Promise<PublishOutcome> {
-    try {
-      return await this.db.transaction().execute(async (trx) => {
-        const userId = input.version.publisher_id;
-        const created = await trx
-          .insertInto('packages')
-          .values({
-            name: input.name,
-            scope: input.scope,
-            description: input.description,
-            readme: input.readme,
-            keywords: JSON.stringify(input.keywords),
-            rev: 0,
-            created_at: input.now,
-            modified_at: input.now,
-          })
-          .onConflict((oc) => oc.column('name').doNothing())
-          .executeTakeFirst();
-        if (Number(created.numInsertedOrUpdatedRows ?? 0) > 0) {
-          if (input.scope !== null) {
-            await trx.insertInto('scopes').values({ scope: input.scope, owner_id: userId, created_at: input.now }).onConflict((oc) => oc.column('scope').doNothing()).execute();
-            const scope = await trx.selectFrom('scopes').select('owner_id').where('scope', '=', input.scope).executeTakeFirstOrThrow();
-            // Another user's scope: only the scope owner creates packages in it (dependency-confusion guard).
-            if (scope.owner_id !== userId) throw new Rollback('scope-taken');
-          }
-          await trx.insertInto('package_owners').values({ package: input.name, user_id: userId }).execute();
-        } else {
-          const owner = await trx.selectFrom('package_owners').select('user_id').where('package', '=', input.name).where('user_id', '=', userId).executeTakeFirst();
-          if (!owner) throw new Rollback('not-owner');
-        }
-        const tombstone = await trx
-          .selectFrom('version_tombstones')
-          .select('version')
-          .where('package', '=', input.name)
-          .where('version', '=', input.version.version)
-          .executeTakeFirst();
-        if (tombstone) throw new Rollback('version-tombstoned');
-        await trx.insertInto('versions').values(input.version).execute();
-        for (const tag of input.tags) await upsertTag(trx, input.name, tag, input.version.version);
-        await trx
-          .updateTable('packages')
-          .set((eb) => ({
-            rev: eb('rev', '+', 1),
-            modified_at: input.now,
-            description: input.description,
-            keywords: JSON.stringify(input.keywords),
-            ...(input.readme !== null ? { readme: input.readme } : {}),
-          }))
-          .where('name', '=', input.name)
-          .execute();
-        return 'published' as const;
-      });
-    } catch (err) {
-      if (err instanceof Rollback) return err.outcome;
-      if (isUniqueViolation(err)) return 'version-exists';
-      throw err;
+  async publish(trx: Transaction<Database>, input: NewVersion): Promise<void> {
+    const userId = input.version.publisher_id;
+    const created = await trx
+      .insertInto('packages')
+      .values({
+        name: input.name,
+        scope: input.scope,
+        description: input.description,
+        readme: input.readme,
+        keywords: JSON.stringify(input.keywords),
+        rev: 0,
+        created_at: input.now,
+        modified_at: input.now,
+      })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .executeTakeFirst();
+    if (Number(created.numInsertedOrUpdatedRows ?? 0) > 0) {
+      if (input.scope !== null) {
+        await trx.insertInto('scopes').values({ scope: input.scope, owner_id: userId, created_at: input.now }).onConflict((oc) => oc.column('scope').doNothing()).execute();
+        const scope = await trx.selectFrom('scopes').select('owner_id').where('scope', '=', input.scope).executeTakeFirstOrThrow();
+        // Another user's scope: only the scope owner creates packages in it (dependency-confusion guard).
+        if (scope.owner_id !== userId) throw new PublishRefused('scope-taken');
+      }
+      await trx.insertInto('package_owners').values({ package: input.name, user_id: userId }).execute();
+    } else {
+      const owner = await trx.selectFrom('package_owners').select('user_id').where('package', '=', input.name).where('user_id', '=', userId).executeTakeFirst();
+      if (!owner) throw new PublishRefused('not-owner');
     }
+    const tombstone = await trx
+      .selectFrom('version_tombstones')
+      .select('version')
+      .where('package', '=', input.name)
+      .where('version', '=', input.version.version)
+      .executeTakeFirst();
+    if (tombstone) throw new PublishRefused('version-tombstoned');
+    await trx.insertInto('versions').values(input.version).execute();
+    for (const tag of input.tags) await upsertTag(trx, input.name, tag, input.version.version);
+    await trx
+      .updateTable('packages')
+      .set((eb) => ({
+        rev: eb('rev', '+', 1),
+        modified_at: input.now,
+        description: input.description,
+        keywords: JSON.stringify(input.keywords),
+        ...(input.readme !== null ? { readme: input.readme } : {}),
+      }))
+      .where('name', '=', input.name)
+      .execute();
   }
 
   /** Sets or clears (null) the deprecation message of the given versions. */
-  async setDeprecations(name: string, messages: Map<string, string | null>, now: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      for (const [version, message] of messages) {
-        await trx.updateTable('versions').set({ deprecated: message }).where('package', '=', name).where('version', '=', version).execute();
-      }
-      await touch(trx, name, now);
-    });
+  async setDeprecations(trx: Transaction<Database>, name: string, messages: Map<string, string | null>, now: string): Promise<void> {
+    for (const [version, message] of messages) {
+      await trx.updateTable('versions').set({ deprecated: message }).where('package', '=', name).where('version', '=', version).execute();
+    }
+    await touch(trx, name, now);
   }
 
   /**
@@ -175,64 +166,56 @@ export class PackageRepository {
    * remaining stable version, as the public registry does. Blobs stay: they are content-addressed
    * and may be shared, and an orphan blob is harmless.
    */
-  async removeVersions(name: string, versions: string[], now: string): Promise<void> {
+  async removeVersions(trx: Transaction<Database>, name: string, versions: string[], now: string): Promise<void> {
     if (versions.length === 0) return;
-    await this.inTransaction(async (trx) => {
-      await tombstone(trx, name, versions, now);
-      await trx.deleteFrom('versions').where('package', '=', name).where('version', 'in', versions).execute();
-      await trx.deleteFrom('dist_tags').where('package', '=', name).where('version', 'in', versions).execute();
-      const remaining = (await trx.selectFrom('versions').select('version').where('package', '=', name).execute()).map((r) => r.version);
-      const latest = pickLatest(remaining);
-      const hasLatest = await trx.selectFrom('dist_tags').select('tag').where('package', '=', name).where('tag', '=', 'latest').executeTakeFirst();
-      if (latest && !hasLatest) await upsertTag(trx, name, 'latest', latest);
-      await touch(trx, name, now);
-    });
+    await tombstone(trx, name, versions, now);
+    await trx.deleteFrom('versions').where('package', '=', name).where('version', 'in', versions).execute();
+    await trx.deleteFrom('dist_tags').where('package', '=', name).where('version', 'in', versions).execute();
+    const remaining = (await trx.selectFrom('versions').select('version').where('package', '=', name).execute()).map((r) => r.version);
+    const latest = pickLatest(remaining);
+    const hasLatest = await trx.selectFrom('dist_tags').select('tag').where('package', '=', name).where('tag', '=', 'latest').executeTakeFirst();
+    if (latest && !hasLatest) await upsertTag(trx, name, 'latest', latest);
+    await touch(trx, name, now);
   }
 
   /** Removes the package with all its versions, tags and owners; its versions stay tombstoned. */
-  async removePackage(name: string, now: string): Promise<void> {
-    await this.inTransaction(async (trx) => {
-      const versions = (await trx.selectFrom('versions').select('version').where('package', '=', name).execute()).map((r) => r.version);
-      await tombstone(trx, name, versions, now);
-      await trx.deleteFrom('versions').where('package', '=', name).execute();
-      await trx.deleteFrom('dist_tags').where('package', '=', name).execute();
-      await trx.deleteFrom('package_owners').where('package', '=', name).execute();
-      await trx.deleteFrom('packages').where('name', '=', name).execute();
-    });
+  async removePackage(trx: Transaction<Database>, name: string, now: string): Promise<void> {
+    const versions = (await trx.selectFrom('versions').select('version').where('package', '=', name).execute()).map((r) => r.version);
+    await tombstone(trx, name, versions, now);
+    await trx.deleteFrom('versions').where('package', '=', name).execute();
+    await trx.deleteFrom('dist_tags').where('package', '=', name).execute();
+    await trx.deleteFrom('package_owners').where('package', '=', name).execute();
+    await trx.deleteFrom('packages').where('name', '=', name).execute();
   }
 
   /** Replaces the owner list (npm owner add/rm); the caller checks that the list is not empty. */
-  async setOwners(name: string, userIds: string[], now: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await trx.deleteFrom('package_owners').where('package', '=', name).execute();
-      await trx.insertInto('package_owners').values(userIds.map((user_id) => ({ package: name, user_id }))).execute();
-      await touch(trx, name, now);
-    });
+  async setOwners(trx: Transaction<Database>, name: string, userIds: string[], now: string): Promise<void> {
+    await trx.deleteFrom('package_owners').where('package', '=', name).execute();
+    await trx.insertInto('package_owners').values(userIds.map((user_id) => ({ package: name, user_id }))).execute();
+    await touch(trx, name, now);
   }
 
-  async setDistTag(name: string, tag: string, version: string, now: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      await upsertTag(trx, name, tag, version);
-      await touch(trx, name, now);
-    });
+  async setDistTag(trx: Transaction<Database>, name: string, tag: string, version: string, now: string): Promise<void> {
+    await upsertTag(trx, name, tag, version);
+    await touch(trx, name, now);
   }
 
-  async removeDistTag(name: string, tag: string, now: string): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const res = await trx.deleteFrom('dist_tags').where('package', '=', name).where('tag', '=', tag).executeTakeFirst();
-      await touch(trx, name, now);
-      return Number(res.numDeletedRows) > 0;
-    });
-  }
-
-  /** A transaction of its own, or the caller's when this repository was made on one (a removal the signed metadata must follow). */
-  private inTransaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.db.isTransaction ? fn(this.db as Transaction<Database>) : this.db.transaction().execute(fn);
+  async removeDistTag(trx: Transaction<Database>, name: string, tag: string, now: string): Promise<boolean> {
+    const res = await trx.deleteFrom('dist_tags').where('package', '=', name).where('tag', '=', tag).executeTakeFirst();
+    await touch(trx, name, now);
+    return Number(res.numDeletedRows) > 0;
   }
 }
 
-class Rollback extends Error {
-  constructor(readonly outcome: PublishOutcome) {
+/** What a publish transaction that failed means: a refusal or a lost race, or null for any other error. */
+export function publishOutcome(err: unknown): Exclude<PublishOutcome, 'published'> | null {
+  if (err instanceof PublishRefused) return err.outcome;
+  if (isUniqueViolation(err)) return 'version-exists';
+  return null;
+}
+
+class PublishRefused extends Error {
+  constructor(readonly outcome: Exclude<PublishOutcome, 'published'>) {
     super(outcome);
   }
 }
