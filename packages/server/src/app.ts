@@ -138,7 +138,7 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
   });
   const sources = new SourceService(store.db, audit, domainEvents);
   const setup = new SetupService(store.db, auth, audit);
-  const supplyChain = new SupplyChainService(new SupplyChainRepository(store.db), registry, audit);
+  const supplyChain = new SupplyChainService(store.db, new SupplyChainRepository(store.db), registry, audit);
 
   const app = Fastify({
     logger: { level: config.logLevel, ...(options.logStream ? { stream: options.logStream } : {}) },

@@ -77,7 +77,7 @@ describeEachBackend('analytics and personal data', (backend) => {
   describe('retention', () => {
     it('purges raw events older than 90 days, on an injected clock', async () => {
       let now = new Date('2026-03-01T12:00:00.000Z');
-      const service = new AnalyticsService(new AnalyticsRepository(w.store.db), w.marketplace.service.repo, () => now);
+      const service = new AnalyticsService(w.store.db, new AnalyticsRepository(w.store.db), w.marketplace.service.repo, () => now);
       const repo = new AnalyticsRepository(w.store.db);
       const before = await repo.countEvents();
       expect((await service.record({ optIn: true, counters: [{ plugin: 'org.alice.outline', installs: 0, activations: 1, errors: 0 }] })).accepted).toBe(1);

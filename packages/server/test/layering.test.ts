@@ -17,6 +17,17 @@ describe('where SQL is written', () => {
     }
     expect(offenders).toEqual([]);
   });
+
+  it('in repositories that never open a transaction nor are built on one: the service opens it and passes it', async () => {
+    const files = (await readdir(SRC, { recursive: true })).filter((f) => f.endsWith('.ts'));
+    const offenders: string[] = [];
+    for (const file of files) {
+      const text = await readFile(`${SRC}${file}`, 'utf8');
+      if (/repository\.ts$/.test(file) && /\.transaction\(\)|isTransaction/.test(text)) offenders.push(`${file}: opens a transaction`);
+      if (/new \w+Repository\((trx|tx|t)\)/.test(text)) offenders.push(`${file}: builds a repository on a transaction`);
+    }
+    expect(offenders).toEqual([]);
+  });
 });
 
 /** Folders are capabilities: one may use another, never the other way round as well. */

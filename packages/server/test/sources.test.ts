@@ -137,7 +137,7 @@ describeEachBackend('marketplace sources API', (backend) => {
 
     // Earlier days are kept: ?days=N gives the last N, oldest first (the console charts them).
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    await w.sources.repo.addStats(yesterday, [{ source: 'cdn', requests: 7, errors: 2, rateLimited: 0, fallbacks: 0 }]);
+    await w.store.db.transaction().execute((trx) => w.sources.repo.addStats(trx, yesterday, [{ source: 'cdn', requests: 7, errors: 2, rateLimited: 0, fallbacks: 0 }]));
     const week = SourceHealthSchema.parse((await w.app.inject({ url: '/api/v1/sources/health?days=7', headers: rm })).json());
     expect(week.stats.map((s) => [s.day, s.source, s.requests])).toEqual([
       [yesterday, 'cdn', 7],

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { AnalyticsEventsTable, Database } from '../storage/schema.js';
 
 export type AnalyticsEventRow = Selectable<AnalyticsEventsTable>;
@@ -7,25 +7,23 @@ export type AnalyticsEventRow = Selectable<AnalyticsEventsTable>;
 export class AnalyticsRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  /** Stores the raw events and adds them to the daily sums, in one transaction. */
-  async record(events: AnalyticsEventRow[]): Promise<void> {
+  /** Stores the raw events and adds them to the daily sums, in the caller's transaction. */
+  async record(trx: Transaction<Database>, events: AnalyticsEventRow[]): Promise<void> {
     if (events.length === 0) return;
-    await this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('analytics_events').values(events).execute();
-      for (const e of events) {
-        await trx
-          .insertInto('plugin_daily_stats')
-          .values({ plugin_id: e.plugin_id, day: e.day, installs: e.installs, activations: e.activations, errors: e.errors })
-          .onConflict((oc) =>
-            oc.columns(['plugin_id', 'day']).doUpdateSet({
-              installs: sql`plugin_daily_stats.installs + excluded.installs`,
-              activations: sql`plugin_daily_stats.activations + excluded.activations`,
-              errors: sql`plugin_daily_stats.errors + excluded.errors`,
-            }),
-          )
-          .execute();
-      }
-    });
+    await trx.insertInto('analytics_events').values(events).execute();
+    for (const e of events) {
+      await trx
+        .insertInto('plugin_daily_stats')
+        .values({ plugin_id: e.plugin_id, day: e.day, installs: e.installs, activations: e.activations, errors: e.errors })
+        .onConflict((oc) =>
+          oc.columns(['plugin_id', 'day']).doUpdateSet({
+            installs: sql`plugin_daily_stats.installs + excluded.installs`,
+            activations: sql`plugin_daily_stats.activations + excluded.activations`,
+            errors: sql`plugin_daily_stats.errors + excluded.errors`,
+          }),
+        )
+        .execute();
+    }
   }
 
   /** Deletes raw events received before `cutoff` (ISO time); returns how many went. */

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { AnalyticsReport } from '@wharf/core';
 import { badRequest } from '../errors.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/schema.js';
 import type { AnalyticsRepository } from './analytics-repository.js';
 
 /** How long raw events are kept (GDPR data minimisation; the daily sums are not personal and stay). */
@@ -14,6 +16,7 @@ const DAY_MS = 86_400_000;
  */
 export class AnalyticsService {
   constructor(
+    private readonly db: Kysely<Database>,
     private readonly repo: AnalyticsRepository,
     /** What analytics needs of the marketplace: whether a listing is published (only those are counted). */
     private readonly listings: { getListing(id: string): Promise<{ state: string } | null | undefined> },
@@ -36,7 +39,7 @@ export class AnalyticsService {
     const events = report.counters
       .filter((c) => published.has(c.plugin) && c.installs + c.activations + c.errors > 0)
       .map((c) => ({ id: randomUUID(), plugin_id: c.plugin, version: c.version ?? null, day, installs: c.installs, activations: c.activations, errors: c.errors, received_at: receivedAt }));
-    await this.repo.record(events);
+    await this.db.transaction().execute((trx) => this.repo.record(trx, events));
     return { accepted: events.length };
   }
 

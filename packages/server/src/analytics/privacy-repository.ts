@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
 
 /** What a provenance statement (trust/provenance.ts) says about the publisher. */
@@ -66,39 +66,37 @@ export class PrivacyRepository {
    * The rest of a manifest is the package's own content, which is also in its tarball: it stays.
    * Returns the packages whose documents changed, or null when the user does not exist.
    */
-  async anonymise(userId: string): Promise<{ reviewedPlugins: string[]; tokensRevoked: number; versionsAnonymised: number; changedPackages: string[] } | null> {
-    return this.db.transaction().execute(async (trx) => {
-      const user = await trx.selectFrom('users').select(['id', 'name', 'email']).where('id', '=', userId).executeTakeFirst();
-      if (!user) return null;
-      const placeholder = `deleted-${randomBytes(6).toString('hex')}`;
-      const reviewed = await trx.selectFrom('plugin_reviews').select('plugin_id').where('user_id', '=', userId).execute();
-      await trx.updateTable('plugin_reviews').set({ user_id: null }).where('user_id', '=', userId).execute();
-      await trx.updateTable('moderation_reports').set({ reporter_id: null }).where('reporter_id', '=', userId).execute();
-      const tokens = await trx.deleteFrom('tokens').where('user_id', '=', userId).executeTakeFirst();
-      await trx.updateTable('trust_developer_keys').set({ name: null }).where('user_id', '=', userId).execute();
+  async anonymise(trx: Transaction<Database>, userId: string): Promise<{ reviewedPlugins: string[]; tokensRevoked: number; versionsAnonymised: number; changedPackages: string[] } | null> {
+    const user = await trx.selectFrom('users').select(['id', 'name', 'email']).where('id', '=', userId).executeTakeFirst();
+    if (!user) return null;
+    const placeholder = `deleted-${randomBytes(6).toString('hex')}`;
+    const reviewed = await trx.selectFrom('plugin_reviews').select('plugin_id').where('user_id', '=', userId).execute();
+    await trx.updateTable('plugin_reviews').set({ user_id: null }).where('user_id', '=', userId).execute();
+    await trx.updateTable('moderation_reports').set({ reporter_id: null }).where('reporter_id', '=', userId).execute();
+    const tokens = await trx.deleteFrom('tokens').where('user_id', '=', userId).executeTakeFirst();
+    await trx.updateTable('trust_developer_keys').set({ name: null }).where('user_id', '=', userId).execute();
 
-      const published = await trx.selectFrom('versions').select(['package', 'version', 'manifest']).where('publisher_id', '=', userId).execute();
-      for (const row of published) {
-        const manifest = JSON.parse(row.manifest) as Record<string, unknown>;
-        await trx
-          .updateTable('versions')
-          .set({ manifest: JSON.stringify({ ...manifest, _npmUser: { name: placeholder, email: '' } }) })
-          .where('package', '=', row.package)
-          .where('version', '=', row.version)
-          .execute();
-      }
-      const owned = await trx.selectFrom('package_owners').select('package').where('user_id', '=', userId).execute();
-      const changedPackages = [...new Set([...published.map((v) => v.package), ...owned.map((o) => o.package)])].sort();
-      // `_rev` moves because the document changed; `modified` stays, as nothing about the package did.
-      if (changedPackages.length > 0) await trx.updateTable('packages').set((eb) => ({ rev: eb('rev', '+', 1) })).where('name', 'in', changedPackages).execute();
+    const published = await trx.selectFrom('versions').select(['package', 'version', 'manifest']).where('publisher_id', '=', userId).execute();
+    for (const row of published) {
+      const manifest = JSON.parse(row.manifest) as Record<string, unknown>;
+      await trx
+        .updateTable('versions')
+        .set({ manifest: JSON.stringify({ ...manifest, _npmUser: { name: placeholder, email: '' } }) })
+        .where('package', '=', row.package)
+        .where('version', '=', row.version)
+        .execute();
+    }
+    const owned = await trx.selectFrom('package_owners').select('package').where('user_id', '=', userId).execute();
+    const changedPackages = [...new Set([...published.map((v) => v.package), ...owned.map((o) => o.package)])].sort();
+    // `_rev` moves because the document changed; `modified` stays, as nothing about the package did.
+    if (changedPackages.length > 0) await trx.updateTable('packages').set((eb) => ({ rev: eb('rev', '+', 1) })).where('name', 'in', changedPackages).execute();
 
-      const listings = await trx.selectFrom('plugins').select(['id', 'publisher']).where('owner_id', '=', userId).where('publisher', 'is not', null).execute();
-      const naming = listings.filter((l) => namesUser(l.publisher!, user)).map((l) => l.id);
-      if (naming.length > 0) await trx.updateTable('plugins').set({ publisher: null }).where('id', 'in', naming).execute();
+    const listings = await trx.selectFrom('plugins').select(['id', 'publisher']).where('owner_id', '=', userId).where('publisher', 'is not', null).execute();
+    const naming = listings.filter((l) => namesUser(l.publisher!, user)).map((l) => l.id);
+    if (naming.length > 0) await trx.updateTable('plugins').set({ publisher: null }).where('id', 'in', naming).execute();
 
-      await trx.updateTable('users').set({ name: placeholder, email: null, password_hash: '!', role: 'reader' }).where('id', '=', userId).execute();
-      return { reviewedPlugins: reviewed.map((r) => r.plugin_id), tokensRevoked: Number(tokens.numDeletedRows), versionsAnonymised: published.length, changedPackages };
-    });
+    await trx.updateTable('users').set({ name: placeholder, email: null, password_hash: '!', role: 'reader' }).where('id', '=', userId).execute();
+    return { reviewedPlugins: reviewed.map((r) => r.plugin_id), tokensRevoked: Number(tokens.numDeletedRows), versionsAnonymised: published.length, changedPackages };
   }
 }
 

@@ -2,11 +2,14 @@ import type { UserDataExport } from '@wharf/core';
 import { forbidden, notFound } from '../errors.js';
 import { requireActor, requireUser, type Principal } from '../access/principal.js';
 import { ADMIN_USER } from '../auth/auth-service.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/schema.js';
 import type { PrivacyRepository } from './privacy-repository.js';
 
 /** GDPR access and erasure for the calling user (`/api/v1/users/me`). */
 export class PrivacyService {
   constructor(
+    private readonly db: Kysely<Database>,
     private readonly repo: PrivacyRepository,
     /**
      * The registry's change notification: erasure rewrites package documents behind its back, and
@@ -45,7 +48,7 @@ export class PrivacyService {
   async erase(principal: Principal | null): Promise<{ outcome: 'anonymised'; reviewsAnonymised: number; tokensRevoked: number; versionsAnonymised: number }> {
     const caller = requireActor(principal);
     if (caller.name === ADMIN_USER && caller.role === 'admin' && caller.tokenKey === 'admin-token') throw forbidden('the built-in admin account cannot be erased');
-    const done = await this.repo.anonymise(caller.userId);
+    const done = await this.db.transaction().execute((trx) => this.repo.anonymise(trx, caller.userId));
     if (!done) throw notFound('your account no longer exists');
     for (const name of done.changedPackages) await this.packageChanged(name);
     return { outcome: 'anonymised', reviewsAnonymised: done.reviewedPlugins.length, tokensRevoked: done.tokensRevoked, versionsAnonymised: done.versionsAnonymised };

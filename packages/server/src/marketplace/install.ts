@@ -41,8 +41,8 @@ export interface Marketplace {
 export async function installMarketplace(app: FastifyInstance, deps: MarketplaceDeps): Promise<Marketplace> {
   const now = deps.now ?? (() => new Date());
   const service = new MarketplaceService(deps.store, deps.registry, deps.audit, now);
-  const analytics = new AnalyticsService(new AnalyticsRepository(deps.store.db), service.repo, now);
-  const privacy = new PrivacyService(new PrivacyRepository(deps.store.db), (name) => deps.registry.changed(name));
+  const analytics = new AnalyticsService(deps.store.db, new AnalyticsRepository(deps.store.db), service.repo, now);
+  const privacy = new PrivacyService(deps.store.db, new PrivacyRepository(deps.store.db), (name) => deps.registry.changed(name));
   const indexingFailed = (err: unknown, name: string) => app.log.error({ err, package: name }, 'search indexing failed');
   const packages = new PackageIndexer(deps.store, (name) => service.refreshListingOfPackage(name), indexingFailed);
 

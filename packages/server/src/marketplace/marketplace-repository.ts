@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, ModerationReportsTable, PluginReviewsTable, PluginsTable } from '../storage/schema.js';
 import { isUniqueViolation } from '../storage/database.js';
 import type { PluginVersion } from '@wharf/core';
@@ -23,8 +23,8 @@ export class MarketplaceRepository {
     }
   }
 
-  async getListing(id: string): Promise<PluginRow | null> {
-    return (await this.db.selectFrom('plugins').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  async getListing(id: string, db: Kysely<Database> = this.db): Promise<PluginRow | null> {
+    return (await db.selectFrom('plugins').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
   }
 
   async listingForPackage(pkg: string): Promise<PluginRow | null> {
@@ -41,8 +41,8 @@ export class MarketplaceRepository {
   }
 
   /** false when the listing is no longer in state `from` (another moderator acted first). */
-  async setState(id: string, from: string, state: string, now: string): Promise<boolean> {
-    const result = await this.db.updateTable('plugins').set({ state, updated_at: now }).where('id', '=', id).where('state', '=', from).executeTakeFirst();
+  async setState(trx: Transaction<Database>, id: string, from: string, state: string, now: string): Promise<boolean> {
+    const result = await trx.updateTable('plugins').set({ state, updated_at: now }).where('id', '=', id).where('state', '=', from).executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 
@@ -98,8 +98,8 @@ export class MarketplaceRepository {
   }
 
   /** false when the review is hidden already or gone. */
-  async hideReview(id: string): Promise<boolean> {
-    const result = await this.db.updateTable('plugin_reviews').set({ hidden: 1 }).where('id', '=', id).where('hidden', '=', 0).executeTakeFirst();
+  async hideReview(trx: Transaction<Database>, id: string): Promise<boolean> {
+    const result = await trx.updateTable('plugin_reviews').set({ hidden: 1 }).where('id', '=', id).where('hidden', '=', 0).executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 
@@ -141,8 +141,8 @@ export class MarketplaceRepository {
     await this.db.insertInto('moderation_reports').values(row).execute();
   }
 
-  async getReport(id: string): Promise<ReportRow | null> {
-    return (await this.db.selectFrom('moderation_reports').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
+  async getReport(id: string, db: Kysely<Database> = this.db): Promise<ReportRow | null> {
+    return (await db.selectFrom('moderation_reports').selectAll().where('id', '=', id).executeTakeFirst()) ?? null;
   }
 
   async listReports(state: string, offset: number, limit: number): Promise<{ rows: ReportRow[]; total: number }> {
@@ -155,8 +155,8 @@ export class MarketplaceRepository {
   }
 
   /** false when the report was resolved meanwhile. */
-  async resolveReport(id: string, resolution: string, resolvedBy: string, now: string): Promise<boolean> {
-    const result = await this.db
+  async resolveReport(trx: Transaction<Database>, id: string, resolution: string, resolvedBy: string, now: string): Promise<boolean> {
+    const result = await trx
       .updateTable('moderation_reports')
       .set({ state: 'resolved', resolution, resolved_by: resolvedBy, resolved_at: now })
       .where('id', '=', id)

@@ -188,15 +188,14 @@ export class MarketplaceService {
     const admin = this.requireAdmin(principal);
     const now = this.now().toISOString();
     const { report, hidden, suspended } = await this.store.db.transaction().execute(async (trx) => {
-      const repo = new MarketplaceRepository(trx);
-      const report = await repo.getReport(reportId);
+      const report = await this.repo.getReport(reportId, trx);
       if (!report) throw notFound(`report ${reportId} not found`);
       if (report.state !== 'open') throw conflict(`report ${reportId} is already resolved (${report.resolution})`);
       if (resolution.action === 'hide-review' && !report.review_id) throw badRequest('this report is about a plugin, not a review: dismiss it or suspend the plugin');
-      if (!(await repo.resolveReport(report.id, resolution.action, admin.userId, now))) throw conflict(`report ${reportId} was resolved meanwhile`);
+      if (!(await this.repo.resolveReport(trx, report.id, resolution.action, admin.userId, now))) throw conflict(`report ${reportId} was resolved meanwhile`);
       await this.audit.record({ actor: admin.name, action: 'moderation.resolve-report', target: `report:${report.id}`, before: { state: 'open' }, after: { state: 'resolved', resolution: resolution.action } }, trx);
       let hidden = false;
-      if (resolution.action === 'hide-review' && (await repo.hideReview(report.review_id!))) {
+      if (resolution.action === 'hide-review' && (await this.repo.hideReview(trx, report.review_id!))) {
         await this.audit.record({ actor: admin.name, action: 'moderation.hide-review', target: `review:${report.review_id}`, before: { hidden: false }, after: { hidden: true } }, trx);
         hidden = true;
       }
@@ -235,11 +234,10 @@ export class MarketplaceService {
    * listing already was in that state; the caller reindexes after the commit.
    */
   private async changeState(trx: Transaction<Database>, admin: Principal, id: string, state: 'published' | 'suspended', now: string): Promise<PluginRow | null> {
-    const repo = new MarketplaceRepository(trx);
-    const row = await repo.getListing(id);
+    const row = await this.repo.getListing(id, trx);
     if (!row) throw notFound(`plugin ${id} not found`);
     if (row.state === state) return null;
-    if (!(await repo.setState(id, row.state, state, now))) throw conflict(`plugin ${id} changed state meanwhile: retry`);
+    if (!(await this.repo.setState(trx, id, row.state, state, now))) throw conflict(`plugin ${id} changed state meanwhile: retry`);
     const verb = state === 'suspended' ? 'suspend' : row.state === 'pending' ? 'approve' : 'reinstate';
     await this.audit.record({ actor: admin.name, action: `moderation.${verb}`, target: `plugin:${id}`, before: { state: row.state }, after: { state } }, trx);
     return { ...row, state, updated_at: now };

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { AppConfigVersionsTable, Database, SourceProbesTable, SourceStatsTable } from '../storage/schema.js';
 
 export type ConfigVersionRow = Selectable<AppConfigVersionsTable>;
@@ -22,23 +22,21 @@ export class SourceRepository {
     return this.db.selectFrom('app_config_versions').selectAll().where('key', '=', key).orderBy('version', 'desc').limit(limit).execute();
   }
 
-  async addStats(day: string, rows: { source: string; requests: number; errors: number; rateLimited: number; fallbacks: number }[]): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
-      for (const r of rows) {
-        await trx
-          .insertInto('source_stats')
-          .values({ source: r.source, day, requests: r.requests, errors: r.errors, rate_limited: r.rateLimited, fallbacks: r.fallbacks })
-          .onConflict((oc) =>
-            oc.columns(['source', 'day']).doUpdateSet({
-              requests: sql`source_stats.requests + excluded.requests`,
-              errors: sql`source_stats.errors + excluded.errors`,
-              rate_limited: sql`source_stats.rate_limited + excluded.rate_limited`,
-              fallbacks: sql`source_stats.fallbacks + excluded.fallbacks`,
-            }),
-          )
-          .execute();
-      }
-    });
+  async addStats(trx: Transaction<Database>, day: string, rows: { source: string; requests: number; errors: number; rateLimited: number; fallbacks: number }[]): Promise<void> {
+    for (const r of rows) {
+      await trx
+        .insertInto('source_stats')
+        .values({ source: r.source, day, requests: r.requests, errors: r.errors, rate_limited: r.rateLimited, fallbacks: r.fallbacks })
+        .onConflict((oc) =>
+          oc.columns(['source', 'day']).doUpdateSet({
+            requests: sql`source_stats.requests + excluded.requests`,
+            errors: sql`source_stats.errors + excluded.errors`,
+            rate_limited: sql`source_stats.rate_limited + excluded.rate_limited`,
+            fallbacks: sql`source_stats.fallbacks + excluded.fallbacks`,
+          }),
+        )
+        .execute();
+    }
   }
 
   /** Counts of `since` (YYYY-MM-DD) and the days after it, oldest day first. */

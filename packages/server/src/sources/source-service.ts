@@ -105,7 +105,7 @@ export class SourceService {
     const current = await this.clientConfig();
     const known = new Set(Object.keys(current?.body.marketplaceSource.sources ?? {}));
     const rows = report.sources.filter((s) => known.has(s.source));
-    if (rows.length > 0) await this.repo.addStats(this.now().toISOString().slice(0, 10), rows);
+    if (rows.length > 0) await this.db.transaction().execute((trx) => this.repo.addStats(trx, this.now().toISOString().slice(0, 10), rows));
     return rows.length;
   }
 

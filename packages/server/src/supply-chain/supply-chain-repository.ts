@@ -23,13 +23,13 @@ export interface ImportResult {
 /** Keeps IN lists well under both drivers' bound-parameter limits. */
 const CHUNK = 500;
 
-/** SBOMs, advisories, scope policies and publish-time flags. */
+/** SBOMs, advisories, scope policies and publish-time flags. Writes take the service's transaction first. */
 export class SupplyChainRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
   /** SBOMs are written once per version; a second write (a retried hook) keeps the first. */
-  async putSbom(pkg: string, version: string, document: string, createdAt: string): Promise<void> {
-    await this.db
+  async putSbom(trx: Transaction<Database>, pkg: string, version: string, document: string, createdAt: string): Promise<void> {
+    await trx
       .insertInto('sboms')
       .values({ package: pkg, version, document, created_at: createdAt })
       .onConflict((oc) => oc.columns(['package', 'version']).doNothing())
@@ -41,17 +41,11 @@ export class SupplyChainRepository {
     return row?.document ?? null;
   }
 
-  /** Runs `fn` in one transaction, with this repository's statements and the audit row both in it. */
-  transaction<T>(fn: (repo: SupplyChainRepository, trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new SupplyChainRepository(trx), trx));
-  }
-
-  /** Imports advisories, keyed by id, in one transaction (the caller's, when called inside `transaction`). */
-  async importAdvisories(advisories: AdvisoryInput[], now: string): Promise<ImportResult[]> {
-    if (!this.db.isTransaction) return this.transaction((repo) => repo.importAdvisories(advisories, now));
+  /** Imports advisories, keyed by id. */
+  async importAdvisories(trx: Transaction<Database>, advisories: AdvisoryInput[], now: string): Promise<ImportResult[]> {
     const results: ImportResult[] = [];
     for (const a of advisories) {
-      const existing = await this.db.selectFrom('advisories').select(['modified', 'document']).where('id', '=', a.id).executeTakeFirst();
+      const existing = await trx.selectFrom('advisories').select(['modified', 'document']).where('id', '=', a.id).executeTakeFirst();
       const previous = existing?.modified ?? null;
       if (existing && existing.document === a.document) {
         results.push({ outcome: 'unchanged', previous });
@@ -63,14 +57,14 @@ export class SupplyChainRepository {
       }
       // Upserts, so that two operators importing the same new advisory at once both succeed.
       const row = { modified: a.modified, document: a.document, imported_at: now };
-      await this.db
+      await trx
         .insertInto('advisories')
         .values({ id: a.id, ...row })
         .onConflict((oc) => oc.column('id').doUpdateSet(row))
         .execute();
-      await this.db.deleteFrom('advisory_packages').where('advisory_id', '=', a.id).execute();
+      await trx.deleteFrom('advisory_packages').where('advisory_id', '=', a.id).execute();
       if (a.packages.length > 0) {
-        await this.db
+        await trx
           .insertInto('advisory_packages')
           .values(a.packages.map((p) => ({ advisory_id: a.id, package: p })))
           .onConflict((oc) => oc.columns(['advisory_id', 'package']).doNothing())
@@ -109,25 +103,25 @@ export class SupplyChainRepository {
     return [...documents.values()];
   }
 
-  async getPolicy(scope: string): Promise<PolicyRow | null> {
-    return (await this.db.selectFrom('scope_policies').selectAll().where('scope', '=', scope).executeTakeFirst()) ?? null;
+  async getPolicy(scope: string, db: Kysely<Database> = this.db): Promise<PolicyRow | null> {
+    return (await db.selectFrom('scope_policies').selectAll().where('scope', '=', scope).executeTakeFirst()) ?? null;
   }
 
   async listPolicies(): Promise<PolicyRow[]> {
     return this.db.selectFrom('scope_policies').selectAll().orderBy('scope').execute();
   }
 
-  async setPolicy(scope: string, vulnerable: string, now: string, by: string): Promise<void> {
-    await this.db
+  async setPolicy(trx: Transaction<Database>, scope: string, vulnerable: string, now: string, by: string): Promise<void> {
+    await trx
       .insertInto('scope_policies')
       .values({ scope, vulnerable, updated_at: now, updated_by: by })
       .onConflict((oc) => oc.column('scope').doUpdateSet({ vulnerable, updated_at: now, updated_by: by }))
       .execute();
   }
 
-  async addFlags(flags: FlagRow[]): Promise<void> {
+  async addFlags(trx: Transaction<Database>, flags: FlagRow[]): Promise<void> {
     if (flags.length === 0) return;
-    await this.db
+    await trx
       .insertInto('vulnerability_flags')
       .values(flags)
       .onConflict((oc) => oc.columns(['package', 'version', 'advisory_id', 'component']).doNothing())

@@ -31,6 +31,8 @@ import { parseBody } from '../http.js';
 import type { PublishCandidate, PublishedVersion } from '../events/domain-events.js';
 import type { RegistryService } from '../registry/registry-service.js';
 import type { FlagRow, SupplyChainRepository } from './supply-chain-repository.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/schema.js';
 import { SbomBuilder } from './sbom-builder.js';
 import type { AuditLog } from '../audit/audit-log.js';
 
@@ -59,6 +61,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
  */
 export class SupplyChainService {
   constructor(
+    private readonly db: Kysely<Database>,
     private readonly repo: SupplyChainRepository,
     private readonly registry: RegistryService,
     private readonly audit: AuditLog,
@@ -85,13 +88,13 @@ export class SupplyChainService {
    */
   async recordPublish(published: PublishedVersion): Promise<void> {
     const at = this.now();
-    await this.repo.putSbom(published.name, published.version, await this.sboms.build(published, at), at.toISOString());
+    const sbom = await this.sboms.build(published, at);
+    await this.db.transaction().execute((trx) => this.repo.putSbom(trx, published.name, published.version, sbom, at.toISOString()));
     const policy = await this.policyFor(published.name);
     if (policy.vulnerable === 'allow') return;
     const findings = await this.findingsFor(published.packageJson);
-    await this.repo.addFlags(
-      findings.map<FlagRow>((f) => ({ package: published.name, version: published.version, advisory_id: f.advisory, component: f.component, declared_range: f.declaredRange, flagged_at: at.toISOString() })),
-    );
+    const flags = findings.map<FlagRow>((f) => ({ package: published.name, version: published.version, advisory_id: f.advisory, component: f.component, declared_range: f.declaredRange, flagged_at: at.toISOString() }));
+    await this.db.transaction().execute((trx) => this.repo.addFlags(trx, flags));
   }
 
   private async findingsFor(packageJson: Record<string, unknown>): Promise<VulnerabilityFinding[]> {
@@ -119,7 +122,8 @@ export class SupplyChainService {
     const packageJson = JSON.parse(row.manifest) as Record<string, unknown>;
     const contents = await readTarball(tarball, { hash: sha512, limits: { maxUnpackedBytes: Number.MAX_SAFE_INTEGER } });
     const input = { name, version, integrity: row.integrity, packageJson, files: contents.files, fileHashes: fileHashes(contents) };
-    await this.repo.putSbom(name, version, await this.sboms.build(input, new Date(row.published_at)), this.now().toISOString());
+    const sbom = await this.sboms.build(input, new Date(row.published_at));
+    await this.db.transaction().execute((trx) => this.repo.putSbom(trx, name, version, sbom, this.now().toISOString()));
     return this.repo.getSbom(name, version);
   }
 
@@ -150,8 +154,9 @@ export class SupplyChainService {
       if (ids.has(a.id)) throw badRequest(`advisory ${a.id} appears twice in one import`);
       ids.add(a.id);
     }
-    const results = await this.repo.transaction(async (repo, trx) => {
-      const results = await repo.importAdvisories(
+    const results = await this.db.transaction().execute(async (trx) => {
+      const results = await this.repo.importAdvisories(
+        trx,
         advisories.map((a) => ({ id: a.id, modified: a.modified, document: JSON.stringify(a), packages: npmPackagesOf(a) })),
         this.now().toISOString(),
       );
@@ -205,10 +210,10 @@ export class SupplyChainService {
   async setScopePolicy(actor: string, scopeInput: string, body: unknown): Promise<EffectivePolicy> {
     const scope = this.scopeKey(scopeInput);
     const policy = parseBody(ScopePolicySchema, body, 'policy');
-    await this.repo.transaction(async (repo, trx) => {
-      const before = await repo.getPolicy(scope);
+    await this.db.transaction().execute(async (trx) => {
+      const before = await this.repo.getPolicy(scope, trx);
       if (before?.vulnerable === policy.vulnerable) return;
-      await repo.setPolicy(scope, policy.vulnerable, this.now().toISOString(), actor);
+      await this.repo.setPolicy(trx, scope, policy.vulnerable, this.now().toISOString(), actor);
       await this.audit.record({ actor, action: 'vulnerability-policies.set', target: `vulnerability-policy:${scope}`, before: before ? { vulnerable: before.vulnerable } : null, after: { vulnerable: policy.vulnerable } }, trx);
     });
     return { scope, vulnerable: policy.vulnerable };

@@ -44,7 +44,7 @@ export async function setupTrust(
   const keyring = await Keyring.open(trustKeysDir(config, env), env.WHARF_TRUST_KEYS);
   const repo = new TrustRepository(store.db);
   const service = new TrustService(repo, store, keyring, audit, { lifetimes, events });
-  const records = new PublishRecords(repo, service, { builderId: `${config.publicUrl ?? 'wharf'}/trust` });
+  const records = new PublishRecords(store.db, repo, service, { builderId: `${config.publicUrl ?? 'wharf'}/trust` });
   await service.init();
   registry.removalsThrough((remove) => service.changeTargets(remove));
   // Versions a failed after-publish step left out of signed metadata are listed at start and then
@@ -59,5 +59,5 @@ export async function setupTrust(
       .catch(onError);
   }, interval);
   timer.unref();
-  return { service, keys: new PublisherKeys(repo, audit), records, stop: () => clearInterval(timer) };
+  return { service, keys: new PublisherKeys(store.db, repo, audit), records, stop: () => clearInterval(timer) };
 }

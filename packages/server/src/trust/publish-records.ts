@@ -6,6 +6,8 @@ import type { Principal } from '../access/principal.js';
 import type { PublishCandidate, PublishedVersion } from '../events/domain-events.js';
 import { signNative } from './native-signer.js';
 import { provenanceEnvelope, repositoryOf } from './provenance.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/schema.js';
 import type { TrustRepository } from './trust-repository.js';
 import type { TrustService } from './trust-service.js';
 
@@ -32,6 +34,7 @@ export class PublishRecords {
   private readonly checked = new WeakMap<Buffer, Checked>();
 
   constructor(
+    private readonly db: Kysely<Database>,
     private readonly repo: TrustRepository,
     private readonly trust: TrustService,
     private readonly opts: { builderId: string; now?: () => Date },
@@ -100,7 +103,7 @@ export class PublishRecords {
       },
       registryKey!,
     );
-    await this.repo.addVersion({
+    const record = {
       package: v.name,
       version: v.version,
       integrity: v.integrity,
@@ -115,7 +118,8 @@ export class PublishRecords {
       revoked_at: null,
       revoked_by: null,
       created_at: at,
-    });
+    };
+    await this.db.transaction().execute((trx) => this.repo.addVersion(trx, record));
     await this.trust.issue('targets');
   }
 

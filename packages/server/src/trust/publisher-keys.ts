@@ -2,15 +2,18 @@ import { keyIdOf, publicKeyOf, type RegisterKeyBody, type RegisteredKey } from '
 import { forbidden, notFound } from '../errors.js';
 import { isAdmin, requireUser, requireWriter, type Principal } from '../access/principal.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../storage/schema.js';
 import type { TrustRepository } from './trust-repository.js';
 
 /**
  * Publisher keys and signature policy: which Ed25519 keys may sign a user's publishes (register,
  * list, revoke) and which scopes require signed publishes. The publish check reads both
- * (TrustService.checkPublish); nothing here signs.
+ * (PublishRecords.checkPublish); nothing here signs.
  */
 export class PublisherKeys {
   constructor(
+    private readonly db: Kysely<Database>,
     private readonly repo: TrustRepository,
     private readonly audit: AuditLog,
     private readonly now: () => Date = () => new Date(),
@@ -20,7 +23,7 @@ export class PublisherKeys {
     const caller = requireWriter(principal);
     const keyid = await keyIdOf(publicKeyOf(body.public));
     const row = { keyid, user_id: caller.userId, public_key: body.public, name: body.name ?? null, created_at: this.now().toISOString(), revoked_at: null };
-    if (!(await this.repo.addKey(row))) {
+    if (!(await this.db.transaction().execute((trx) => this.repo.addKey(trx, row)))) {
       const existing = await this.repo.key(keyid);
       if (existing?.user_id !== caller.userId) throw forbidden(`key ${keyid} is registered to another user`);
       return toRegistered(existing);
@@ -38,9 +41,9 @@ export class PublisherKeys {
     const key = await this.repo.key(keyid);
     if (!key || (key.user_id !== caller.userId && !isAdmin(caller))) throw notFound(`no key ${keyid} of yours`);
     const at = this.now().toISOString();
-    await this.repo.transaction(async (repo, trx) => {
-      if (!(await repo.revokeKey(keyid, at))) return;
-      const owner = key.user_id === caller.userId ? caller.name : await repo.userName(key.user_id);
+    await this.db.transaction().execute(async (trx) => {
+      if (!(await this.repo.revokeKey(trx, keyid, at))) return;
+      const owner = key.user_id === caller.userId ? caller.name : await this.repo.userName(key.user_id, trx);
       await this.audit.record({ actor: caller.name, action: 'trust.revoke-key', target: `key:${keyid}`, before: { owner, name: key.name, revokedAt: null }, after: { owner, name: key.name, revokedAt: at } }, trx);
     });
   }
@@ -52,10 +55,10 @@ export class PublisherKeys {
       const owner = scope === '*' ? null : await this.repo.scopeOwner(scope);
       if (owner !== caller.userId) throw forbidden(`only an admin or the owner of @${scope} may set its signature policy`);
     }
-    await this.repo.transaction(async (repo, trx) => {
-      const before = await repo.policy(scope);
+    await this.db.transaction().execute(async (trx) => {
+      const before = await this.repo.policy(scope, trx);
       if (before === requireSignature) return;
-      await repo.setPolicy(scope, requireSignature, caller.name, this.now().toISOString());
+      await this.repo.setPolicy(trx, scope, requireSignature, caller.name, this.now().toISOString());
       await this.audit.record({ actor: caller.name, action: 'signature-policies.set', target: `signature-policy:${scope}`, before: before === null ? null : { requireSignature: before }, after: { requireSignature } }, trx);
     });
   }

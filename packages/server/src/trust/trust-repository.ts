@@ -4,12 +4,15 @@ import type { Database, TrustDeveloperKeysTable, TrustVersionsTable } from '../s
 export type TrustVersionRow = Selectable<TrustVersionsTable>;
 export type DeveloperKeyRow = Selectable<TrustDeveloperKeysTable>;
 
-/** SQL of the trust capability; the same statements serve SQLite and PostgreSQL. */
+/**
+ * SQL of the trust capability; the same statements serve SQLite and PostgreSQL. Writes take the
+ * connection they run on first (the service's transaction); reads may be given one, to read inside it.
+ */
 export class TrustRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async latestMetadata(role: string): Promise<{ version: number; body: string; expires: string } | null> {
-    const row = await this.db.selectFrom('trust_metadata').select(['version', 'body', 'expires']).where('role', '=', role).orderBy('version', 'desc').limit(1).executeTakeFirst();
+  async latestMetadata(role: string, db: Kysely<Database> = this.db): Promise<{ version: number; body: string; expires: string } | null> {
+    const row = await db.selectFrom('trust_metadata').select(['version', 'body', 'expires']).where('role', '=', role).orderBy('version', 'desc').limit(1).executeTakeFirst();
     return row ?? null;
   }
 
@@ -18,21 +21,16 @@ export class TrustRepository {
     return row?.body ?? null;
   }
 
-  /** Runs `fn` in one transaction, with this repository's statements and the audit row both in it. */
-  transaction<T>(fn: (repo: TrustRepository, trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => fn(new TrustRepository(trx), trx));
+  /** Several roles at once, in one transaction: a snapshot is never visible without its targets. */
+  async insertMetadata(trx: Transaction<Database>, rows: { role: string; version: number; body: string; expires: string }[], now: string): Promise<void> {
+    for (const r of rows) await trx.insertInto('trust_metadata').values({ ...r, created_at: now }).execute();
   }
 
-  /** Several roles at once, or none: a snapshot is never visible without its targets. */
-  async insertMetadata(rows: { role: string; version: number; body: string; expires: string }[], now: string): Promise<void> {
-    if (!this.db.isTransaction) return this.transaction((repo) => repo.insertMetadata(rows, now));
-    for (const r of rows) await this.db.insertInto('trust_metadata').values({ ...r, created_at: now }).execute();
-  }
-
-  async addKey(row: TrustDeveloperKeysTable): Promise<boolean> {
-    const existing = await this.db.selectFrom('trust_developer_keys').select('keyid').where('keyid', '=', row.keyid).executeTakeFirst();
+  /** false when the key id is registered already. */
+  async addKey(trx: Transaction<Database>, row: TrustDeveloperKeysTable): Promise<boolean> {
+    const existing = await trx.selectFrom('trust_developer_keys').select('keyid').where('keyid', '=', row.keyid).executeTakeFirst();
     if (existing) return false;
-    await this.db.insertInto('trust_developer_keys').values(row).execute();
+    await trx.insertInto('trust_developer_keys').values(row).execute();
     return true;
   }
 
@@ -45,13 +43,13 @@ export class TrustRepository {
   }
 
   /** false when the key was revoked already. */
-  async revokeKey(keyid: string, at: string): Promise<boolean> {
-    const result = await this.db.updateTable('trust_developer_keys').set({ revoked_at: at }).where('keyid', '=', keyid).where('revoked_at', 'is', null).executeTakeFirst();
+  async revokeKey(trx: Transaction<Database>, keyid: string, at: string): Promise<boolean> {
+    const result = await trx.updateTable('trust_developer_keys').set({ revoked_at: at }).where('keyid', '=', keyid).where('revoked_at', 'is', null).executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 
-  async addVersion(row: TrustVersionsTable): Promise<void> {
-    await this.db.insertInto('trust_versions').values(row).execute();
+  async addVersion(trx: Transaction<Database>, row: TrustVersionsTable): Promise<void> {
+    await trx.insertInto('trust_versions').values(row).execute();
   }
 
   async version(pkg: string, version: string): Promise<TrustVersionRow | null> {
@@ -60,8 +58,8 @@ export class TrustRepository {
 
   /** Versions still published (an unpublished version leaves the catalog). */
   /** Offered deltas by the version they lead to (`<package>@<to>`): listed in that version's target. */
-  async offeredDeltas(): Promise<Map<string, Record<string, { length: number; sha256: string }>>> {
-    const rows = await this.db.selectFrom('deltas').select(['package', 'from_version', 'to_version', 'length', 'sha256']).where('offered', '=', 1).execute();
+  async offeredDeltas(db: Kysely<Database> = this.db): Promise<Map<string, Record<string, { length: number; sha256: string }>>> {
+    const rows = await db.selectFrom('deltas').select(['package', 'from_version', 'to_version', 'length', 'sha256']).where('offered', '=', 1).execute();
     const out = new Map<string, Record<string, { length: number; sha256: string }>>();
     for (const r of rows) {
       const key = `${r.package}@${r.to_version}`;
@@ -70,8 +68,8 @@ export class TrustRepository {
     return out;
   }
 
-  async catalog(): Promise<TrustVersionRow[]> {
-    return this.db
+  async catalog(db: Kysely<Database> = this.db): Promise<TrustVersionRow[]> {
+    return db
       .selectFrom('trust_versions as t')
       .innerJoin('versions as v', (j) => j.onRef('v.package', '=', 't.package').onRef('v.version', '=', 't.version'))
       .selectAll('t')
@@ -95,8 +93,8 @@ export class TrustRepository {
   }
 
   /** false when the version was revoked already (the first revocation's reason stands). */
-  async revoke(pkg: string, version: string, reason: string, by: string, at: string): Promise<boolean> {
-    const result = await this.db
+  async revoke(trx: Transaction<Database>, pkg: string, version: string, reason: string, by: string, at: string): Promise<boolean> {
+    const result = await trx
       .updateTable('trust_versions')
       .set({ revoked_reason: reason, revoked_at: at, revoked_by: by })
       .where('package', '=', pkg)
@@ -107,8 +105,8 @@ export class TrustRepository {
   }
 
   /** A user's name, for audit rows about what they own. */
-  async userName(userId: string): Promise<string | null> {
-    return (await this.db.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirst())?.name ?? null;
+  async userName(userId: string, db: Kysely<Database> = this.db): Promise<string | null> {
+    return (await db.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirst())?.name ?? null;
   }
 
   /** Who owns a scope, null when nobody has published in it. */
@@ -121,13 +119,13 @@ export class TrustRepository {
   }
 
   /** A scope's own signature policy, null when it has none. */
-  async policy(scope: string): Promise<boolean | null> {
-    const row = await this.db.selectFrom('trust_scope_policies').select('require_signature').where('scope', '=', scope).executeTakeFirst();
+  async policy(scope: string, db: Kysely<Database> = this.db): Promise<boolean | null> {
+    const row = await db.selectFrom('trust_scope_policies').select('require_signature').where('scope', '=', scope).executeTakeFirst();
     return row ? row.require_signature === 1 : null;
   }
 
-  async setPolicy(scope: string, requireSignature: boolean, by: string, at: string): Promise<void> {
+  async setPolicy(trx: Transaction<Database>, scope: string, requireSignature: boolean, by: string, at: string): Promise<void> {
     const values = { require_signature: requireSignature ? 1 : 0, updated_at: at, updated_by: by };
-    await this.db.insertInto('trust_scope_policies').values({ scope, ...values }).onConflict((oc) => oc.column('scope').doUpdateSet(values)).execute();
+    await trx.insertInto('trust_scope_policies').values({ scope, ...values }).onConflict((oc) => oc.column('scope').doUpdateSet(values)).execute();
   }
 }

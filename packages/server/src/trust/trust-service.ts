@@ -16,8 +16,8 @@ import type { MetadataStore } from '../storage/metadata-store.js';
 import type { DomainEvents } from '../events/domain-events.js';
 import { metaFileFor, rootDocument, sign, signRootDocument, snapshotMetadata, targetsMetadata, timestampMetadata } from './catalog.js';
 import type { Keyring } from './keyring.js';
-import { TrustRepository } from './trust-repository.js';
-import type { Transaction } from 'kysely';
+import type { TrustRepository } from './trust-repository.js';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../storage/schema.js';
 import type { AuditLog } from '../audit/audit-log.js';
 
@@ -63,6 +63,10 @@ export class TrustService {
     return this.opts.now?.() ?? new Date();
   }
 
+  private transaction<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+    return this.store.db.transaction().execute(fn);
+  }
+
   /** First start: one fresh key per role, root v1 signed by its root key, then a first catalog. */
   async init(): Promise<void> {
     if (!(await this.repo.latestMetadata('root'))) {
@@ -74,7 +78,7 @@ export class TrustService {
       const doc = rootDocument(1, new Date(this.now().getTime() + this.lifetimes.root), roles);
       const root = parseEnvelope('root', JSON.stringify(doc)).signed;
       const body = signRootDocument(doc, this.keyring.forRole(root, 'root'));
-      await this.repo.insertMetadata([{ role: 'root', version: 1, body, expires: root.expires }], this.now().toISOString());
+      await this.transaction((trx) => this.repo.insertMetadata(trx, [{ role: 'root', version: 1, body, expires: root.expires }], this.now().toISOString()));
     }
     if (!(await this.repo.latestMetadata('timestamp'))) await this.issue('targets');
   }
@@ -84,8 +88,8 @@ export class TrustService {
     return (await this.repo.latestMetadata(role))?.body ?? null;
   }
 
-  async root(repo: TrustRepository = this.repo): Promise<RootSigned> {
-    const latest = await repo.latestMetadata('root');
+  async root(db: Kysely<Database> = this.store.db): Promise<RootSigned> {
+    const latest = await this.repo.latestMetadata('root', db);
     if (!latest) throw new Error('trust metadata is not initialised');
     return parseEnvelope('root', latest.body).signed;
   }
@@ -123,9 +127,9 @@ export class TrustService {
    */
   changeTargets<T>(change: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
     const run = this.queue.then(async () => {
-      const result = await this.repo.transaction(async (repo, trx) => {
+      const result = await this.transaction(async (trx) => {
         const changed = await change(trx);
-        await this.issueNow('targets', repo);
+        await this.issueNow('targets', trx);
         return changed;
       });
       this.targetsIssued();
@@ -135,17 +139,20 @@ export class TrustService {
     return run;
   }
 
-  private async issueNow(from: IssueFrom, repo: TrustRepository = this.repo): Promise<void> {
-    // Read through `repo`: SQLite has one connection, which an open transaction holds.
-    const root = await this.root(repo);
+  /** Issues in `trx` when given (a change to what targets list), in a transaction of its own otherwise. */
+  private async issueNow(from: IssueFrom, trx?: Transaction<Database>): Promise<void> {
+    // Read through the transaction when there is one: SQLite has one connection, which it holds.
+    const db = trx ?? this.store.db;
+    const repo = this.repo;
+    const root = await this.root(db);
     const now = this.now();
     const at = (ms: number) => new Date(now.getTime() + ms);
     const rows: { role: string; version: number; body: string; expires: string }[] = [];
-    const latest = { targets: await repo.latestMetadata('targets'), snapshot: await repo.latestMetadata('snapshot'), timestamp: await repo.latestMetadata('timestamp') };
+    const latest = { targets: await repo.latestMetadata('targets', db), snapshot: await repo.latestMetadata('snapshot', db), timestamp: await repo.latestMetadata('timestamp', db) };
     let targets = latest.targets;
     if (from === 'targets' || !targets) {
       const version = (targets?.version ?? 0) + 1;
-      const signed = targetsMetadata(version, at(this.lifetimes.targets), await repo.catalog(), await repo.offeredDeltas());
+      const signed = targetsMetadata(version, at(this.lifetimes.targets), await repo.catalog(db), await repo.offeredDeltas(db));
       targets = { version, body: sign(signed, this.keysFor(root, 'targets')), expires: signed.expires };
       rows.push({ role: 'targets', ...targets });
     }
@@ -159,9 +166,11 @@ export class TrustService {
     const version = (latest.timestamp?.version ?? 0) + 1;
     const md = timestampMetadata(version, at(this.lifetimes.timestamp), metaFileFor(snapshot.version, snapshot.body));
     rows.push({ role: 'timestamp', version, body: sign(md.signed.toJSON(), this.keysFor(root, 'timestamp')), expires: md.signed.expires });
-    await repo.insertMetadata(rows, now.toISOString());
+    const stamp = now.toISOString();
+    if (trx) await repo.insertMetadata(trx, rows, stamp);
+    else await this.transaction((own) => repo.insertMetadata(own, rows, stamp));
     // Inside a transaction the listeners wait for its commit (changeTargets tells them).
-    if (rows[0]?.role === 'targets' && repo === this.repo) this.targetsIssued();
+    if (rows[0]?.role === 'targets' && !trx) this.targetsIssued();
   }
 
   /** After each new targets version: a publish, a revocation or a new root changed what is trusted. */
@@ -206,7 +215,7 @@ export class TrustService {
     if (!row) throw notFound(`${body.name}@${body.version} has no trust record (published before trust metadata existed)`);
     if (row.revoked_at) return;
     await this.changeTargets(async (trx) => {
-      if (!(await new TrustRepository(trx).revoke(body.name, body.version, body.reason, caller.name, this.now().toISOString()))) return;
+      if (!(await this.repo.revoke(trx, body.name, body.version, body.reason, caller.name, this.now().toISOString()))) return;
       await this.audit.record({ actor: caller.name, action: 'trust.revoke-version', target: `version:${body.name}@${body.version}`, before: { revoked: false }, after: { revoked: true, reason: body.reason } }, trx);
     });
   }
@@ -240,8 +249,8 @@ export class TrustService {
         throw unprocessable(`this server holds ${held} of the ${next.signed.roles[role].threshold} ${role} keys root v${next.signed.version} requires: add the key files to the keys directory first`);
       }
     }
-    await this.repo.transaction(async (repo, trx) => {
-      await repo.insertMetadata([{ role: 'root', version: next.signed.version, body: text, expires: next.signed.expires }], this.now().toISOString());
+    await this.transaction(async (trx) => {
+      await this.repo.insertMetadata(trx, [{ role: 'root', version: next.signed.version, body: text, expires: next.signed.expires }], this.now().toISOString());
       await this.audit.record({ actor, action: 'trust.rotate-root', target: 'trust:root', before: rootSummary(current), after: rootSummary(next.signed) }, trx);
     });
     await this.issue('targets');
