@@ -205,6 +205,7 @@ export async function createWharf(config: WharfConfig, options: { logStream?: { 
   await app.register(deltaRoutes, { deltas });
   const marketplace = await installMarketplace(app, { store, registry, audit, catalog: apiCatalog });
   app.addHook('onClose', async () => marketplace.stop());
+  app.addHook('onClose', async () => deltas.stop());
   registerChangeSteps(domainEvents, { bus: events, supplyChain, trust: trust.service, records: trust.records, marketplace, purger, catalog: signedCatalog, deltas });
   registerReplicaSteps({ changes, bus: events, catalog: signedCatalog, marketplace, flags, sources });
   await app.register(docsRoutes, { catalog: apiCatalog, version: '0.1.0' });

@@ -117,3 +117,21 @@ describeEachBackend('deltas between versions', (backend) => {
     expect(res.json().error).toContain('is not <from>..<to>');
   });
 });
+
+it('stops building at shutdown: builds still queued are dropped, none runs on the closed database', async () => {
+  const lines: string[] = [];
+  const w = await createTestWharf('sqlite', { logLevel: 'error' }, { logStream: { write: (l) => void lines.push(l) } });
+  const token = await addUser(w, 'delta-closer');
+  const body = randomBytes(200_000);
+  for (let n = 0; n < 6; n++) {
+    const dir = await mkdtemp(join(tmpdir(), 'wharf-delta-'));
+    const manifest = { name: '@d/closing', version: `1.0.${n}` };
+    await writeFile(join(dir, 'package.json'), JSON.stringify(manifest));
+    await writeFile(join(dir, 'blob.bin'), Buffer.concat([body, Buffer.from(`edit ${n}`)]));
+    const res = await w.app.inject({ method: 'PUT', url: '/@d%2fclosing', headers: bearer(token), payload: publishDocument(manifest, await packDirectory(dir)) });
+    await rm(dir, { recursive: true, force: true });
+    expect(res.statusCode, res.body).toBe(201);
+  }
+  await w.destroy();
+  expect(lines.filter((l) => l.includes('building deltas failed'))).toEqual([]);
+});

@@ -25,6 +25,7 @@ export interface DeltaServiceOptions {
  */
 export class DeltaService {
   private queue: Promise<unknown> = Promise.resolve();
+  private stopped = false;
 
   constructor(
     private readonly repo: DeltaRepository,
@@ -36,7 +37,18 @@ export class DeltaService {
 
   /** Queues the deltas to a version just published and returns at once: the publish answer never waits for them. */
   schedule(v: Pick<PublishedVersion, 'name' | 'version'>): void {
-    this.queue = this.queue.then(() => this.buildTo(v.name, v.version).catch((err: unknown) => this.opts.onError(err, v.name, v.version)));
+    this.queue = this.queue.then(async () => {
+      if (!this.stopped) await this.buildTo(v.name, v.version).catch((err: unknown) => this.opts.onError(err, v.name, v.version));
+    });
+  }
+
+  /**
+   * At shutdown: lets the build under way finish and drops the queued ones, which would otherwise run
+   * on a closed database. A dropped pair is simply not offered; clients download the full package.
+   */
+  stop(): Promise<unknown> {
+    this.stopped = true;
+    return this.queue;
   }
 
   /** Resolves once the builds queued so far are done. */
