@@ -134,7 +134,7 @@ describe('the console at /cp in headless Chromium', () => {
     await poll(() => page.getByTestId('probe').textContent()).toMatch(/^Not usable: 127\.0\.0\.1 is a loopback, private or link-local address: not fetched$/);
 
     // The fleet's opt-in counts, today's and yesterday's, charted per day.
-    await w.sources.repo.addStats(new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), [{ source: 'cdn', requests: 12, errors: 1, rateLimited: 0, fallbacks: 0 }]);
+    await w.store.db.transaction().execute((trx) => w.sources.repo.addStats(trx, new Date(Date.now() - 86_400_000).toISOString().slice(0, 10), [{ source: 'cdn', requests: 12, errors: 1, rateLimited: 0, fallbacks: 0 }]));
     const stats = await fetch(`${base}/api/v1/sources/stats`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sources: [{ source: 'cdn', requests: 40, errors: 3, rateLimited: 0, fallbacks: 1 }] }) });
     expect(stats.status).toBe(202);
     await page.getByRole('button', { name: 'Flags', exact: true }).click();
