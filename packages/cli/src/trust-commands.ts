@@ -8,7 +8,7 @@ import {
   RootUpdateResponseSchema,
   SignaturePolicySchema,
   TrustOkSchema,
-  canonicalBytes,
+  tufCanonicalBytes,
   generateKeyPair,
   keyIdOf,
   parseEnvelope,
@@ -124,7 +124,7 @@ export async function signRoot(file: string, opts: { key: string }): Promise<voi
   const env = parseEnvelope('root', text);
   const pair = await readKeyFile(opts.key);
   const raw = JSON.parse(text) as { signed: unknown; signatures: { keyid: string; sig: string }[] };
-  raw.signatures = [...raw.signatures.filter((s) => s.keyid !== pair.keyid), { keyid: pair.keyid, sig: signBytes(pair, canonicalBytes(raw.signed)) }];
+  raw.signatures = [...raw.signatures.filter((s) => s.keyid !== pair.keyid), { keyid: pair.keyid, sig: signBytes(pair, tufCanonicalBytes(raw.signed)) }];
   await writeFile(file, `${JSON.stringify(raw, null, 2)}\n`);
   const listed = env.signed.roles.root.keyids.includes(pair.keyid) ? '' : ' (note: this key is not a root key of this version; it counts only for the previous root)';
   process.stdout.write(`signed root v${env.signed.version} with ${pair.keyid}${listed}: ${raw.signatures.length} signature(s)\n`);

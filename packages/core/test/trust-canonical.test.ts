@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import canonicalizeModule from 'canonicalize';
-import { canonicalJson } from '../src/trust/bytes.js';
+import { canonicalize as olpcCanonicalize } from '@tufjs/canonical-json';
+import { canonicalJson, tufCanonicalJson } from '../src/trust/bytes.js';
 
 const canonicalize = canonicalizeModule as unknown as (v: unknown) => string | undefined;
 
@@ -21,5 +22,24 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(canonicalJson(JSON.parse('{"b":1,"__proto__":{"x":2}}'))).toBe('{"__proto__":{"x":2},"b":1}');
     expect(() => canonicalJson({ a: Infinity })).toThrow(TypeError);
     expect(() => canonicalJson([1n])).toThrow(TypeError);
+  });
+});
+
+describe('tufCanonicalJson (the OLPC form TUF signs)', () => {
+  it('matches @tufjs/canonical-json, which python-tuf and go-tuf agree with, control characters and backslashes included', () => {
+    const text = fc.string({ unit: fc.constantFrom('a', 'é', '"', '\\', '\n', '\u0001', '\t', 'u', 'n', '\u{1F600}') });
+    const key = fc.oneof(text, fc.constantFrom('0', '1', '10', '9', 'a', 'B'));
+    const json = fc.letrec((tie) => ({
+      value: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), fc.integer(), text, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(key, tie('value'), { maxKeys: 5 })),
+    })).value;
+    fc.assert(fc.property(json, (v) => tufCanonicalJson(v) === olpcCanonicalize(v)), { numRuns: 1000 });
+  });
+
+  it("keeps a PEM key's newlines raw, where RFC 8785 escapes them, and refuses numbers TUF cannot carry", () => {
+    const key = { keyval: { public: '-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n' }, keytype: 'ecdsa' };
+    expect(tufCanonicalJson(key)).toBe('{"keytype":"ecdsa","keyval":{"public":"-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n"}}');
+    expect(canonicalJson(key)).toContain('\\n');
+    expect(tufCanonicalJson({ path: 'a\\nb' })).toBe(canonicalJson({ path: 'a\\nb' }));
+    expect(() => tufCanonicalJson({ length: 1.5 })).toThrow(TypeError);
   });
 });

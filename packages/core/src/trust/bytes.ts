@@ -14,30 +14,53 @@ export const fromUtf8 = (bytes: Uint8Array): string => decoder.decode(bytes);
  * keys take the slow path.
  */
 export function canonicalJson(value: unknown): string {
-  const sorted = sortedCopy(value);
+  const sorted = sortedCopy(value, false);
   if (sorted !== INTEGER_KEYS) return JSON.stringify(sorted);
   const out: string[] = [];
-  write(value, out);
+  write(value, out, false);
   return out.join('');
 }
+
+/**
+ * TUF's canonical JSON, the OLPC form that python-tuf, go-tuf and @tufjs sign (and the server signs
+ * with): as above, but numbers must be integers and strings escape only `"` and `\`, so a control
+ * character stays raw where RFC 8785 writes `\n` or `\u0001`. Same fast path: JSON.stringify's output
+ * is the same text unless it holds such an escape.
+ */
+export function tufCanonicalJson(value: unknown): string {
+  const sorted = sortedCopy(value, true);
+  if (sorted !== INTEGER_KEYS) {
+    const text = JSON.stringify(sorted);
+    if (!OTHER_ESCAPE.test(text)) return text;
+  }
+  const out: string[] = [];
+  write(value, out, true);
+  return out.join('');
+}
+
+/** A JSON escape other than `\"` and `\\` (an odd run of backslashes before b, f, n, r, t or u). */
+const OTHER_ESCAPE = /(?<!\\)(?:\\\\)*\\[bfnrtu]/;
+
+const olpcString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 const INTEGER_KEYS = Symbol('integer-like keys');
 const INTEGER_LIKE = /^(?:0|[1-9]\d{0,9})$/;
 
-function checkPrimitive(value: unknown): void {
+function checkPrimitive(value: unknown, integersOnly: boolean): void {
   if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`${value} has no JSON form`);
+  if (integersOnly && typeof value === 'number' && !Number.isInteger(value)) throw new TypeError(`${value} has no canonical JSON form: TUF metadata holds integers only`);
   if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') throw new TypeError(`${typeof value} has no JSON form`);
 }
 
-function sortedCopy(value: unknown): unknown {
+function sortedCopy(value: unknown, integersOnly: boolean): unknown {
   if (value === null || typeof value !== 'object') {
-    checkPrimitive(value);
+    checkPrimitive(value, integersOnly);
     return value;
   }
   if (Array.isArray(value)) {
     const copy = new Array<unknown>(value.length);
     for (let i = 0; i < value.length; i++) {
-      const item = sortedCopy(value[i] === undefined ? null : value[i]);
+      const item = sortedCopy(value[i] === undefined ? null : value[i], integersOnly);
       if (item === INTEGER_KEYS) return INTEGER_KEYS;
       copy[i] = item;
     }
@@ -49,17 +72,17 @@ function sortedCopy(value: unknown): unknown {
   for (const key of Object.keys(record).sort()) {
     if (INTEGER_LIKE.test(key)) return INTEGER_KEYS;
     if (record[key] === undefined) continue;
-    const item = sortedCopy(record[key]);
+    const item = sortedCopy(record[key], integersOnly);
     if (item === INTEGER_KEYS) return INTEGER_KEYS;
     copy[key] = item;
   }
   return copy;
 }
 
-function write(value: unknown, out: string[]): void {
+function write(value: unknown, out: string[], olpc: boolean): void {
   if (value === null || typeof value !== 'object') {
-    checkPrimitive(value);
-    out.push(JSON.stringify(value));
+    checkPrimitive(value, olpc);
+    out.push(olpc && typeof value === 'string' ? olpcString(value) : JSON.stringify(value));
     return;
   }
   if (Array.isArray(value)) {
@@ -67,7 +90,7 @@ function write(value: unknown, out: string[]): void {
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out.push(',');
       const item: unknown = value[i];
-      write(item === undefined ? null : item, out);
+      write(item === undefined ? null : item, out, olpc);
     }
     out.push(']');
     return;
@@ -80,8 +103,8 @@ function write(value: unknown, out: string[]): void {
     if (item === undefined) continue;
     if (!first) out.push(',');
     first = false;
-    out.push(JSON.stringify(key), ':');
-    write(item, out);
+    out.push(olpc ? olpcString(key) : JSON.stringify(key), ':');
+    write(item, out, olpc);
   }
   out.push('}');
 }
@@ -89,6 +112,11 @@ function write(value: unknown, out: string[]): void {
 /** The bytes every Wharf signature covers: RFC 8785 canonical JSON, UTF-8. */
 export function canonicalBytes(value: unknown): Uint8Array {
   return utf8(canonicalJson(value));
+}
+
+/** The bytes TUF metadata signatures cover (`tufCanonicalJson`), UTF-8. */
+export function tufCanonicalBytes(value: unknown): Uint8Array {
+  return utf8(tufCanonicalJson(value));
 }
 
 /** Chunks read one after another, as one array (the chunk itself when there is one). */

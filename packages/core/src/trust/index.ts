@@ -1,6 +1,6 @@
 // Explicit exports: generic helper names (hex, digest) stay private to avoid clashes in @wharf/core.
 export { TrustError, isTrustError, type TrustErrorCode } from './errors.js';
-export { canonicalBytes, canonicalJson, concatBytes, sriOf, toHex as trustToHex, fromHex as trustFromHex } from './bytes.js';
+export { canonicalBytes, canonicalJson, tufCanonicalBytes, tufCanonicalJson, concatBytes, sriOf, toHex as trustToHex, fromHex as trustFromHex } from './bytes.js';
 export {
   PublicKeySchema,
   KeyPairFileSchema,
@@ -14,6 +14,7 @@ export {
   type PublicKey,
   type KeyPairFile,
 } from './keys.js';
+export { TufKeySchema, verifyWithKey, type TufKey } from './key-schemes.js';
 export {
   TOP_LEVEL_ROLES,
   WharfTargetCustomSchema,

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { canonicalBytes } from './bytes.js';
-import { PublicKeySchema, verifyBytesAsync } from './keys.js';
+import { tufCanonicalBytes } from './bytes.js';
+import { TufKeySchema, verifyWithKey } from './key-schemes.js';
 import { TrustError } from './errors.js';
 
 /** TUF metadata (spec 1.0): unknown fields are kept, since signatures cover the document as sent. */
@@ -45,7 +45,7 @@ export const RootSignedSchema = z.looseObject({
   _type: z.literal('root'),
   ...common,
   consistent_snapshot: z.boolean(),
-  keys: z.record(z.string(), PublicKeySchema),
+  keys: z.record(z.string(), TufKeySchema),
   roles: z.looseObject({ root: RoleSchema, targets: RoleSchema, snapshot: RoleSchema, timestamp: RoleSchema }),
 });
 export const TimestampSignedSchema = z.looseObject({ _type: z.literal('timestamp'), ...common, meta: z.looseObject({ 'snapshot.json': MetaFileSchema }) });
@@ -92,7 +92,13 @@ export function parseEnvelope<R extends TopLevelRole>(role: R, text: string): En
  * the spec asks (a key counts once in any case: listing it twice can never reach a threshold).
  */
 export async function verifyThreshold(root: RootSigned, role: TopLevelRole, envelope: Envelope<TopLevelRole>, label: string = role): Promise<void> {
-  await verifyRoleSignatures(root, role, envelope.signatures, canonicalBytes(envelope.raw), label);
+  let message: Uint8Array;
+  try {
+    message = tufCanonicalBytes(envelope.raw);
+  } catch (err) {
+    throw new TrustError('malformed', `${label} has no canonical form: ${(err as Error).message}`);
+  }
+  await verifyRoleSignatures(root, role, envelope.signatures, message, label);
 }
 
 /** The threshold rule over any signed bytes (TUF metadata, the catalog): throws `signature-threshold`. */
@@ -107,7 +113,7 @@ export async function verifyRoleSignatures(root: RootSigned, role: TopLevelRole,
   for (const { keyid, sig } of signatures) {
     if (counted.has(keyid) || !spec.keyids.includes(keyid)) continue;
     const key = root.keys[keyid];
-    if (key && (await verifyBytesAsync(key.keyval.public, sig, message))) counted.add(keyid);
+    if (key && (await verifyWithKey(key, sig, message))) counted.add(keyid);
   }
   if (counted.size < spec.threshold) {
     throw new TrustError('signature-threshold', `${label} has ${counted.size} valid signature(s) from trusted ${role} keys; ${spec.threshold} required`);

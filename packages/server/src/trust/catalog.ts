@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { canonicalize } from '@tufjs/canonical-json';
 import { Metadata, MetadataKind, MetaFile, Snapshot, Timestamp } from '@tufjs/models';
-import { targetPath, tufTime, type KeyPairFile, type PublicKey, type TopLevelRole } from '@wharf/core';
+import { targetPath, tufCanonicalBytes, tufTime, type KeyPairFile, type PublicKey, type TopLevelRole } from '@wharf/core';
 import { signNative } from './native-signer.js';
 import type { TrustVersionRow } from './trust-repository.js';
 
@@ -76,7 +75,7 @@ interface SignatureJson {
  * form @tufjs/models and python-tuf sign), after any `existing` signature by other keys.
  */
 export function sign(signed: object, keys: KeyPairFile[], existing: SignatureJson[] = []): string {
-  const bytes = Buffer.from(canonicalize(signed), 'utf8');
+  const bytes = tufCanonicalBytes(signed);
   const signatures = [...existing.filter((s) => !keys.some((k) => k.keyid === s.keyid)), ...keys.map((k) => ({ keyid: k.keyid, sig: signNative(k, bytes) }))];
   return JSON.stringify({ signatures, signed });
 }
