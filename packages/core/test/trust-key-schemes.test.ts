@@ -1,6 +1,7 @@
 import { constants, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { derToP1363, verifyWithKey, type TufKey } from '../src/trust/key-schemes.js';
+import { verifyWithKey, type TufKey } from '../src/trust/key-schemes.js';
+import { derToP1363 } from '../src/trust/web-signatures.js';
 import { generateKeyPair, publicPart, signBytes } from '../src/trust/keys.js';
 
 const message = new TextEncoder().encode('{"_type":"root"}');
