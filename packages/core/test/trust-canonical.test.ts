@@ -20,6 +20,9 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(canonicalJson({ 10: 'a', 9: 'b', x: 1 })).toBe('{"10":"a","9":"b","x":1}');
     // A key named __proto__ (JSON.parse makes it an own property) is kept, as the signer's canonical form keeps it.
     expect(canonicalJson(JSON.parse('{"b":1,"__proto__":{"x":2}}'))).toBe('{"__proto__":{"x":2},"b":1}');
+    // A Date is written as JSON.stringify writes it: the audit chain hashes live objects that are then stored as JSON.
+    expect(canonicalJson({ at: new Date(0), list: [new Date(1)] })).toBe(canonicalize({ at: new Date(0), list: [new Date(1)] }));
+    expect(canonicalJson({ at: new Date(0) })).toBe('{"at":"1970-01-01T00:00:00.000Z"}');
     expect(() => canonicalJson({ a: Infinity })).toThrow(TypeError);
     expect(() => canonicalJson([1n])).toThrow(TypeError);
   });

@@ -1,10 +1,7 @@
-import canonicalizeModule from 'canonicalize';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { canonicalJson } from '../trust/bytes.js';
 import type { AuditEntry, AuditProblem, AuditVerification } from './schemas.js';
-
-// CommonJS `module.exports = fn` typed as an ES default export: under NodeNext the import is the function.
-const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
 
 /** The `prevHash` of the first row: the chain has to start somewhere that cannot be forged. */
 export const AUDIT_GENESIS_HASH = '0'.repeat(64);
@@ -17,7 +14,7 @@ export type AuditContent = Omit<AuditEntry, 'hash'>;
  * a value round-tripped through JSON storage hashes the same.
  */
 export function auditHash(content: AuditContent): string {
-  const canonical = canonicalize({
+  const canonical = canonicalJson({
     seq: content.seq,
     at: content.at,
     actor: content.actor,
@@ -27,7 +24,6 @@ export function auditHash(content: AuditContent): string {
     after: content.after ?? null,
     prevHash: content.prevHash,
   });
-  if (canonical === undefined) throw new Error('audit row cannot be canonicalised');
   return bytesToHex(sha256(utf8ToBytes(canonical)));
 }
 

@@ -1,15 +1,11 @@
-import canonicalizeModule from 'canonicalize';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
-
-// CommonJS `module.exports = fn` typed as an ES default export: under NodeNext the import is the function.
-const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
+import { canonicalJson } from '../trust/bytes.js';
 
 /** `sha256-<hex>` of the RFC 8785 canonical JSON of a config document: key order does not matter. */
 export function snapshotContentHash(document: unknown): string {
-  const text = canonicalize(document);
-  if (text === undefined) throw new TypeError('document has no canonical JSON form');
+  const text = canonicalJson(document);
   return `sha256-${bytesToHex(sha256(utf8ToBytes(text)))}`;
 }
 

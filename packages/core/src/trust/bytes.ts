@@ -53,6 +53,8 @@ function checkPrimitive(value: unknown, integersOnly: boolean): void {
 }
 
 function sortedCopy(value: unknown, integersOnly: boolean): unknown {
+  // As JSON.stringify (and the canonicalize package) do: a Date is hashed as its ISO string, not as {}.
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') value = (value as { toJSON(): unknown }).toJSON();
   if (value === null || typeof value !== 'object') {
     checkPrimitive(value, integersOnly);
     return value;
@@ -80,6 +82,7 @@ function sortedCopy(value: unknown, integersOnly: boolean): unknown {
 }
 
 function write(value: unknown, out: string[], olpc: boolean): void {
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') value = (value as { toJSON(): unknown }).toJSON();
   if (value === null || typeof value !== 'object') {
     checkPrimitive(value, olpc);
     out.push(olpc && typeof value === 'string' ? olpcString(value) : JSON.stringify(value));
