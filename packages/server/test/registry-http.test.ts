@@ -108,6 +108,18 @@ describeEachBackend('npm registry over HTTP', (backend) => {
       expect((await get('/@alice/one/-/other-1.0.0.tgz')).statusCode).toBe(404);
     });
 
+    it('serves a tarball under the consistent-snapshot name TUF clients ask for, <sha256 or sha512>.<file>, only with its own hash', async () => {
+      const { tarball } = publishBody('@alice/one', '1.0.0');
+      for (const algorithm of ['sha256', 'sha512']) {
+        const res = await get(`/@alice/one/-/${createHash(algorithm).update(tarball).digest('hex')}.one-1.0.0.tgz`);
+        expect(res.statusCode, algorithm).toBe(200);
+        expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+        expect(res.rawPayload.equals(tarball)).toBe(true);
+      }
+      expect((await get(`/@alice/one/-/${createHash('sha256').update('other').digest('hex')}.one-1.0.0.tgz`)).statusCode).toBe(404);
+      expect((await get(`/@alice/one/-/${createHash('sha512').update(tarball).digest('hex')}.one-7.0.0.tgz`)).statusCode).toBe(404);
+    });
+
     it('answers both spellings of a scoped name and a version or tag document', async () => {
       expect((await get('/@alice/one')).json().name).toBe('@alice/one');
       expect((await get('/@alice%2Fone')).json().name).toBe('@alice/one');

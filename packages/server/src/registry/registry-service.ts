@@ -124,7 +124,23 @@ export class RegistryService {
   }
 
   /** Finds the version a tarball file name (`<bare>-<version>.tgz`) refers to. */
+  /**
+   * A version's tarball by its file name, or by the name TUF clients use under consistent snapshots
+   * (the root says `consistent_snapshot: true`): `<sha256 or sha512 hex>.<file>`, which must be the
+   * hash of that tarball, as the signed targets list it.
+   */
   async tarball(name: string, file: string): Promise<TarballRef | null> {
+    const hashed = /^([0-9a-f]{64}|[0-9a-f]{128})\.(.+)$/.exec(file);
+    const ref = await this.tarballNamed(name, hashed ? hashed[2]! : file);
+    if (!ref || !hashed) return ref;
+    const hex = hashed[1]!;
+    if (hex.length === 128) return Buffer.from(ref.integrity.slice('sha512-'.length), 'base64').toString('hex') === hex ? ref : null;
+    // sha256 is not stored with the version: hashed here, about a millisecond per megabyte.
+    const bytes = await this.tarballBytes(ref);
+    return bytes && createHash('sha256').update(bytes).digest('hex') === hex ? ref : null;
+  }
+
+  private async tarballNamed(name: string, file: string): Promise<TarballRef | null> {
     const parsed = parsePackageName(name);
     if (isPackageNameError(parsed) || !file.startsWith(`${parsed.bare}-`) || !file.endsWith('.tgz')) return null;
     const version = file.slice(parsed.bare.length + 1, -'.tgz'.length);
