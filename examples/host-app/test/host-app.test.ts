@@ -154,7 +154,7 @@ describe('examples/host-app in headless Chromium against a real Wharf server', (
     // cache on the way serving other bytes of the same length for 1.2.0 (from now on, for this page).
     const honest = await pluginTarball('1.2.0', renders('hello from 1.2.0'));
     const forged = await sameLengthForgery('1.2.0', honest.tarball);
-    await page.route('**/hello-1.2.0.tgz', (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: forged }));
+    await page.route('**/*hello-1.2.0.tgz', (route) => route.fulfill({ status: 200, contentType: 'application/octet-stream', body: forged }));
     const res = await w.app.inject({ method: 'PUT', url: `/${PLUGIN.replace('/', '%2f')}`, headers: bearer(token), payload: publishDocument(honest.manifest, honest.tarball) });
     expect(res.statusCode, res.body).toBe(201);
 

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { MemoryTrustedMetadataStore, TrustClient, deltaPath, parseEnvelope, verifyCatalog, type TopLevelRole } from '@wharf/core';
+import { MemoryTrustedMetadataStore, TrustClient, consistentTargetPath, deltaPath, parseEnvelope, verifyCatalog, type TopLevelRole } from '@wharf/core';
 import cliProgress from 'cli-progress';
 import { DEFAULT_SERVER_URL } from './control-plane.js';
 
@@ -38,6 +38,27 @@ async function writeAtomic(path: string, data: Uint8Array | string): Promise<voi
     await rm(tmp, { force: true });
     throw err;
   });
+}
+
+/** `to` becomes a hard link to `from` (a copy where the file system has none), replacing what was there in one step. */
+async function linkAtomic(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true });
+  const tmp = `${to}.${randomBytes(6).toString('hex')}.tmp`;
+  await link(from, tmp).catch(() => copyFile(from, tmp));
+  await rename(tmp, to).catch(async (err) => {
+    await rm(tmp, { force: true });
+    throw err;
+  });
+}
+
+async function sameInode(a: string, b: string): Promise<boolean> {
+  if (a === b) return true;
+  try {
+    const [x, y] = await Promise.all([stat(a), stat(b)]);
+    return x.ino === y.ino && x.dev === y.dev;
+  } catch {
+    return false;
+  }
 }
 
 /** A path from signed metadata, refused if it could leave the mirror directory. */
@@ -115,10 +136,17 @@ export async function exportMirror(opts: MirrorExportOptions): Promise<MirrorRep
     const when = target.wharf ? published.get(`${target.wharf.name}@${target.wharf.version}`) : undefined;
     if (since !== null && when !== undefined && when < since) return 'skippedOld';
     const file = inside(out, path);
+    // Under its consistent-snapshot name, which clients fetch, and under its npm name for older clients, as one file.
+    const hashed = inside(out, consistentTargetPath(path, target.info.hashes) ?? path);
     await exportDeltas(target.wharf);
-    if (await sameFile(file, target.info.length, { sha512: target.info.hashes.sha512 })) return 'unchanged';
+    if (await sameFile(hashed, target.info.length, { sha512: target.info.hashes.sha512 })) {
+      if ((await sameInode(hashed, file)) || (await sameFile(file, target.info.length, { sha512: target.info.hashes.sha512 }))) return 'unchanged';
+      await linkAtomic(hashed, file);
+      return 'written';
+    }
     const bytes = await client.download(path);
-    await writeAtomic(file, bytes);
+    await writeAtomic(hashed, bytes);
+    if (hashed !== file) await linkAtomic(hashed, file);
     report.bytesWritten += bytes.length;
     return 'written';
   }

@@ -78,7 +78,11 @@ describe('wharf mirror export', () => {
     const dir = await tmp('install');
     expect(await installCommand('@m/notes@^1', { registry: mirror.url, root: rootFile, dir, state: await tmp('state') })).toBe(true);
     expect(JSON.parse(await readFile(join(dir, '@m/notes/package.json'), 'utf8')).version).toBe('1.1.0');
-    expect(mirror.hits).toContain('/@m/notes/-/notes-1.1.0.tgz');
+    // Clients fetch the consistent-snapshot name; the npm name holds the same file for older ones.
+    const fetched = mirror.hits.find((h) => h.endsWith('.notes-1.1.0.tgz'))!;
+    expect(fetched).toMatch(/^\/@m\/notes\/-\/[0-9a-f]{128}\.notes-1\.1\.0\.tgz$/);
+    expect(mirror.hits).not.toContain('/@m/notes/-/notes-1.1.0.tgz');
+    expect((await readFile(join(out, fetched))).equals(await readFile(join(out, '@m/notes/-/notes-1.1.0.tgz')))).toBe(true);
   });
 
   it('is incremental: a second export writes only what is new, and restores a file tampered in the mirror', async () => {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from 'vite
 import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseEnvelope, targetEntry, targetPath } from '@wharf/core';
+import { consistentTargetPath, parseEnvelope, targetEntry, targetPath } from '@wharf/core';
 import { ADMIN_TOKEN, addUser, createTestWharf, describeEachBackend, type TestWharf } from '../../server/test/helpers.js';
 import { hostileMirror, type HostileMirror } from '../../server/test/trust-helpers.js';
 import { currentRoot, roleKeys } from '../../server/test/trust-forge.js';
@@ -97,7 +97,8 @@ describeEachBackend('wharf keys/publish/verify/install/revoke/trust', (backend) 
     expect(lastError()).toMatch(/\[hash-mismatch\].*targets/);
 
     mirror.reset();
-    mirror.override(`/${targetPath('@cli/good', '1.0.0')}`, (honest) => {
+    // Where clients fetch a target under consistent snapshots: its sha512-prefixed name.
+    mirror.override(`/${servedName(t, targetPath('@cli/good', '1.0.0'))}`, (honest) => {
       const b = Buffer.from(honest);
       b[20]! ^= 0x01;
       return b;
@@ -148,7 +149,10 @@ describeEachBackend('wharf keys/publish/verify/install/revoke/trust', (backend) 
     const name = targetPath('@strict/x', '1.0.0');
     expect(await tufClientMain([...base, '--target-name', name, '--target-base-url', mirror.url, '--target-dir', targetDir, 'download'])).toBe(0);
     expect((await readdir(targetDir))).toEqual([encodeURIComponent(name)]);
-    mirror.override(`/${name}`, (honest) => Buffer.concat([honest.subarray(0, -1), Buffer.from([honest.at(-1)! ^ 1])]));
+    const signed = parseEnvelope('targets', (await w.app.inject({ url: '/trust/targets.json' })).body).signed;
+    mirror.override(`/${servedName(signed, name)}`, (honest) => Buffer.concat([honest.subarray(0, -1), Buffer.from([honest.at(-1)! ^ 1])]));
     await expect(tufClientMain([...base, '--target-name', name, '--target-base-url', mirror.url, '--target-dir', targetDir, 'download'])).rejects.toMatchObject({ code: 'hash-mismatch' });
   });
 });
+
+const servedName = (targets: { targets: Record<string, unknown> }, path: string) => consistentTargetPath(path, (targets.targets[path] as { hashes: Record<string, string> }).hashes)!;

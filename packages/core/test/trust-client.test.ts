@@ -82,3 +82,40 @@ describe('TrustClient update workflow', () => {
     await expect(client.refresh()).rejects.toMatchObject({ code: 'signature-threshold', message: expect.stringContaining('more than once') });
   });
 });
+
+describe('TrustClient target files under consistent snapshots (TUF 5.7.3)', () => {
+  const content = new TextEncoder().encode('artifact bytes');
+  const hex = async (algorithm: 'SHA-256' | 'SHA-512') => Buffer.from(await crypto.subtle.digest(algorithm, content)).toString('hex');
+
+  async function consistentRepo(): Promise<{ repo: Repo; client: TrustClient; sha512: string }> {
+    const repo = new Repo(await generateKeyPair());
+    const role = { keyids: [repo.key.keyid], threshold: 1 };
+    const root = repo.sign({ _type: 'root', spec_version: '1.0.31', version: 1, expires: FAR, consistent_snapshot: true, keys: { [repo.key.keyid]: publicPart(repo.key) }, roles: { root: role, targets: role, snapshot: role, timestamp: role } });
+    const [sha256, sha512] = [await hex('SHA-256'), await hex('SHA-512')];
+    repo.files.set('1.targets.json', repo.sign({ _type: 'targets', spec_version: '1.0.31', version: 1, expires: FAR, targets: { 'dir/file.tgz': { length: content.length, hashes: { sha256, sha512 } } } }));
+    repo.files.set('1.snapshot.json', repo.sign({ _type: 'snapshot', spec_version: '1.0.31', version: 1, expires: FAR, meta: { 'targets.json': { version: 1 } } }));
+    repo.files.set('timestamp.json', repo.sign({ _type: 'timestamp', spec_version: '1.0.31', version: 1, expires: FAR, meta: { 'snapshot.json': { version: 1 } } }));
+    const store = new MemoryTrustedMetadataStore();
+    await TrustClient.initialise(store, root);
+    const client = new TrustClient({ metadataUrl: 'https://repo.test/', targetsUrl: 'https://repo.test/', fetch: repo.fetch, store });
+    await client.refresh();
+    repo.requests = [];
+    return { repo, client, sha512 };
+  }
+
+  it('fetches <dir>/<sha512>.<file>', async () => {
+    const { repo, client, sha512 } = await consistentRepo();
+    repo.files.set(`dir/${sha512}.file.tgz`, new TextDecoder().decode(content));
+    expect(await client.download('dir/file.tgz')).toEqual(content);
+    expect(repo.requests).toEqual([`dir/${sha512}.file.tgz`]);
+  });
+
+  it('falls back to <dir>/<file> on a 404 (a mirror exported before), and checks those bytes just the same', async () => {
+    const { repo, client, sha512 } = await consistentRepo();
+    repo.files.set('dir/file.tgz', new TextDecoder().decode(content));
+    expect(await client.download('dir/file.tgz')).toEqual(content);
+    expect(repo.requests).toEqual([`dir/${sha512}.file.tgz`, 'dir/file.tgz']);
+    repo.files.set('dir/file.tgz', 'artifact bytez');
+    await expect(client.download('dir/file.tgz')).rejects.toMatchObject({ code: 'hash-mismatch' });
+  });
+});

@@ -57,6 +57,8 @@ export class TrustClient {
   private readonly limits: typeof DEFAULT_LIMITS;
   private readonly now: () => Date;
   private targetsCache: Envelope<'targets'> | null = null;
+  /** Whether the root the targets were refreshed under uses consistent snapshots (hash-prefixed target files). */
+  private consistentSnapshot = false;
 
   constructor(private readonly opts: TrustClientOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -78,6 +80,7 @@ export class TrustClient {
     const timestamp = await this.updateTimestamp(root, now);
     const snapshot = await this.updateSnapshot(root, timestamp.signed.meta['snapshot.json'], now);
     this.targetsCache = await this.updateTargets(root, snapshot, now);
+    this.consistentSnapshot = root.consistent_snapshot;
   }
 
   /** A target's signed entry, after `refresh`. */
@@ -122,12 +125,29 @@ export class TrustClient {
   async download(path: string): Promise<Uint8Array> {
     const target = this.target(path);
     if (!target) throw new TrustError('unknown-target', `${path} is not listed in the signed targets metadata`);
-    const res = await fetchChecked(this.opts.fetch, this.opts.targetsUrl + path, path);
+    const res = await this.fetchTarget(path, target.info.hashes);
     if (!res.ok) throw new TrustError('fetch-failed', `${path}: HTTP ${res.status}`);
     const bytes = await readLimited(res, target.info.length, path);
     if (bytes.length !== target.info.length) throw new TrustError('length-exceeded', `${path} is ${bytes.length} bytes; targets metadata says ${target.info.length}`);
     await checkHashes(bytes, target.info.hashes, path);
     return bytes;
+  }
+
+  /**
+   * 5.7.3: under consistent snapshots a target file is fetched as `<dir>/<hash>.<file>`, with one of
+   * its signed hashes (sha512 where listed: the registry checks that one without hashing). A mirror
+   * exported before Wharf served those names, or another static copy, has only `<dir>/<file>`: on a
+   * 404 that name is asked for instead. Either way the bytes are checked against the signed length
+   * and hashes, so the name a file is found under decides nothing.
+   */
+  private async fetchTarget(path: string, hashes: Record<string, string>): Promise<Response> {
+    const hashed = consistentTargetPath(path, hashes);
+    if (this.consistentSnapshot && hashed) {
+      const res = await fetchChecked(this.opts.fetch, this.opts.targetsUrl + hashed, path);
+      if (res.status !== 404) return res;
+      await res.body?.cancel();
+    }
+    return fetchChecked(this.opts.fetch, this.opts.targetsUrl + path, path);
   }
 
   /** Downloads and checks one package version: listed, not revoked, hashes, publisher signature. */
@@ -353,4 +373,15 @@ async function checkHashes(bytes: Uint8Array, hashes: Record<string, string>, la
     checked++;
   }
   if (checked === 0) throw new TrustError('hash-mismatch', `${label}: no supported hash (sha256/sha512) is listed`);
+}
+
+/**
+ * Where a target file is under consistent snapshots (TUF 5.7.3): `<dir>/<hash>.<file>`, with its
+ * sha512 where listed (what Wharf's client asks for and its mirrors hold), else its first hash.
+ */
+export function consistentTargetPath(path: string, hashes: Record<string, string>): string | null {
+  const hash = hashes.sha512 ?? Object.values(hashes)[0];
+  if (!hash) return null;
+  const slash = path.lastIndexOf('/') + 1;
+  return `${path.slice(0, slash)}${hash}.${path.slice(slash)}`;
 }

@@ -55,4 +55,4 @@ export {
   TrustOkSchema,
 } from './api.js';
 export { dssePae, verifyDsse, type DsseEnvelope } from './dsse.js';
-export { TrustClient, type TrustClientOptions, type TrustedTarget, type VerifiedPackage } from './client.js';
+export { TrustClient, consistentTargetPath, type TrustClientOptions, type TrustedTarget, type VerifiedPackage } from './client.js';
