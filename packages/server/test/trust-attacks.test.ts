@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateKeyPair, targetPath, type KeyPairFile, type TrustClient } from '@wharf/core';
 import { ADMIN_TOKEN, addUser, bearer, createTestWharf, describeEachBackend, type TestWharf } from './helpers.js';
-import { hostileMirror, listen, pinnedClient, publish, type HostileMirror } from './trust-helpers.js';
+import { hostileMirror, listen, pinnedClient, publish, servedTarballPath, type HostileMirror } from './trust-helpers.js';
 import { currentRoot, latest, metaOf, nextRoot, roleKeys, serverKey, signEnvelope } from './trust-forge.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -39,8 +39,7 @@ describeEachBackend('trust attack suite', (backend) => {
   });
 
   it('arbitrary/tampered file: one flipped byte in the tarball is refused', async () => {
-    const path = `/${targetPath('@acme/widget', '1.0.0')}`;
-    mirror.override(path, (honest) => {
+    mirror.override(await servedTarballPath(w, '@acme/widget', '1.0.0'), (honest) => {
       const b = Buffer.from(honest);
       b[b.length - 5]! ^= 0xff;
       return b;
@@ -53,7 +52,7 @@ describeEachBackend('trust attack suite', (backend) => {
   it('wrong software: another validly listed version\'s bytes are refused', async () => {
     const other = Buffer.from(await (await fetch(`${origin}/${targetPath('@acme/widget', '1.0.1')}`)).arrayBuffer());
     // Same length as the expected file, so only the hash check can catch it.
-    mirror.override(`/${targetPath('@acme/widget', '1.0.0')}`, (honest) => Buffer.concat([other, Buffer.alloc(honest.length)]).subarray(0, honest.length));
+    mirror.override(await servedTarballPath(w, '@acme/widget', '1.0.0'), (honest) => Buffer.concat([other, Buffer.alloc(honest.length)]).subarray(0, honest.length));
     const c = await client();
     await c.refresh();
     await expect(c.fetchPackage('@acme/widget', '1.0.0')).rejects.toMatchObject({ code: 'hash-mismatch' });
@@ -71,7 +70,7 @@ describeEachBackend('trust attack suite', (backend) => {
   });
 
   it('endless data: a tarball or timestamp longer than allowed stops at the limit', async () => {
-    mirror.endless(`/${targetPath('@acme/widget', '1.0.0')}`);
+    mirror.endless(await servedTarballPath(w, '@acme/widget', '1.0.0'));
     const c = await client();
     await c.refresh();
     await expect(c.fetchPackage('@acme/widget', '1.0.0')).rejects.toMatchObject({ code: 'length-exceeded' });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MemoryTrustedMetadataStore, TrustClient, signPackage, type FetchLike, type KeyPairFile, type TrustClientOptions } from '@wharf/core';
+import { MemoryTrustedMetadataStore, TrustClient, consistentTargetPath, signPackage, targetPath, type FetchLike, type KeyPairFile, type TrustClientOptions } from '@wharf/core';
 import { packDirectory, publishDocument, tarballFileHashes } from '@wharf/tarball/node';
 import type { TestWharf } from './helpers.js';
 import { bearer } from './helpers.js';
@@ -33,6 +33,13 @@ export async function publishBody(name: string, version: string, key?: KeyPairFi
 
 export async function publish(w: TestWharf, token: string, name: string, version: string, key?: KeyPairFile) {
   return w.app.inject({ method: 'PUT', url: `/${name.replace('/', '%2f')}`, headers: bearer(token), payload: await publishBody(name, version, key) });
+}
+
+/** The URL path a client fetches a version's tarball from under consistent snapshots: `<sha512>.<file>` (what a tampering mirror must serve). */
+export async function servedTarballPath(w: TestWharf, name: string, version: string): Promise<string> {
+  const path = targetPath(name, version);
+  const targets = JSON.parse((await w.app.inject({ url: '/trust/targets.json' })).body).signed.targets as Record<string, { hashes: Record<string, string> }>;
+  return `/${consistentTargetPath(path, targets[path]!.hashes)}`;
 }
 
 /** fetch over Fastify's inject: no socket, same bytes. */
