@@ -145,7 +145,7 @@ export class TrustClient {
     if (this.consistentSnapshot && hashed) {
       const res = await fetchChecked(this.opts.fetch, this.opts.targetsUrl + hashed, path);
       if (res.status !== 404) return res;
-      await res.body?.cancel();
+      await res.body?.cancel().catch(() => undefined);
     }
     return fetchChecked(this.opts.fetch, this.opts.targetsUrl + path, path);
   }
