@@ -46,6 +46,10 @@ const olpcString = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\
 const INTEGER_KEYS = Symbol('integer-like keys');
 const INTEGER_LIKE = /^(?:0|[1-9]\d{0,9})$/;
 
+/** As JSON.stringify (and the canonicalize package) take it: a Date is its ISO string, not {}. */
+const jsonValue = (value: unknown): unknown =>
+  value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function' ? (value as { toJSON(): unknown }).toJSON() : value;
+
 function checkPrimitive(value: unknown, integersOnly: boolean): void {
   if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError(`${value} has no JSON form`);
   if (integersOnly && typeof value === 'number' && !Number.isInteger(value)) throw new TypeError(`${value} has no canonical JSON form: TUF metadata holds integers only`);
@@ -53,8 +57,7 @@ function checkPrimitive(value: unknown, integersOnly: boolean): void {
 }
 
 function sortedCopy(value: unknown, integersOnly: boolean): unknown {
-  // As JSON.stringify (and the canonicalize package) do: a Date is hashed as its ISO string, not as {}.
-  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') value = (value as { toJSON(): unknown }).toJSON();
+  value = jsonValue(value);
   if (value === null || typeof value !== 'object') {
     checkPrimitive(value, integersOnly);
     return value;
@@ -82,7 +85,7 @@ function sortedCopy(value: unknown, integersOnly: boolean): unknown {
 }
 
 function write(value: unknown, out: string[], olpc: boolean): void {
-  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') value = (value as { toJSON(): unknown }).toJSON();
+  value = jsonValue(value);
   if (value === null || typeof value !== 'object') {
     checkPrimitive(value, olpc);
     out.push(olpc && typeof value === 'string' ? olpcString(value) : JSON.stringify(value));

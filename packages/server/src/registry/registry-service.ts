@@ -123,7 +123,6 @@ export class RegistryService {
     return versionDocument(row, baseUrl, this.signer);
   }
 
-  /** Finds the version a tarball file name (`<bare>-<version>.tgz`) refers to. */
   /**
    * A version's tarball by its file name, or by the name TUF clients use under consistent snapshots
    * (the root says `consistent_snapshot: true`): `<sha256 or sha512 hex>.<file>`, which must be the
@@ -140,6 +139,7 @@ export class RegistryService {
     return bytes && createHash('sha256').update(bytes).digest('hex') === hex ? ref : null;
   }
 
+  /** Finds the version a tarball file name (`<bare>-<version>.tgz`) refers to. */
   private async tarballNamed(name: string, file: string): Promise<TarballRef | null> {
     const parsed = parsePackageName(name);
     if (isPackageNameError(parsed) || !file.startsWith(`${parsed.bare}-`) || !file.endsWith('.tgz')) return null;
